@@ -1,0 +1,1 @@
+//! Performance metrics, one family per file.

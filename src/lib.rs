@@ -1,0 +1,8 @@
+//! ml4t-backtest: a research workbench and event-driven backtest engine for ML-driven trading
+//! strategies. Predictions arrive as signal columns next to OHLCV bars; strategies turn them into
+//! orders; a simulation broker fills them under the rules of SEMANTICS.md.
+//!
+//! Dependencies point one way: `cli -> data -> engine`. The engine is pure and synchronous.
+
+/// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
+pub mod engine;
