@@ -12,13 +12,25 @@ use super::types::{AssetId, SignalId, TimestampNs};
 /// first and reports errors with file/column/row; these guard programmatic construction.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MarketError {
-    #[error("column '{column}' has {len} rows, expected {expected} (all columns must have the same length)")]
-    LengthMismatch { column: String, len: usize, expected: usize },
+    #[error(
+        "column '{column}' has {len} rows, expected {expected} (all columns must have the same length)"
+    )]
+    LengthMismatch {
+        column: String,
+        len: usize,
+        expected: usize,
+    },
     #[error("asset id {id} at row {row} is out of range: only {n_assets} asset names were given")]
-    AssetOutOfRange { row: usize, id: u32, n_assets: usize },
+    AssetOutOfRange {
+        row: usize,
+        id: u32,
+        n_assets: usize,
+    },
     #[error("asset names must be unique and in ascending order; '{name}' breaks the order")]
     AssetNamesUnsorted { name: String },
-    #[error("rows must be sorted by (timestamp, asset) without duplicates; row {row} breaks the order")]
+    #[error(
+        "rows must be sorted by (timestamp, asset) without duplicates; row {row} breaks the order"
+    )]
     Unsorted { row: usize },
     #[error("{signals} signal columns were given but {names} signal names")]
     SignalNames { signals: usize, names: usize },
@@ -71,7 +83,17 @@ impl BarColumns {
 
     /// Appends one row; `signals` must have one value per signal column.
     #[allow(clippy::too_many_arguments)]
-    pub fn push(&mut self, ts: i64, asset: AssetId, open: f64, high: f64, low: f64, close: f64, volume: f64, signals: &[f64]) {
+    pub fn push(
+        &mut self,
+        ts: i64,
+        asset: AssetId,
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+        signals: &[f64],
+    ) {
         self.ts.push(ts);
         self.asset.push(asset);
         self.open.push(open);
@@ -106,7 +128,11 @@ impl BarColumns {
 
 impl Bars {
     /// Builds bars from columns already sorted by (timestamp, asset id) with unique pairs.
-    pub fn new(assets: Vec<String>, signal_names: Vec<String>, cols: BarColumns) -> Result<Self, MarketError> {
+    pub fn new(
+        assets: Vec<String>,
+        signal_names: Vec<String>,
+        cols: BarColumns,
+    ) -> Result<Self, MarketError> {
         let n = cols.ts.len();
         let lens = [
             ("asset", cols.asset.len()),
@@ -118,15 +144,26 @@ impl Bars {
         ];
         for (column, len) in lens {
             if len != n {
-                return Err(MarketError::LengthMismatch { column: column.into(), len, expected: n });
+                return Err(MarketError::LengthMismatch {
+                    column: column.into(),
+                    len,
+                    expected: n,
+                });
             }
         }
         if cols.signals.len() != signal_names.len() {
-            return Err(MarketError::SignalNames { signals: cols.signals.len(), names: signal_names.len() });
+            return Err(MarketError::SignalNames {
+                signals: cols.signals.len(),
+                names: signal_names.len(),
+            });
         }
         for (name, col) in signal_names.iter().zip(&cols.signals) {
             if col.len() != n {
-                return Err(MarketError::LengthMismatch { column: name.clone(), len: col.len(), expected: n });
+                return Err(MarketError::LengthMismatch {
+                    column: name.clone(),
+                    len: col.len(),
+                    expected: n,
+                });
             }
         }
         for w in assets.windows(2) {
@@ -138,7 +175,11 @@ impl Bars {
         for row in 0..n {
             let id = cols.asset[row].0;
             if id as usize >= assets.len() {
-                return Err(MarketError::AssetOutOfRange { row, id, n_assets: assets.len() });
+                return Err(MarketError::AssetOutOfRange {
+                    row,
+                    id,
+                    n_assets: assets.len(),
+                });
             }
             if row == 0 || cols.ts[row] != cols.ts[row - 1] {
                 if row > 0 && cols.ts[row] < cols.ts[row - 1] {
@@ -150,8 +191,29 @@ impl Bars {
             }
         }
         ts_start.push(n);
-        let BarColumns { ts, asset, open, high, low, close, volume, signals } = cols;
-        Ok(Bars { assets, signal_names, ts, asset, open, high, low, close, volume, signals, ts_start })
+        let BarColumns {
+            ts,
+            asset,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            signals,
+        } = cols;
+        Ok(Bars {
+            assets,
+            signal_names,
+            ts,
+            asset,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            signals,
+            ts_start,
+        })
     }
 
     /// One asset's bars; rows must be in strictly increasing time.
@@ -168,7 +230,16 @@ impl Bars {
     ) -> Result<Self, MarketError> {
         let n = ts.len();
         let (signal_names, signals) = signals.into_iter().unzip();
-        let cols = BarColumns { ts, asset: vec![AssetId(0); n], open, high, low, close, volume, signals };
+        let cols = BarColumns {
+            ts,
+            asset: vec![AssetId(0); n],
+            open,
+            high,
+            low,
+            close,
+            volume,
+            signals,
+        };
         Bars::new(vec![asset.to_owned()], signal_names, cols)
     }
 
@@ -177,7 +248,10 @@ impl Bars {
     }
 
     pub fn asset_id(&self, name: &str) -> Option<AssetId> {
-        self.assets.binary_search_by(|a| a.as_str().cmp(name)).ok().map(|i| AssetId(i as u32))
+        self.assets
+            .binary_search_by(|a| a.as_str().cmp(name))
+            .ok()
+            .map(|i| AssetId(i as u32))
     }
 
     pub fn signal_names(&self) -> &[String] {
@@ -185,7 +259,10 @@ impl Bars {
     }
 
     pub fn signal_id(&self, name: &str) -> Option<SignalId> {
-        self.signal_names.iter().position(|s| s == name).map(|i| SignalId(i as u32))
+        self.signal_names
+            .iter()
+            .position(|s| s == name)
+            .map(|i| SignalId(i as u32))
     }
 
     /// Number of rows (bars over all assets).
@@ -207,7 +284,11 @@ impl Bars {
     pub fn timestamp(&self, i: usize) -> Option<BarSlice<'_>> {
         let start = *self.ts_start.get(i)?;
         let end = *self.ts_start.get(i + 1)?;
-        Some(BarSlice { bars: self, rows: start..end, index: i })
+        Some(BarSlice {
+            bars: self,
+            rows: start..end,
+            index: i,
+        })
     }
 
     /// The bar at `row`.
@@ -247,12 +328,17 @@ impl Bars {
 
     /// Distinct timestamps in order.
     pub fn timestamps(&self) -> impl Iterator<Item = TimestampNs> + '_ {
-        self.ts_start[..self.n_timestamps()].iter().map(|&r| TimestampNs(self.ts[r]))
+        self.ts_start[..self.n_timestamps()]
+            .iter()
+            .map(|&r| TimestampNs(self.ts[r]))
     }
 
     /// First and last timestamp, if any.
     pub fn time_range(&self) -> Option<(TimestampNs, TimestampNs)> {
-        Some((TimestampNs(*self.ts.first()?), TimestampNs(*self.ts.last()?)))
+        Some((
+            TimestampNs(*self.ts.first()?),
+            TimestampNs(*self.ts.last()?),
+        ))
     }
 
     /// Rows of one asset in time order (a scan over the asset column).
@@ -260,12 +346,21 @@ impl Bars {
         if self.assets.len() == 1 {
             return (0..self.len()).collect();
         }
-        self.asset.iter().enumerate().filter(|(_, a)| **a == asset).map(|(i, _)| i).collect()
+        self.asset
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a == asset)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Replaces the timestamp-grouped rows by those in `keep` (row indices, ascending). Used for
     /// asset and date-range selection at the data boundary.
-    pub fn select_rows(&self, keep: &[usize], assets: Option<&[String]>) -> Result<Bars, MarketError> {
+    pub fn select_rows(
+        &self,
+        keep: &[usize],
+        assets: Option<&[String]>,
+    ) -> Result<Bars, MarketError> {
         let (names, remap): (Vec<String>, Vec<u32>) = match assets {
             Some(sel) => {
                 let mut remap = vec![u32::MAX; self.assets.len()];
@@ -386,7 +481,13 @@ impl<'a> BarSlice<'a> {
     }
     #[inline]
     pub fn ts(&self) -> TimestampNs {
-        TimestampNs(self.bars.ts.get(self.rows.start).copied().unwrap_or_default())
+        TimestampNs(
+            self.bars
+                .ts
+                .get(self.rows.start)
+                .copied()
+                .unwrap_or_default(),
+        )
     }
     #[inline]
     pub fn len(&self) -> usize {
@@ -412,9 +513,15 @@ impl<'a> BarSlice<'a> {
     pub fn bar_of(&self, asset: AssetId) -> Option<Bar<'a>> {
         let ids = &self.bars.asset[self.rows.clone()];
         if ids.len() == 1 {
-            return (ids[0] == asset).then_some(Bar { bars: self.bars, row: self.rows.start });
+            return (ids[0] == asset).then_some(Bar {
+                bars: self.bars,
+                row: self.rows.start,
+            });
         }
-        ids.binary_search(&asset).ok().map(|i| Bar { bars: self.bars, row: self.rows.start + i })
+        ids.binary_search(&asset).ok().map(|i| Bar {
+            bars: self.bars,
+            row: self.rows.start + i,
+        })
     }
 }
 
@@ -449,7 +556,10 @@ mod tests {
         let mut c = BarColumns::with_capacity(2, 0);
         c.push(2, AssetId(0), 1.0, 1.0, 1.0, 1.0, 0.0, &[]);
         c.push(1, AssetId(0), 1.0, 1.0, 1.0, 1.0, 0.0, &[]);
-        assert_eq!(Bars::new(vec!["A".into()], vec![], c).unwrap_err(), MarketError::Unsorted { row: 1 });
+        assert_eq!(
+            Bars::new(vec!["A".into()], vec![], c).unwrap_err(),
+            MarketError::Unsorted { row: 1 }
+        );
     }
 
     #[test]
@@ -457,7 +567,10 @@ mod tests {
         let mut c = BarColumns::with_capacity(2, 0);
         c.push(1, AssetId(0), 1.0, 1.0, 1.0, 1.0, 0.0, &[]);
         c.push(1, AssetId(0), 1.0, 1.0, 1.0, 1.0, 0.0, &[]);
-        assert_eq!(Bars::new(vec!["A".into()], vec![], c).unwrap_err(), MarketError::Unsorted { row: 1 });
+        assert_eq!(
+            Bars::new(vec!["A".into()], vec![], c).unwrap_err(),
+            MarketError::Unsorted { row: 1 }
+        );
     }
 
     #[test]

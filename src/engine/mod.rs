@@ -1,8 +1,292 @@
 //! The engine: pure and synchronous. It knows no GUI, data-frame, file or thread types.
+//!
+//! The run loop is a plain loop over the feed (DESIGN.md, "Engine event loop"): per timestamp,
+//! (1) the broker fills pending orders against the new bars and marks positions to the close,
+//! (2) strategy callbacks run and their order requests are submitted, (3) equity is recorded;
+//! every `progress_every` timestamps the progress callback runs and the cancel flag is read.
 
+/// Brokers, orders, commission; the simulation broker.
+pub mod broker;
+/// The `DataFeed` trait and the historical feed.
+pub mod feed;
 /// Market data (struct of arrays) and borrowed bar views.
 pub mod market;
-/// What a run produces: fills, trades, equity curve, metrics, summary.
+/// Cash, positions, marks, equity.
+pub mod portfolio;
+/// What a run produces: fills, trades, equity curve, metrics, summary, result JSON.
 pub mod results;
+/// The `Strategy` trait (event callbacks) and its `Context`.
+pub mod strategy;
 /// Time, id and side value types.
 pub mod types;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use broker::{Broker, BrokerConfig, SimulationBroker};
+use feed::{DataFeed, FeedError, HistoricalFeed};
+use market::Bars;
+use results::{EquityCurve, RunResult};
+use strategy::{Context, Request, Strategy, StrategyError};
+use types::TimestampNs;
+
+/// Why a run stopped without a result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the strategy stopped the run at {ts} (timestamp #{index}): {source}")]
+    Strategy {
+        ts: TimestampNs,
+        index: usize,
+        source: StrategyError,
+    },
+    #[error("the strategy failed in {callback}: {source}")]
+    StrategyLifecycle {
+        callback: &'static str,
+        source: StrategyError,
+    },
+    #[error("data feed: {0}")]
+    Feed(#[from] FeedError),
+    #[error("run cancelled after {timestamps} timestamps")]
+    Cancelled { timestamps: usize },
+    #[error("broker settings: {0}")]
+    Config(String),
+}
+
+/// Reported every `progress_every` timestamps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub timestamps_done: usize,
+    /// Known for historical feeds.
+    pub timestamps_total: Option<usize>,
+    pub bars_done: usize,
+}
+
+impl Progress {
+    /// Fraction done in [0, 1], if the total is known.
+    pub fn fraction(&self) -> Option<f64> {
+        self.timestamps_total.map(|t| {
+            if t == 0 {
+                1.0
+            } else {
+                self.timestamps_done as f64 / t as f64
+            }
+        })
+    }
+}
+
+/// Runs strategies over feeds. Holds only run options; all state lives in the run.
+pub struct Engine<'a> {
+    progress_every: usize,
+    on_progress: Option<&'a mut dyn FnMut(Progress)>,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl Default for Engine<'_> {
+    fn default() -> Self {
+        Engine {
+            progress_every: 1 << 16,
+            on_progress: None,
+            cancel: None,
+        }
+    }
+}
+
+impl<'a> Engine<'a> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many timestamps between progress reports and cancel checks (at least 1).
+    pub fn progress_every(mut self, timestamps: usize) -> Self {
+        self.progress_every = timestamps.max(1);
+        self
+    }
+
+    /// Called every `progress_every` timestamps and once at the end; it must not block.
+    pub fn on_progress(mut self, f: &'a mut dyn FnMut(Progress)) -> Self {
+        self.on_progress = Some(f);
+        self
+    }
+
+    /// When the flag becomes true the run stops with [`EngineError::Cancelled`].
+    pub fn cancel_flag(mut self, flag: &'a AtomicBool) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Runs `strategy` over `feed`, executing through `broker`.
+    pub fn run<F, B, S>(
+        &mut self,
+        feed: &mut F,
+        broker: &mut B,
+        strategy: &mut S,
+    ) -> Result<RunResult, EngineError>
+    where
+        F: DataFeed + ?Sized,
+        B: Broker + ?Sized,
+        S: Strategy + ?Sized,
+    {
+        let assets: Vec<String> = feed.assets().to_vec();
+        let signals: Vec<String> = feed.signal_names().to_vec();
+        let (n_ts_hint, _) = feed.size_hint().unwrap_or((1024, 1024));
+        let mut equity = EquityCurve::with_capacity(n_ts_hint);
+        let mut fills = Vec::new();
+        let mut new_fills = Vec::new();
+        let mut requests: Vec<Request> = Vec::new();
+        let mut next_id = 0u64;
+        let mut timestamps = 0usize;
+        let mut bars_done = 0usize;
+        let mut countdown = self.progress_every;
+        let total = feed.size_hint().map(|(t, _)| t);
+
+        {
+            let mut ctx = Context::new(
+                broker.portfolio(),
+                broker.open_orders(),
+                &assets,
+                &signals,
+                &mut requests,
+                &mut next_id,
+                TimestampNs::default(),
+                0,
+                true,
+            );
+            strategy
+                .on_start(&mut ctx)
+                .map_err(|source| EngineError::StrategyLifecycle {
+                    callback: "on_start",
+                    source,
+                })?;
+        }
+        apply_requests(broker, &mut requests);
+
+        loop {
+            let is_last = feed.remaining() == Some(1);
+            let Some(slice) = feed.next_timestamp()? else {
+                break;
+            };
+            let ts = slice.ts();
+            let index = slice.index();
+            let fail = |source| EngineError::Strategy { ts, index, source };
+
+            // 1. Fills at the open (and intrabar), then marks at the close.
+            broker.on_bars(&slice, &mut new_fills);
+
+            // 2. Decisions at the close.
+            {
+                let mut ctx = Context::new(
+                    broker.portfolio(),
+                    broker.open_orders(),
+                    &assets,
+                    &signals,
+                    &mut requests,
+                    &mut next_id,
+                    ts,
+                    index,
+                    !is_last,
+                );
+                for fill in &new_fills {
+                    strategy.on_fill(&mut ctx, fill).map_err(fail)?;
+                }
+                for bar in slice.iter() {
+                    strategy.on_bar(&mut ctx, bar).map_err(fail)?;
+                }
+                strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
+            }
+            fills.append(&mut new_fills);
+            if !requests.is_empty() {
+                apply_requests(broker, &mut requests);
+                broker.after_decisions(&slice, &mut new_fills);
+                fills.append(&mut new_fills);
+            }
+
+            // 3. Equity at the close.
+            let p = broker.portfolio();
+            let (gross, net) = p.exposure();
+            equity.push(ts, p.equity(), p.cash(), gross, net);
+
+            timestamps += 1;
+            bars_done += slice.len();
+            countdown -= 1;
+            if countdown == 0 {
+                countdown = self.progress_every;
+                if let Some(f) = self.on_progress.as_mut() {
+                    f(Progress {
+                        timestamps_done: timestamps,
+                        timestamps_total: total,
+                        bars_done,
+                    });
+                }
+                if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(EngineError::Cancelled { timestamps });
+                }
+            }
+        }
+
+        {
+            let last_ts = equity
+                .ts
+                .last()
+                .map_or(TimestampNs::default(), |&t| TimestampNs(t));
+            let mut ctx = Context::new(
+                broker.portfolio(),
+                broker.open_orders(),
+                &assets,
+                &signals,
+                &mut requests,
+                &mut next_id,
+                last_ts,
+                timestamps.saturating_sub(1),
+                false,
+            );
+            strategy
+                .on_end(&mut ctx)
+                .map_err(|source| EngineError::StrategyLifecycle {
+                    callback: "on_end",
+                    source,
+                })?;
+        }
+        if let Some(f) = self.on_progress.as_mut() {
+            f(Progress {
+                timestamps_done: timestamps,
+                timestamps_total: total,
+                bars_done,
+            });
+        }
+
+        let portfolio = broker.portfolio();
+        Ok(RunResult {
+            assets,
+            initial_cash: portfolio.initial_cash(),
+            equity,
+            trades: portfolio.trades().to_vec(),
+            fills,
+            open_positions: portfolio.open_positions(),
+            open_orders: broker.open_orders().to_vec(),
+            rejections: broker.rejections().to_vec(),
+            timestamps,
+            bars: bars_done,
+        })
+    }
+}
+
+fn apply_requests<B: Broker + ?Sized>(broker: &mut B, requests: &mut Vec<Request>) {
+    for r in requests.drain(..) {
+        match r {
+            Request::Submit(order) => broker.submit(order),
+            Request::Cancel(id) => {
+                broker.cancel(id);
+            }
+        }
+    }
+}
+
+/// Runs `strategy` over `bars` with a [`SimulationBroker`]: the one-call backtest.
+pub fn backtest<S: Strategy + ?Sized>(
+    bars: &Bars,
+    strategy: &mut S,
+    config: BrokerConfig,
+) -> Result<RunResult, EngineError> {
+    config.validate().map_err(EngineError::Config)?;
+    let mut broker = SimulationBroker::new(config, bars.assets().len());
+    Engine::new().run(&mut HistoricalFeed::new(bars), &mut broker, strategy)
+}

@@ -6,7 +6,19 @@
 use std::fmt;
 
 /// Nanoseconds since 1970-01-01T00:00:00 (UTC, or naive local time for naive data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct TimestampNs(pub i64);
 
 pub const NS_PER_SEC: i64 = 1_000_000_000;
@@ -37,14 +49,23 @@ impl TimestampNs {
         if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
             return dt.timestamp_nanos_opt().map(TimestampNs);
         }
-        for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        for fmt in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ] {
             if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
                 return dt.and_utc().timestamp_nanos_opt().map(TimestampNs);
             }
         }
         for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"] {
             if let Ok(d) = chrono::NaiveDate::parse_from_str(t, fmt) {
-                return d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt().map(TimestampNs);
+                return d
+                    .and_hms_opt(0, 0, 0)?
+                    .and_utc()
+                    .timestamp_nanos_opt()
+                    .map(TimestampNs);
             }
         }
         None
@@ -59,7 +80,19 @@ impl fmt::Display for TimestampNs {
 
 /// Index of an asset in [`crate::engine::market::Bars::assets`]; assets are numbered in ascending
 /// name order, so processing in id order is processing in name order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct AssetId(pub u32);
 
 impl AssetId {
@@ -70,7 +103,9 @@ impl AssetId {
 }
 
 /// Index of a signal column, resolved once from its name (`Context::signal_id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SignalId(pub u32);
 
 impl SignalId {
@@ -81,7 +116,19 @@ impl SignalId {
 }
 
 /// Id of an order, unique within one run, in submission order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct OrderId(pub u64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -118,9 +165,22 @@ mod tests {
     fn timestamp_iso_round_trip() {
         let t = TimestampNs::parse("1990-01-05").unwrap();
         assert_eq!(t.to_iso(), "1990-01-05T00:00:00");
-        assert_eq!(TimestampNs::parse("1990-01-05T09:31:00").unwrap().to_iso(), "1990-01-05T09:31:00");
-        assert_eq!(TimestampNs::parse("1990-01-05 09:31:00.5").unwrap().to_iso(), "1990-01-05T09:31:00.500");
-        assert_eq!(TimestampNs::parse("2024-01-02T10:00:00+01:00").unwrap().to_iso(), "2024-01-02T09:00:00");
+        assert_eq!(
+            TimestampNs::parse("1990-01-05T09:31:00").unwrap().to_iso(),
+            "1990-01-05T09:31:00"
+        );
+        assert_eq!(
+            TimestampNs::parse("1990-01-05 09:31:00.5")
+                .unwrap()
+                .to_iso(),
+            "1990-01-05T09:31:00.500"
+        );
+        assert_eq!(
+            TimestampNs::parse("2024-01-02T10:00:00+01:00")
+                .unwrap()
+                .to_iso(),
+            "2024-01-02T09:00:00"
+        );
         assert_eq!(TimestampNs(0).to_date(), "1970-01-01");
         assert!(TimestampNs::parse("yesterday").is_none());
     }

@@ -1,6 +1,8 @@
 //! What a run produces: fills, round-trip trades, the equity curve, open positions at the end,
 //! and (computed from those on demand) metrics and a text summary.
 
+pub mod compare;
+pub mod json;
 pub mod metrics;
 
 use super::types::{AssetId, OrderId, Side, TimestampNs};
@@ -130,6 +132,49 @@ impl EquityCurve {
                 peak = peak.max(e);
                 if peak > 0.0 { e / peak - 1.0 } else { 0.0 }
             })
+            .collect()
+    }
+}
+
+/// Everything a run produced. Deterministic: no wall-clock times (callers time runs themselves).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// Asset names; `AssetId(i)` is `assets[i]`.
+    pub assets: Vec<String>,
+    pub initial_cash: f64,
+    pub equity: EquityCurve,
+    /// Closed round trips in closing order.
+    pub trades: Vec<Trade>,
+    /// Every execution in time order.
+    pub fills: Vec<Fill>,
+    pub open_positions: Vec<OpenPosition>,
+    /// Orders still pending at the end.
+    pub open_orders: Vec<crate::engine::broker::Order>,
+    pub rejections: Vec<crate::engine::broker::Rejection>,
+    pub timestamps: usize,
+    pub bars: usize,
+}
+
+impl RunResult {
+    pub fn asset_name(&self, asset: AssetId) -> &str {
+        self.assets.get(asset.index()).map_or("?", String::as_str)
+    }
+
+    /// Equity at the last bar (the initial cash if there were no bars).
+    pub fn final_equity(&self) -> f64 {
+        self.equity
+            .equity
+            .last()
+            .copied()
+            .unwrap_or(self.initial_cash)
+    }
+
+    /// Signed position of `asset` after each of its fills: (time, qty), a step series.
+    pub fn position_history(&self, asset: AssetId) -> Vec<(TimestampNs, f64)> {
+        self.fills
+            .iter()
+            .filter(|f| f.asset == asset)
+            .map(|f| (f.ts, f.position_after))
             .collect()
     }
 }

@@ -1,0 +1,109 @@
+//! Commission: a percent of notional, per share, per order, with a minimum; each part optional.
+
+/// `max(minimum, notional * percent + qty * per_share + per_order)` for every fill.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Commission {
+    /// Fraction of notional: 0.001 = 0.1 %.
+    pub percent: f64,
+    pub per_share: f64,
+    pub per_order: f64,
+    pub minimum: f64,
+}
+
+impl Commission {
+    pub fn percent(rate: f64) -> Self {
+        Commission {
+            percent: rate,
+            ..Default::default()
+        }
+    }
+
+    pub fn per_share(rate: f64) -> Self {
+        Commission {
+            per_share: rate,
+            ..Default::default()
+        }
+    }
+
+    pub fn fixed(per_order: f64) -> Self {
+        Commission {
+            per_order,
+            ..Default::default()
+        }
+    }
+
+    #[inline]
+    pub fn on(&self, qty: f64, price: f64) -> f64 {
+        let c = qty * price * self.percent + qty * self.per_share + self.per_order;
+        c.max(self.minimum)
+    }
+
+    /// Cash needed to buy `qty` at `price`: `q*px + q*px*c` for a percent commission.
+    #[inline]
+    pub fn buy_cost(&self, qty: f64, price: f64) -> f64 {
+        qty * price + self.on(qty, price)
+    }
+
+    /// The largest whole quantity whose buy cost fits in `cash` (SEMANTICS.md cash cap):
+    /// `floor(cash / (px * (1 + c)))`, then decremented while the cost still exceeds the cash.
+    pub fn max_affordable(&self, cash: f64, price: f64) -> f64 {
+        if !(cash > 0.0 && price > 0.0) {
+            return 0.0;
+        }
+        let mut q =
+            ((cash - self.per_order) / (price * (1.0 + self.percent) + self.per_share)).floor();
+        if self.minimum > 0.0 && q > 0.0 && self.buy_cost(q, price) > cash {
+            q = q.min(((cash - self.minimum) / price).floor());
+        }
+        q = q.max(0.0);
+        // Float guard: at most a few steps.
+        while q > 0.0 && self.buy_cost(q, price) > cash {
+            q -= 1.0;
+        }
+        q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commission_percent_of_notional() {
+        let c = Commission::percent(0.001);
+        assert!((c.on(100.0, 50.0) - 5.0).abs() < 1e-12);
+        assert!((c.buy_cost(100.0, 50.0) - 5_005.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn commission_per_share_fixed_and_minimum() {
+        let c = Commission {
+            percent: 0.0,
+            per_share: 0.005,
+            per_order: 1.0,
+            minimum: 2.0,
+        };
+        // 100 * 0.005 + 1 = 1.5, below the 2.0 minimum
+        assert_eq!(c.on(100.0, 10.0), 2.0);
+        // 1000 * 0.005 + 1 = 6
+        assert_eq!(c.on(1_000.0, 10.0), 6.0);
+    }
+
+    #[test]
+    fn commission_cash_cap_fits_the_cash() {
+        let c = Commission::percent(0.001);
+        // 10_000 / (99 * 1.001) = 100.91 -> 100 shares cost 9909.9
+        assert_eq!(c.max_affordable(10_000.0, 99.0), 100.0);
+        assert_eq!(c.max_affordable(50.0, 99.0), 0.0);
+        assert_eq!(c.max_affordable(-5.0, 99.0), 0.0);
+        let m = Commission {
+            minimum: 20.0,
+            ..Commission::percent(0.001)
+        };
+        // 100 shares at 99 cost 9900 + 20 (minimum) = 9920 <= 10000
+        assert_eq!(m.max_affordable(10_000.0, 99.0), 100.0);
+        // 1000 cash: 10 shares cost 990 + 20 = 1010 > 1000, 9 cost 891 + 20 = 911
+        assert_eq!(m.max_affordable(1_000.0, 99.0), 9.0);
+    }
+}

@@ -1,0 +1,271 @@
+//! Engine-level properties on random data: accounting identities, the cash account, fill prices
+//! inside the bar, and no look-ahead.
+
+use ml4t_backtest::engine::backtest;
+use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission};
+use ml4t_backtest::engine::market::{Bar, BarColumns, Bars};
+use ml4t_backtest::engine::results::RunResult;
+use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
+use ml4t_backtest::engine::types::{AssetId, SignalId};
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+
+/// A deterministic trader driven by the data: buys, partial sells, closes, stops and limits.
+struct DataDriven;
+
+impl Strategy for DataDriven {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        let s = bar.signal(SignalId(0));
+        let a = bar.asset();
+        let pos = ctx.position(a);
+        if s > 0.7 {
+            ctx.buy_percent(a, 0.6);
+        } else if s < 0.15 {
+            ctx.close_position(a);
+        } else if (0.45..0.5).contains(&s) {
+            ctx.sell_percent(a, 0.5);
+        } else if (0.3..0.33).contains(&s) && pos > 0.0 {
+            ctx.sell_stop(a, pos, bar.close() * 0.98);
+        } else if (0.55..0.58).contains(&s) {
+            ctx.buy_limit(a, 3.0, bar.close() * 0.99);
+        }
+        Ok(())
+    }
+}
+
+/// Random OHLC bars: `n` timestamps, `k` assets, each bar present with probability ~0.85.
+fn arb_bars() -> impl proptest::strategy::Strategy<Value = Bars> {
+    (2usize..50, 1usize..4).prop_flat_map(|(n, k)| {
+        prop::collection::vec(
+            (
+                0.0f64..1.0,
+                -0.05f64..0.05,
+                0.0f64..0.03,
+                0.0f64..0.03,
+                -0.03f64..0.03,
+                0.0f64..1.0,
+            ),
+            n * k,
+        )
+        .prop_map(move |rows| {
+            let mut cols = BarColumns::with_capacity(n * k, 1);
+            let mut close = vec![100.0; k];
+            for t in 0..n {
+                for a in 0..k {
+                    let (present, ret, up, down, gap, sig) = rows[t * k + a];
+                    if present > 0.85 && t > 0 {
+                        continue;
+                    }
+                    let open = close[a] * (1.0 + gap);
+                    let c = open * (1.0 + ret);
+                    let high = open.max(c) * (1.0 + up);
+                    let low = open.min(c) * (1.0 - down);
+                    close[a] = c;
+                    let sig = if sig > 0.97 { f64::NAN } else { sig };
+                    cols.push(
+                        t as i64 * 86_400_000_000_000,
+                        AssetId(a as u32),
+                        open,
+                        high,
+                        low,
+                        c,
+                        1e6,
+                        &[sig],
+                    );
+                }
+            }
+            let names = (0..k).map(|a| format!("A{a:03}")).collect();
+            Bars::new(names, vec!["s".into()], cols).unwrap()
+        })
+    })
+}
+
+fn arb_config() -> impl proptest::strategy::Strategy<Value = BrokerConfig> {
+    (0.0f64..0.01, prop::bool::ANY, prop::bool::ANY).prop_map(|(c, slip, reject)| BrokerConfig {
+        initial_cash: 10_000.0,
+        commission: Commission::percent(c),
+        slippage_bps: if slip { 5.0 } else { 0.0 },
+        cash_rule: if reject {
+            CashRule::Reject
+        } else {
+            CashRule::Cap
+        },
+        ..BrokerConfig::default()
+    })
+}
+
+/// Positions rebuilt from the fills log at each timestamp index.
+fn positions_at_each_timestamp(run: &RunResult, n_assets: usize) -> Vec<Vec<f64>> {
+    let mut pos = vec![0.0; n_assets];
+    let mut fi = 0;
+    (0..run.timestamps)
+        .map(|t| {
+            while fi < run.fills.len() && run.fills[fi].bar_index == t {
+                pos[run.fills[fi].asset.index()] = run.fills[fi].position_after;
+                fi += 1;
+            }
+            pos.clone()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn prop_equity_is_cash_plus_marked_positions(bars in arb_bars(), config in arb_config()) {
+        let run = backtest(&bars, &mut DataDriven, config).unwrap();
+        let k = bars.assets().len();
+        let positions = positions_at_each_timestamp(&run, k);
+        let mut last_close = vec![f64::NAN; k];
+        for t in 0..run.timestamps {
+            let slice = bars.timestamp(t).unwrap();
+            for bar in slice.iter() {
+                last_close[bar.asset().index()] = bar.close();
+            }
+            let marked: f64 = (0..k).filter(|&a| positions[t][a] != 0.0).map(|a| positions[t][a] * last_close[a]).sum();
+            let expect = run.equity.cash[t] + marked;
+            prop_assert!((run.equity.equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
+                "t={t}: equity {} vs cash + positions {}", run.equity.equity[t], expect);
+        }
+    }
+
+    #[test]
+    fn prop_cash_never_negative_in_cash_account(bars in arb_bars(), config in arb_config()) {
+        let run = backtest(&bars, &mut DataDriven, config).unwrap();
+        for (t, c) in run.equity.cash.iter().enumerate() {
+            prop_assert!(*c >= -1e-9, "cash {c} at t={t}");
+        }
+        for f in &run.fills {
+            prop_assert!(f.position_after >= 0.0, "long-only account went short: {f:?}");
+        }
+    }
+
+    #[test]
+    fn prop_fills_inside_bar_range_without_slippage(bars in arb_bars(), config in arb_config()) {
+        let config = BrokerConfig { slippage_bps: 0.0, ..config };
+        let run = backtest(&bars, &mut DataDriven, config).unwrap();
+        for f in &run.fills {
+            let bar = bars.timestamp(f.bar_index).unwrap().bar_of(f.asset).unwrap();
+            prop_assert!(f.price >= bar.low() && f.price <= bar.high(), "fill {f:?} outside [{}, {}]", bar.low(), bar.high());
+        }
+    }
+
+    #[test]
+    fn prop_trades_reconcile_with_cash(bars in arb_bars(), config in arb_config()) {
+        // Final equity = initial cash + realised pnl + unrealised pnl - commissions of open positions.
+        let run = backtest(&bars, &mut DataDriven, config).unwrap();
+        let realised: f64 = run.trades.iter().map(|t| t.pnl_net).sum();
+        let open_comm: f64 = {
+            let traded: f64 = run.trades.iter().map(|t| t.entry_commission + t.exit_commission).sum();
+            run.fills.iter().map(|f| f.commission).sum::<f64>() - traded
+        };
+        let unrealised: f64 = run.open_positions.iter().map(|p| p.unrealized_pnl).sum();
+        let expect = run.initial_cash + realised + unrealised - open_comm;
+        prop_assert!((run.final_equity() - expect).abs() < 1e-6 * expect.abs().max(1.0),
+            "final equity {} vs reconciled {}", run.final_equity(), expect);
+    }
+
+    #[test]
+    fn prop_no_look_ahead(bars in arb_bars(), config in arb_config(), cut in 0usize..50, bump in 0.5f64..1.5) {
+        let n = bars.n_timestamps();
+        let t = cut % n;
+        let changed = perturb_after(&bars, t, bump);
+        let a = backtest(&bars, &mut DataDriven, config).unwrap();
+        let b = backtest(&changed, &mut DataDriven, config).unwrap();
+        prop_assert_eq!(&a.equity.equity[..=t], &b.equity.equity[..=t]);
+        prop_assert_eq!(&a.equity.cash[..=t], &b.equity.cash[..=t]);
+        let fills_a: Vec<_> = a.fills.iter().filter(|f| f.bar_index <= t).collect();
+        let fills_b: Vec<_> = b.fills.iter().filter(|f| f.bar_index <= t).collect();
+        prop_assert_eq!(fills_a, fills_b);
+        let trades_a: Vec<_> = a.trades.iter().filter(|x| x.exit_bar <= t).collect();
+        let trades_b: Vec<_> = b.trades.iter().filter(|x| x.exit_bar <= t).collect();
+        prop_assert_eq!(trades_a, trades_b);
+    }
+}
+
+/// Every bar after timestamp index `t` scaled by `k` (prices) and its signal flipped.
+fn perturb_after(bars: &Bars, t: usize, k: f64) -> Bars {
+    let start = bars.timestamp_starts()[t + 1];
+    let mut cols = BarColumns::with_capacity(bars.len(), 1);
+    for r in 0..bars.len() {
+        let bar = bars.bar(r);
+        let (m, s) = if r >= start {
+            (k, 1.0 - bar.signal(SignalId(0)))
+        } else {
+            (1.0, bar.signal(SignalId(0)))
+        };
+        cols.push(
+            bar.ts().0,
+            bar.asset(),
+            bar.open() * m,
+            bar.high() * m,
+            bar.low() * m,
+            bar.close() * m,
+            bar.volume(),
+            &[s],
+        );
+    }
+    Bars::new(bars.assets().to_vec(), bars.signal_names().to_vec(), cols).unwrap()
+}
+
+#[test]
+fn engine_cancel_flag_stops_the_run() {
+    use ml4t_backtest::engine::broker::SimulationBroker;
+    use ml4t_backtest::engine::feed::HistoricalFeed;
+    use ml4t_backtest::engine::{Engine, EngineError};
+    use std::sync::atomic::AtomicBool;
+    let mut cols = BarColumns::with_capacity(100, 1);
+    for t in 0..100 {
+        cols.push(t, AssetId(0), 1.0, 1.0, 1.0, 1.0, 1.0, &[0.5]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec!["s".into()], cols).unwrap();
+    let cancel = AtomicBool::new(true);
+    let mut seen = Vec::new();
+    let mut on_progress = |p: ml4t_backtest::engine::Progress| seen.push(p.timestamps_done);
+    let mut engine = Engine::new()
+        .progress_every(10)
+        .cancel_flag(&cancel)
+        .on_progress(&mut on_progress);
+    let mut broker = SimulationBroker::new(BrokerConfig::default(), 1);
+    let err = engine
+        .run(
+            &mut HistoricalFeed::new(&bars),
+            &mut broker,
+            &mut DataDriven,
+        )
+        .unwrap_err();
+    assert_eq!(err, EngineError::Cancelled { timestamps: 10 });
+    assert_eq!(seen, vec![10]);
+}
+
+#[test]
+fn engine_places_no_order_on_the_last_bar() {
+    let mut cols = BarColumns::with_capacity(3, 1);
+    for t in 0..3 {
+        cols.push(t, AssetId(0), 10.0, 10.0, 10.0, 10.0, 1.0, &[0.9]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec!["s".into()], cols).unwrap();
+    let run = backtest(&bars, &mut DataDriven, BrokerConfig::default()).unwrap();
+    assert!(
+        run.open_orders.is_empty(),
+        "an order decided on the last bar could never fill"
+    );
+    assert_eq!(run.fills.len(), 2);
+}
+
+#[test]
+fn engine_reports_unknown_signal_from_on_start() {
+    use ml4t_backtest::engine::strategy::reference::MlThreshold;
+    let mut cols = BarColumns::with_capacity(1, 1);
+    cols.push(0, AssetId(0), 1.0, 1.0, 1.0, 1.0, 1.0, &[0.5]);
+    let bars = Bars::new(vec!["A".into()], vec!["s".into()], cols).unwrap();
+    let mut s = MlThreshold::scenario("S0").unwrap();
+    let err = backtest(&bars, &mut s, BrokerConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown signal column 'ml_pred'") && err.contains("the data has: s"),
+        "{err}"
+    );
+}
