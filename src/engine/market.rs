@@ -12,25 +12,17 @@ use super::types::{AssetId, SignalId, TimestampNs};
 /// first and reports errors with file/column/row; these guard programmatic construction.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MarketError {
-    #[error(
-        "column '{column}' has {len} rows, expected {expected} (all columns must have the same length)"
-    )]
+    #[error("column '{column}' has {len} rows, expected {expected} (all columns must have the same length)")]
     LengthMismatch {
         column: String,
         len: usize,
         expected: usize,
     },
     #[error("asset id {id} at row {row} is out of range: only {n_assets} asset names were given")]
-    AssetOutOfRange {
-        row: usize,
-        id: u32,
-        n_assets: usize,
-    },
+    AssetOutOfRange { row: usize, id: u32, n_assets: usize },
     #[error("asset names must be unique and in ascending order; '{name}' breaks the order")]
     AssetNamesUnsorted { name: String },
-    #[error(
-        "rows must be sorted by (timestamp, asset) without duplicates; row {row} breaks the order"
-    )]
+    #[error("rows must be sorted by (timestamp, asset) without duplicates; row {row} breaks the order")]
     Unsorted { row: usize },
     #[error("{signals} signal columns were given but {names} signal names")]
     SignalNames { signals: usize, names: usize },
@@ -128,11 +120,7 @@ impl BarColumns {
 
 impl Bars {
     /// Builds bars from columns already sorted by (timestamp, asset id) with unique pairs.
-    pub fn new(
-        assets: Vec<String>,
-        signal_names: Vec<String>,
-        cols: BarColumns,
-    ) -> Result<Self, MarketError> {
+    pub fn new(assets: Vec<String>, signal_names: Vec<String>, cols: BarColumns) -> Result<Self, MarketError> {
         let n = cols.ts.len();
         let lens = [
             ("asset", cols.asset.len()),
@@ -335,10 +323,7 @@ impl Bars {
 
     /// First and last timestamp, if any.
     pub fn time_range(&self) -> Option<(TimestampNs, TimestampNs)> {
-        Some((
-            TimestampNs(*self.ts.first()?),
-            TimestampNs(*self.ts.last()?),
-        ))
+        Some((TimestampNs(*self.ts.first()?), TimestampNs(*self.ts.last()?)))
     }
 
     /// Rows of one asset in time order (a scan over the asset column).
@@ -356,11 +341,7 @@ impl Bars {
 
     /// Replaces the timestamp-grouped rows by those in `keep` (row indices, ascending). Used for
     /// asset and date-range selection at the data boundary.
-    pub fn select_rows(
-        &self,
-        keep: &[usize],
-        assets: Option<&[String]>,
-    ) -> Result<Bars, MarketError> {
+    pub fn select_rows(&self, keep: &[usize], assets: Option<&[String]>) -> Result<Bars, MarketError> {
         let (names, remap): (Vec<String>, Vec<u32>) = match assets {
             Some(sel) => {
                 let mut remap = vec![u32::MAX; self.assets.len()];
@@ -481,13 +462,7 @@ impl<'a> BarSlice<'a> {
     }
     #[inline]
     pub fn ts(&self) -> TimestampNs {
-        TimestampNs(
-            self.bars
-                .ts
-                .get(self.rows.start)
-                .copied()
-                .unwrap_or_default(),
-        )
+        TimestampNs(self.bars.ts.get(self.rows.start).copied().unwrap_or_default())
     }
     #[inline]
     pub fn len(&self) -> usize {

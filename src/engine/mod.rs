@@ -114,12 +114,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Runs `strategy` over `feed`, executing through `broker`.
-    pub fn run<F, B, S>(
-        &mut self,
-        feed: &mut F,
-        broker: &mut B,
-        strategy: &mut S,
-    ) -> Result<RunResult, EngineError>
+    pub fn run<F, B, S>(&mut self, feed: &mut F, broker: &mut B, strategy: &mut S) -> Result<RunResult, EngineError>
     where
         F: DataFeed + ?Sized,
         B: Broker + ?Sized,
@@ -223,10 +218,7 @@ impl<'a> Engine<'a> {
         }
 
         {
-            let last_ts = equity
-                .ts
-                .last()
-                .map_or(TimestampNs::default(), |&t| TimestampNs(t));
+            let last_ts = equity.ts.last().map_or(TimestampNs::default(), |&t| TimestampNs(t));
             let mut ctx = Context::new(
                 broker.portfolio(),
                 broker.open_orders(),

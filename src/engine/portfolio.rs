@@ -70,10 +70,7 @@ impl Portfolio {
     /// Last close seen for the asset (NaN before its first bar).
     #[inline]
     pub fn last_price(&self, asset: AssetId) -> f64 {
-        self.last_price
-            .get(asset.index())
-            .copied()
-            .unwrap_or(f64::NAN)
+        self.last_price.get(asset.index()).copied().unwrap_or(f64::NAN)
     }
 
     /// Assets with an open position, in name order.

@@ -6,19 +6,7 @@
 use std::fmt;
 
 /// Nanoseconds since 1970-01-01T00:00:00 (UTC, or naive local time for naive data).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimestampNs(pub i64);
 
 pub const NS_PER_SEC: i64 = 1_000_000_000;
@@ -61,11 +49,7 @@ impl TimestampNs {
         }
         for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"] {
             if let Ok(d) = chrono::NaiveDate::parse_from_str(t, fmt) {
-                return d
-                    .and_hms_opt(0, 0, 0)?
-                    .and_utc()
-                    .timestamp_nanos_opt()
-                    .map(TimestampNs);
+                return d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt().map(TimestampNs);
             }
         }
         None
@@ -80,19 +64,7 @@ impl fmt::Display for TimestampNs {
 
 /// Index of an asset in [`crate::engine::market::Bars::assets`]; assets are numbered in ascending
 /// name order, so processing in id order is processing in name order.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct AssetId(pub u32);
 
 impl AssetId {
@@ -103,9 +75,7 @@ impl AssetId {
 }
 
 /// Index of a signal column, resolved once from its name (`Context::signal_id`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SignalId(pub u32);
 
 impl SignalId {
@@ -116,19 +86,7 @@ impl SignalId {
 }
 
 /// Id of an order, unique within one run, in submission order.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrderId(pub u64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -170,15 +128,11 @@ mod tests {
             "1990-01-05T09:31:00"
         );
         assert_eq!(
-            TimestampNs::parse("1990-01-05 09:31:00.5")
-                .unwrap()
-                .to_iso(),
+            TimestampNs::parse("1990-01-05 09:31:00.5").unwrap().to_iso(),
             "1990-01-05T09:31:00.500"
         );
         assert_eq!(
-            TimestampNs::parse("2024-01-02T10:00:00+01:00")
-                .unwrap()
-                .to_iso(),
+            TimestampNs::parse("2024-01-02T10:00:00+01:00").unwrap().to_iso(),
             "2024-01-02T09:00:00"
         );
         assert_eq!(TimestampNs(0).to_date(), "1970-01-01");

@@ -51,8 +51,7 @@ impl Commission {
         if !(cash > 0.0 && price > 0.0) {
             return 0.0;
         }
-        let mut q =
-            ((cash - self.per_order) / (price * (1.0 + self.percent) + self.per_share)).floor();
+        let mut q = ((cash - self.per_order) / (price * (1.0 + self.percent) + self.per_share)).floor();
         if self.minimum > 0.0 && q > 0.0 && self.buy_cost(q, price) > cash {
             q = q.min(((cash - self.minimum) / price).floor());
         }

@@ -15,11 +15,7 @@ pub enum OrderKind {
     Stop(f64),
     /// A stop that becomes a limit when triggered. It fills in the triggering bar only if the
     /// trigger price satisfies the limit; otherwise it rests as a limit from the next bar.
-    StopLimit {
-        stop: f64,
-        limit: f64,
-        triggered: bool,
-    },
+    StopLimit { stop: f64, limit: f64, triggered: bool },
     /// A stop `pct` away from the best price since submission (highest high for a sell, lowest low
     /// for a buy). A bar's own extreme moves the stop only after that bar (pessimistic).
     TrailingStop { pct: f64, extreme: f64 },

@@ -70,9 +70,7 @@ impl SimulationBroker {
             OrderKind::Limit(lim) => limit_px(lim),
             OrderKind::Stop(stop) => stop_px(stop).map(|px| self.slipped(order.side, px)),
             OrderKind::StopLimit {
-                limit,
-                triggered: true,
-                ..
+                limit, triggered: true, ..
             } => limit_px(limit),
             OrderKind::StopLimit {
                 stop,
@@ -99,9 +97,7 @@ impl SimulationBroker {
     /// After a bar in which `order` did not fill: trigger stop-limits, move trailing stops.
     fn age(order: &mut Order, bar: &Bar<'_>) {
         match &mut order.kind {
-            OrderKind::StopLimit {
-                stop, triggered, ..
-            } if !*triggered => {
+            OrderKind::StopLimit { stop, triggered, .. } if !*triggered => {
                 *triggered = match order.side {
                     Side::Sell => bar.low() <= *stop,
                     Side::Buy => bar.high() >= *stop,
@@ -134,9 +130,7 @@ impl SimulationBroker {
                 && o.oco == Some(group)
                 && Self::is_stop_like(&o.kind) != mine_is_stop
                 && Self::is_stop_like(&o.kind) == stop_first
-                && bars
-                    .bar_of(o.asset)
-                    .is_some_and(|b| self.fill_price(o, &b).is_some())
+                && bars.bar_of(o.asset).is_some_and(|b| self.fill_price(o, &b).is_some())
         })
     }
 
@@ -150,14 +144,7 @@ impl SimulationBroker {
     }
 
     /// Fills as much of `order` at `px` as cash, position and volume allow.
-    fn execute(
-        &mut self,
-        order: &mut Order,
-        px: f64,
-        bar: &Bar<'_>,
-        index: usize,
-        fills: &mut Vec<Fill>,
-    ) -> Outcome {
+    fn execute(&mut self, order: &mut Order, px: f64, bar: &Bar<'_>, index: usize, fills: &mut Vec<Fill>) -> Outcome {
         let ts = bar.ts();
         let mut qty = order.qty;
         let mut volume_capped = false;
@@ -318,9 +305,7 @@ impl Broker for SimulationBroker {
         for mut order in orders.drain(..) {
             let bar = bars.bar_of(order.asset);
             match bar {
-                Some(bar)
-                    if order.kind == OrderKind::Market && order.submitted_bar == bars.index() =>
-                {
+                Some(bar) if order.kind == OrderKind::Market && order.submitted_bar == bars.index() => {
                     let px = self.slipped(order.side, bar.close());
                     if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
                         kept.push(order);
@@ -432,10 +417,7 @@ mod tests {
 
     #[test]
     fn broker_cash_cap_binds_in_submission_order() {
-        let b = bars(&[&[
-            (A, 100.0, 101.0, 99.0, 100.0, 1e6),
-            (B, 50.0, 51.0, 49.0, 50.0, 1e6),
-        ]]);
+        let b = bars(&[&[(A, 100.0, 101.0, 99.0, 100.0, 1e6), (B, 50.0, 51.0, 49.0, 50.0, 1e6)]]);
         let mut br = SimulationBroker::new(config(1_000.0, 0.0), 2);
         br.submit(order(0, A, Side::Buy, 6.0, OrderKind::Market));
         br.submit(order(1, B, Side::Buy, 10.0, OrderKind::Market));

@@ -57,10 +57,7 @@ pub fn compare(a: &ResultJson, b: &ResultJson) -> Vec<String> {
         }
         let dp = (x.pnl_net - y.pnl_net).abs();
         if dp > PNL_RTOL * 1f64.max(x.pnl_net.abs()).max(y.pnl_net.abs()) {
-            msgs.push(format!(
-                "pnl_net {} vs {} (abs diff {dp:.3e})",
-                x.pnl_net, y.pnl_net
-            ));
+            msgs.push(format!("pnl_net {} vs {} (abs diff {dp:.3e})", x.pnl_net, y.pnl_net));
         }
         if !msgs.is_empty() {
             out.push(format!(
@@ -76,11 +73,7 @@ pub fn compare(a: &ResultJson, b: &ResultJson) -> Vec<String> {
     pa.sort_by(|x, y| x.asset.cmp(&y.asset));
     pb.sort_by(|x, y| x.asset.cmp(&y.asset));
     if pa.len() != pb.len() {
-        out.push(format!(
-            "open positions differ: {} vs {}",
-            pa.len(),
-            pb.len()
-        ));
+        out.push(format!("open positions differ: {} vs {}", pa.len(), pb.len()));
     } else {
         for (x, y) in pa.iter().zip(&pb) {
             if (&x.asset, &x.entry_time, x.qty) != (&y.asset, &y.entry_time, y.qty)

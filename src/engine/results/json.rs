@@ -70,12 +70,7 @@ pub struct RunLabel {
 }
 
 impl ResultJson {
-    pub fn from_run(
-        run: &RunResult,
-        config: &BrokerConfig,
-        label: &RunLabel,
-        metrics: Option<Metrics>,
-    ) -> Self {
+    pub fn from_run(run: &RunResult, config: &BrokerConfig, label: &RunLabel, metrics: Option<Metrics>) -> Self {
         let name = |a: crate::engine::types::AssetId| run.asset_name(a).to_owned();
         ResultJson {
             framework: "ml4t-backtest".into(),

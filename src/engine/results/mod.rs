@@ -162,11 +162,7 @@ impl RunResult {
 
     /// Equity at the last bar (the initial cash if there were no bars).
     pub fn final_equity(&self) -> f64 {
-        self.equity
-            .equity
-            .last()
-            .copied()
-            .unwrap_or(self.initial_cash)
+        self.equity.equity.last().copied().unwrap_or(self.initial_cash)
     }
 
     /// Signed position of `asset` after each of its fills: (time, qty), a step series.

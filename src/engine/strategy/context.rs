@@ -74,10 +74,7 @@ impl<'a> Context<'a> {
         self.signals
     }
     pub fn asset_id(&self, name: &str) -> Option<AssetId> {
-        self.assets
-            .iter()
-            .position(|s| s == name)
-            .map(|i| AssetId(i as u32))
+        self.assets.iter().position(|s| s == name).map(|i| AssetId(i as u32))
     }
     pub fn asset_name(&self, asset: AssetId) -> &'a str {
         self.assets.get(asset.index()).map_or("?", String::as_str)
@@ -167,13 +164,7 @@ impl<'a> Context<'a> {
     // ---- orders ----
 
     /// Places an order of any kind. `None` when nothing was placed.
-    pub fn order(
-        &mut self,
-        asset: AssetId,
-        side: Side,
-        qty: f64,
-        kind: OrderKind,
-    ) -> Option<OrderId> {
+    pub fn order(&mut self, asset: AssetId, side: Side, qty: f64, kind: OrderKind) -> Option<OrderId> {
         self.order_oco(asset, side, qty, kind, None)
     }
 
@@ -185,10 +176,7 @@ impl<'a> Context<'a> {
         kind: OrderKind,
         oco: Option<u64>,
     ) -> Option<OrderId> {
-        if !self.accept_orders
-            || !(qty > 0.0 && qty.is_finite())
-            || asset.index() >= self.assets.len()
-        {
+        if !self.accept_orders || !(qty > 0.0 && qty.is_finite()) || asset.index() >= self.assets.len() {
             return None;
         }
         let id = OrderId(*self.next_id);
@@ -281,30 +269,15 @@ impl<'a> Context<'a> {
             asset,
             Side::Sell,
             qty,
-            OrderKind::TrailingStop {
-                pct,
-                extreme: f64::NAN,
-            },
+            OrderKind::TrailingStop { pct, extreme: f64::NAN },
         )
     }
     /// Protects a long position with an intrabar stop loss and take profit (one cancels the
     /// other). Returns the (stop, take-profit) order ids.
-    pub fn bracket(
-        &mut self,
-        asset: AssetId,
-        qty: f64,
-        stop: f64,
-        take_profit: f64,
-    ) -> Option<(OrderId, OrderId)> {
+    pub fn bracket(&mut self, asset: AssetId, qty: f64, stop: f64, take_profit: f64) -> Option<(OrderId, OrderId)> {
         let group = *self.next_id;
         let s = self.order_oco(asset, Side::Sell, qty, OrderKind::Stop(stop), Some(group))?;
-        let t = self.order_oco(
-            asset,
-            Side::Sell,
-            qty,
-            OrderKind::Limit(take_profit),
-            Some(group),
-        )?;
+        let t = self.order_oco(asset, Side::Sell, qty, OrderKind::Limit(take_profit), Some(group))?;
         Some((s, t))
     }
     /// Cancels a pending order (applied after this bar's callbacks).

@@ -71,8 +71,7 @@ impl MlThreshold {
         };
         Some(match id {
             "S0" => MlThreshold::new("ml_pred", 0.8, EntrySize::Shares(100.0)).with_exit_below(0.4),
-            "S1" => MlThreshold::new("ml_pred", 0.8, EntrySize::PercentOfCash(0.95))
-                .with_stops(0.05, 0.15),
+            "S1" => MlThreshold::new("ml_pred", 0.8, EntrySize::PercentOfCash(0.95)).with_stops(0.05, 0.15),
             "S2" => s2(0.95),
             "S3" => s2(0.19),
             "S3C" => s2(0.5),

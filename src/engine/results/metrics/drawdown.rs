@@ -56,24 +56,14 @@ pub fn drawdown_stats(init_cash: f64, ts: &[i64], equity: &[f64]) -> DrawdownSta
             peak = i;
             continue;
         }
-        let depth = if peak_value > 0.0 {
-            e / peak_value - 1.0
-        } else {
-            0.0
-        };
+        let depth = if peak_value > 0.0 { e / peak_value - 1.0 } else { 0.0 };
         match &mut open {
             Some(ep) if depth < ep.depth => {
                 ep.depth = depth;
                 ep.trough = i;
             }
             Some(_) => {}
-            None => {
-                open = Some(Episode {
-                    peak,
-                    trough: i,
-                    depth,
-                })
-            }
+            None => open = Some(Episode { peak, trough: i, depth }),
         }
     }
     if let Some(ep) = open {
@@ -160,10 +150,7 @@ mod tests {
         let s = drawdown_stats(100.0, &[0, 10, 20], &[100.0, 50.0, 60.0]);
         let m = s.max.unwrap();
         assert_close(m.depth, -0.5);
-        assert_eq!(
-            (m.recovery_ts, m.duration_bars, m.duration_ns),
-            (None, 2, 20)
-        );
+        assert_eq!((m.recovery_ts, m.duration_bars, m.duration_ns), (None, 2, 20));
     }
 
     #[test]

@@ -36,18 +36,10 @@ pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> Expos
         values.iter().sum::<f64>() / n as f64
     };
     let notional: f64 = fills.iter().map(Fill::notional).sum();
-    let turnover = if mean_equity > 0.0 {
-        notional / mean_equity
-    } else {
-        0.0
-    };
+    let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
 
     ExposureStats {
-        exposure_time: if n == 0 {
-            0.0
-        } else {
-            exposed as f64 / n as f64
-        },
+        exposure_time: if n == 0 { 0.0 } else { exposed as f64 / n as f64 },
         avg_gross_exposure: if n_positive == 0 {
             0.0
         } else {
@@ -93,10 +85,7 @@ mod tests {
         // Mean equity (100 + 100 + 110 + 90) / 4 = 100; notional 100 + 110 = 210 -> turnover 2.1,
         // over half a year 4.2 a year. Commissions 0.1 + 0.11.
         let c = curve(&[100.0, 100.0, 110.0, 90.0], &[0.0, 50.0, 110.0, 0.0]);
-        let fills = [
-            fill(Side::Buy, 1.0, 100.0, 0.1),
-            fill(Side::Sell, 1.0, 110.0, 0.11),
-        ];
+        let fills = [fill(Side::Buy, 1.0, 100.0, 0.1), fill(Side::Sell, 1.0, 110.0, 0.11)];
         let s = exposure_stats(&c, &fills, 0.5);
         assert_close(s.exposure_time, 0.5);
         assert_close(s.avg_gross_exposure, 0.375);

@@ -211,10 +211,7 @@ impl Metrics {
             ),
             (
                 "Longest drawdown",
-                duration(
-                    self.longest_drawdown_bars as f64,
-                    self.longest_drawdown_ns as f64,
-                ),
+                duration(self.longest_drawdown_bars as f64, self.longest_drawdown_ns as f64),
             ),
             (
                 "Trades",
@@ -346,14 +343,8 @@ mod tests {
         assert_eq!(m.max_drawdown_peak_ts, Some(TimestampNs(0)));
         assert_eq!(m.max_drawdown_trough_ts, Some(TimestampNs(DAY)));
         assert_eq!(m.max_drawdown_recovery_ts, None);
-        assert_eq!(
-            (m.max_drawdown_duration_bars, m.max_drawdown_duration_ns),
-            (2, 2 * DAY)
-        );
-        assert_eq!(
-            (m.longest_drawdown_bars, m.longest_drawdown_ns),
-            (2, 2 * DAY)
-        );
+        assert_eq!((m.max_drawdown_duration_bars, m.max_drawdown_duration_ns), (2, 2 * DAY));
+        assert_eq!((m.longest_drawdown_bars, m.longest_drawdown_ns), (2, 2 * DAY));
         assert_close(m.calmar, 0.89); // 0.089 / 0.1
         assert_eq!((m.n_trades, m.n_long_trades, m.n_short_trades), (1, 1, 0));
         assert_eq!(m.profit_factor, Some(0.0));
@@ -374,17 +365,8 @@ mod tests {
 
     #[test]
     fn compute_empty_run_is_finite() {
-        let m = compute(
-            100.0,
-            &EquityCurve::default(),
-            &[],
-            &[],
-            &MetricsOptions::default(),
-        );
-        assert_eq!(
-            (m.final_equity, m.periods_per_year, m.n_periods),
-            (100.0, 252.0, 0)
-        );
+        let m = compute(100.0, &EquityCurve::default(), &[], &[], &MetricsOptions::default());
+        assert_eq!((m.final_equity, m.periods_per_year, m.n_periods), (100.0, 252.0, 0));
         let json = serde_json::to_value(&m).unwrap();
         for (key, value) in json.as_object().unwrap() {
             let nullable = key == "profit_factor" || key.ends_with("_ts");
@@ -408,11 +390,7 @@ mod tests {
             risk_free_rate: 0.0,
         };
         let rows = compute(100.0, &c, &trades, &fills, &opts).rows();
-        let get = |label: &str| {
-            rows.iter()
-                .find(|(l, _)| *l == label)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |label: &str| rows.iter().find(|(l, _)| *l == label).map(|(_, v)| v.as_str());
         assert_eq!(get("Total return"), Some("8.90%"));
         assert_eq!(get("Sharpe ratio"), Some("0.50"));
         assert_eq!(get("Max drawdown"), Some("-10.00%"));

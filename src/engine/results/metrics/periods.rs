@@ -95,10 +95,7 @@ mod tests {
     #[test]
     fn periods_short_span_uses_median_spacing() {
         // Gaps 1h, 1h, 3h: median 1h -> 365.25 * 24 = 8766.
-        assert_close(
-            infer_periods_per_year(&[0, HOUR, 2 * HOUR, 5 * HOUR]),
-            8766.0,
-        );
+        assert_close(infer_periods_per_year(&[0, HOUR, 2 * HOUR, 5 * HOUR]), 8766.0);
         // Gaps 1h, 2h: median 1.5h -> 8766 / 1.5 = 5844.
         assert_close(infer_periods_per_year(&[0, HOUR, 3 * HOUR]), 5844.0);
     }

@@ -77,10 +77,7 @@ pub fn sortino(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
     let Some(m) = mean(returns) else {
         return 0.0;
     };
-    let downside_sq: f64 = returns
-        .iter()
-        .map(|r| (r - rf_per_period).min(0.0).powi(2))
-        .sum();
+    let downside_sq: f64 = returns.iter().map(|r| (r - rf_per_period).min(0.0).powi(2)).sum();
     let downside_dev = (downside_sq / returns.len() as f64).sqrt();
     if is_negligible(downside_dev, returns) {
         0.0
