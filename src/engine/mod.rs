@@ -247,6 +247,7 @@ impl<'a> Engine<'a> {
 
         let portfolio = broker.portfolio();
         Ok(RunResult {
+            config: *broker.config(),
             assets,
             initial_cash: portfolio.initial_cash(),
             equity,

@@ -123,6 +123,8 @@ impl BrokerConfig {
 /// The broker seam between engine and execution venue. Backtest and live differ only here and in
 /// the feed.
 pub trait Broker {
+    /// The execution settings (costs, cash rule, fill timing) this broker applies.
+    fn config(&self) -> &BrokerConfig;
     /// The account as the broker knows it.
     fn portfolio(&self) -> &Portfolio;
     /// Queues an order; it may fill from the next bar of its asset on.

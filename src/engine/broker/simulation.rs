@@ -42,10 +42,6 @@ impl SimulationBroker {
         }
     }
 
-    pub fn config(&self) -> &BrokerConfig {
-        &self.config
-    }
-
     #[inline]
     fn slipped(&self, side: Side, px: f64) -> f64 {
         match side {
@@ -219,6 +215,10 @@ impl SimulationBroker {
 }
 
 impl Broker for SimulationBroker {
+    fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
     fn portfolio(&self) -> &Portfolio {
         &self.portfolio
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunResult;
 use super::metrics::Metrics;
-use crate::engine::broker::{BrokerConfig, Commission, FillTiming};
+use crate::engine::broker::{Commission, FillTiming};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JsonTrade {
@@ -70,7 +70,8 @@ pub struct RunLabel {
 }
 
 impl ResultJson {
-    pub fn from_run(run: &RunResult, config: &BrokerConfig, label: &RunLabel, metrics: Option<Metrics>) -> Self {
+    pub fn from_run(run: &RunResult, label: &RunLabel, metrics: Option<Metrics>) -> Self {
+        let config = &run.config;
         let name = |a: crate::engine::types::AssetId| run.asset_name(a).to_owned();
         ResultJson {
             framework: "ml4t-backtest".into(),

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod json;
 pub mod metrics;
+mod summary;
 
 use super::types::{AssetId, OrderId, Side, TimestampNs};
 
@@ -139,6 +140,8 @@ impl EquityCurve {
 /// Everything a run produced. Deterministic: no wall-clock times (callers time runs themselves).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
+    /// The broker settings the run used.
+    pub config: crate::engine::broker::BrokerConfig,
     /// Asset names; `AssetId(i)` is `assets[i]`.
     pub assets: Vec<String>,
     pub initial_cash: f64,
@@ -163,6 +166,11 @@ impl RunResult {
     /// Equity at the last bar (the initial cash if there were no bars).
     pub fn final_equity(&self) -> f64 {
         self.equity.equity.last().copied().unwrap_or(self.initial_cash)
+    }
+
+    /// Performance metrics of the run.
+    pub fn metrics(&self, opts: &metrics::MetricsOptions) -> metrics::Metrics {
+        metrics::compute(self.initial_cash, &self.equity, &self.trades, &self.fills, opts)
     }
 
     /// Signed position of `asset` after each of its fills: (time, qty), a step series.
