@@ -10,6 +10,9 @@ use ml4t_backtest::engine::types::{AssetId, SignalId};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 
+mod common;
+use common::arb_bars;
+
 /// A deterministic trader driven by the data: buys, partial sells, closes, stops and limits.
 struct DataDriven;
 
@@ -33,63 +36,12 @@ impl Strategy for DataDriven {
     }
 }
 
-/// Random OHLC bars: `n` timestamps, `k` assets, each bar present with probability ~0.85.
-fn arb_bars() -> impl proptest::strategy::Strategy<Value = Bars> {
-    (2usize..50, 1usize..4).prop_flat_map(|(n, k)| {
-        prop::collection::vec(
-            (
-                0.0f64..1.0,
-                -0.05f64..0.05,
-                0.0f64..0.03,
-                0.0f64..0.03,
-                -0.03f64..0.03,
-                0.0f64..1.0,
-            ),
-            n * k,
-        )
-        .prop_map(move |rows| {
-            let mut cols = BarColumns::with_capacity(n * k, 1);
-            let mut close = vec![100.0; k];
-            for t in 0..n {
-                for a in 0..k {
-                    let (present, ret, up, down, gap, sig) = rows[t * k + a];
-                    if present > 0.85 && t > 0 {
-                        continue;
-                    }
-                    let open = close[a] * (1.0 + gap);
-                    let c = open * (1.0 + ret);
-                    let high = open.max(c) * (1.0 + up);
-                    let low = open.min(c) * (1.0 - down);
-                    close[a] = c;
-                    let sig = if sig > 0.97 { f64::NAN } else { sig };
-                    cols.push(
-                        t as i64 * 86_400_000_000_000,
-                        AssetId(a as u32),
-                        open,
-                        high,
-                        low,
-                        c,
-                        1e6,
-                        &[sig],
-                    );
-                }
-            }
-            let names = (0..k).map(|a| format!("A{a:03}")).collect();
-            Bars::new(names, vec!["s".into()], cols).unwrap()
-        })
-    })
-}
-
 fn arb_config() -> impl proptest::strategy::Strategy<Value = BrokerConfig> {
     (0.0f64..0.01, prop::bool::ANY, prop::bool::ANY).prop_map(|(c, slip, reject)| BrokerConfig {
         initial_cash: 10_000.0,
         commission: Commission::percent(c),
         slippage_bps: if slip { 5.0 } else { 0.0 },
-        cash_rule: if reject {
-            CashRule::Reject
-        } else {
-            CashRule::Cap
-        },
+        cash_rule: if reject { CashRule::Reject } else { CashRule::Cap },
         ..BrokerConfig::default()
     })
 }
@@ -113,7 +65,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn prop_equity_is_cash_plus_marked_positions(bars in arb_bars(), config in arb_config()) {
+    fn prop_equity_is_cash_plus_marked_positions(bars in arb_bars(50, 3), config in arb_config()) {
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
         let k = bars.assets().len();
         let positions = positions_at_each_timestamp(&run, k);
@@ -131,7 +83,7 @@ proptest! {
     }
 
     #[test]
-    fn prop_cash_never_negative_in_cash_account(bars in arb_bars(), config in arb_config()) {
+    fn prop_cash_never_negative_in_cash_account(bars in arb_bars(50, 3), config in arb_config()) {
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
         for (t, c) in run.equity.cash.iter().enumerate() {
             prop_assert!(*c >= -1e-9, "cash {c} at t={t}");
@@ -142,7 +94,7 @@ proptest! {
     }
 
     #[test]
-    fn prop_fills_inside_bar_range_without_slippage(bars in arb_bars(), config in arb_config()) {
+    fn prop_fills_inside_bar_range_without_slippage(bars in arb_bars(50, 3), config in arb_config()) {
         let config = BrokerConfig { slippage_bps: 0.0, ..config };
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
         for f in &run.fills {
@@ -152,7 +104,7 @@ proptest! {
     }
 
     #[test]
-    fn prop_trades_reconcile_with_cash(bars in arb_bars(), config in arb_config()) {
+    fn prop_trades_reconcile_with_cash(bars in arb_bars(50, 3), config in arb_config()) {
         // Final equity = initial cash + realised pnl + unrealised pnl - commissions of open positions.
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
         let realised: f64 = run.trades.iter().map(|t| t.pnl_net).sum();
@@ -167,7 +119,7 @@ proptest! {
     }
 
     #[test]
-    fn prop_no_look_ahead(bars in arb_bars(), config in arb_config(), cut in 0usize..50, bump in 0.5f64..1.5) {
+    fn prop_no_look_ahead(bars in arb_bars(50, 3), config in arb_config(), cut in 0usize..50, bump in 0.5f64..1.5) {
         let n = bars.n_timestamps();
         let t = cut % n;
         let changed = perturb_after(&bars, t, bump);
@@ -187,24 +139,13 @@ proptest! {
 /// Every bar after timestamp index `t` scaled by `k` (prices) and its signal flipped.
 fn perturb_after(bars: &Bars, t: usize, k: f64) -> Bars {
     let start = bars.timestamp_starts()[t + 1];
-    let mut cols = BarColumns::with_capacity(bars.len(), 1);
+    let mut cols = BarColumns::with_capacity(bars.len(), 2);
     for r in 0..bars.len() {
         let bar = bars.bar(r);
-        let (m, s) = if r >= start {
-            (k, 1.0 - bar.signal(SignalId(0)))
-        } else {
-            (1.0, bar.signal(SignalId(0)))
-        };
-        cols.push(
-            bar.ts().0,
-            bar.asset(),
-            bar.open() * m,
-            bar.high() * m,
-            bar.low() * m,
-            bar.close() * m,
-            bar.volume(),
-            &[s],
-        );
+        let (s, u) = (bar.signal(SignalId(0)), bar.signal(SignalId(1)));
+        let (m, s, u) = if r >= start { (k, 1.0 - s, 1.0 - u) } else { (1.0, s, u) };
+        let (o, h, l, c) = (bar.open() * m, bar.high() * m, bar.low() * m, bar.close() * m);
+        cols.push(bar.ts().0, bar.asset(), o, h, l, c, bar.volume(), &[s, u]);
     }
     Bars::new(bars.assets().to_vec(), bars.signal_names().to_vec(), cols).unwrap()
 }
@@ -229,11 +170,7 @@ fn engine_cancel_flag_stops_the_run() {
         .on_progress(&mut on_progress);
     let mut broker = SimulationBroker::new(BrokerConfig::default(), 1);
     let err = engine
-        .run(
-            &mut HistoricalFeed::new(&bars),
-            &mut broker,
-            &mut DataDriven,
-        )
+        .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut DataDriven)
         .unwrap_err();
     assert_eq!(err, EngineError::Cancelled { timestamps: 10 });
     assert_eq!(seen, vec![10]);

@@ -23,6 +23,12 @@ pub trait DataFeed {
     fn size_hint(&self) -> Option<(usize, usize)> {
         None
     }
+    /// For feeds that hold their data (historical): all bars and the index of the next timestamp.
+    /// The engine hands this to [`crate::engine::strategy::Strategy::skip_quiet`] so compiled
+    /// rules can fast-forward over bars where they would do nothing. Live feeds return `None`.
+    fn upcoming(&self) -> Option<(&Bars, usize)> {
+        None
+    }
 }
 
 /// Replays [`Bars`] in time order.
@@ -58,5 +64,8 @@ impl DataFeed for HistoricalFeed<'_> {
     }
     fn size_hint(&self) -> Option<(usize, usize)> {
         Some((self.bars.n_timestamps(), self.bars.len()))
+    }
+    fn upcoming(&self) -> Option<(&Bars, usize)> {
+        Some((self.bars, self.next))
     }
 }

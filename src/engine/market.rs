@@ -385,6 +385,11 @@ pub struct Bar<'a> {
 }
 
 impl<'a> Bar<'a> {
+    /// The data this bar belongs to.
+    #[inline]
+    pub fn source(&self) -> &'a Bars {
+        self.bars
+    }
     #[inline]
     pub fn row(&self) -> usize {
         self.row

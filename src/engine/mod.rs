@@ -195,24 +195,36 @@ impl<'a> Engine<'a> {
             }
 
             // 3. Equity at the close.
-            let p = broker.portfolio();
-            let (gross, net) = p.exposure();
-            equity.push(ts, p.equity(), p.cash(), gross, net);
-
-            timestamps += 1;
+            record_equity(broker.portfolio(), ts, &mut equity);
             bars_done += slice.len();
-            countdown -= 1;
-            if countdown == 0 {
-                countdown = self.progress_every;
-                if let Some(f) = self.on_progress.as_mut() {
-                    f(Progress {
-                        timestamps_done: timestamps,
-                        timestamps_total: total,
-                        bars_done,
-                    });
-                }
-                if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                    return Err(EngineError::Cancelled { timestamps });
+            self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
+
+            // Fast-forward over timestamps where the strategy guarantees it does nothing.
+            if broker.open_orders().is_empty() {
+                let skip = match feed.upcoming() {
+                    Some((bars, next)) => {
+                        let ctx = Context::new(
+                            broker.portfolio(),
+                            broker.open_orders(),
+                            &assets,
+                            &signals,
+                            &mut requests,
+                            &mut next_id,
+                            ts,
+                            index,
+                            true,
+                        );
+                        strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next)
+                    }
+                    None => 0,
+                };
+                for _ in 0..skip {
+                    let Some(slice) = feed.next_timestamp()? else { break };
+                    broker.on_bars(&slice, &mut new_fills);
+                    debug_assert!(new_fills.is_empty(), "a fill without a pending order");
+                    record_equity(broker.portfolio(), slice.ts(), &mut equity);
+                    bars_done += slice.len();
+                    self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
                 }
             }
         }
@@ -260,6 +272,45 @@ impl<'a> Engine<'a> {
             bars: bars_done,
         })
     }
+}
+
+impl Engine<'_> {
+    /// Counts `n` processed timestamps; every `progress_every` reports progress and reads the
+    /// cancel flag.
+    #[inline]
+    fn tick(
+        &mut self,
+        n: usize,
+        countdown: &mut usize,
+        timestamps: &mut usize,
+        total: Option<usize>,
+        bars_done: usize,
+    ) -> Result<(), EngineError> {
+        *timestamps += n;
+        *countdown -= n;
+        if *countdown == 0 {
+            *countdown = self.progress_every;
+            if let Some(f) = self.on_progress.as_mut() {
+                f(Progress {
+                    timestamps_done: *timestamps,
+                    timestamps_total: total,
+                    bars_done,
+                });
+            }
+            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(EngineError::Cancelled {
+                    timestamps: *timestamps,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+fn record_equity(p: &portfolio::Portfolio, ts: TimestampNs, equity: &mut EquityCurve) {
+    let (gross, net) = p.exposure();
+    equity.push(ts, p.equity(), p.cash(), gross, net);
 }
 
 fn apply_requests<B: Broker + ?Sized>(broker: &mut B, requests: &mut Vec<Request>) {

@@ -176,7 +176,7 @@ impl<'a> Context<'a> {
         kind: OrderKind,
         oco: Option<u64>,
     ) -> Option<OrderId> {
-        if !self.accept_orders || !(qty > 0.0 && qty.is_finite()) || asset.index() >= self.assets.len() {
+        if !(self.accept_orders && qty > 0.0 && qty.is_finite()) || asset.index() >= self.assets.len() {
             return None;
         }
         let id = OrderId(*self.next_id);

@@ -4,10 +4,12 @@
 mod context;
 /// The reference scenarios S0..S3C as a parameterised strategy.
 pub mod reference;
+/// Level 1: declarative rules, compiled or interpreted.
+pub mod rules;
 
 pub use context::{Context, Request};
 
-use super::market::{Bar, BarSlice};
+use super::market::{Bar, BarSlice, Bars};
 use super::results::Fill;
 
 /// An error a strategy raises to stop the run (a bad parameter, a script error, ...).
@@ -53,6 +55,16 @@ pub trait Strategy {
         let _ = (ctx, fill);
         Ok(())
     }
+    /// Fast-forward (levels 1 and 3). Called only when no order is pending and the feed holds its
+    /// data, with `bars` and the index `next` of the first timestamp not yet processed. Returns
+    /// how many timestamps from `next` on need no callback at all: the strategy guarantees it
+    /// would place no order there and has advanced its own state over them, deciding each bar
+    /// from data up to that bar only. The engine then just marks and records equity for them.
+    /// The default, 0, calls the strategy on every bar.
+    fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        let _ = (ctx, bars, next);
+        0
+    }
     /// Once after the last bar.
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         let _ = ctx;
@@ -75,5 +87,8 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         (**self).on_end(ctx)
+    }
+    fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        (**self).skip_quiet(ctx, bars, next)
     }
 }

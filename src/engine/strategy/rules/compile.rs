@@ -1,0 +1,522 @@
+//! The rule compiler: stateless conditions become byte masks over all rows, computed once with
+//! plain column loops; position-dependent conditions stay as a small tree evaluated per bar; and
+//! stretches where nothing can happen are skipped in one scan (`Strategy::skip_quiet`).
+
+use super::column::Column;
+use super::sizer::ResolvedSizer;
+use super::{Rule, RuleError, SignalStrategy};
+use crate::engine::market::{Bar, Bars};
+use crate::engine::results::Fill;
+use crate::engine::strategy::{Context, Strategy, StrategyResult};
+use crate::engine::types::AssetId;
+
+/// Per-asset state of the position-dependent rules (shared with the interpreter).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct AssetState {
+    /// Bars seen in the current position, the entry bar included.
+    held: u32,
+    /// Highest close since entry.
+    high: f64,
+}
+
+impl Default for AssetState {
+    fn default() -> Self {
+        AssetState {
+            held: 0,
+            high: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl AssetState {
+    /// A fill that opens (or flips) a position starts a new holding period.
+    #[inline]
+    pub(super) fn on_fill(&mut self, fill: &Fill) {
+        let before = fill.position_after - fill.side.sign() * fill.qty;
+        if fill.position_after != 0.0 && (before == 0.0 || before.signum() != fill.position_after.signum()) {
+            *self = AssetState::default();
+        }
+    }
+
+    /// Each bar of the asset while it holds a position.
+    #[inline]
+    pub(super) fn on_bar(&mut self, qty: f64, close: f64) {
+        if qty != 0.0 {
+            self.held += 1;
+            self.high = self.high.max(close);
+        }
+    }
+}
+
+/// Conditions on the position, evaluated per bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum PosRule {
+    InPosition,
+    NotInPosition,
+    StopLoss(f64),
+    TakeProfit(f64),
+    TrailingStop(f64),
+    MaxHoldingBars(u32),
+}
+
+impl PosRule {
+    pub(super) fn of(rule: &Rule) -> Option<PosRule> {
+        Some(match *rule {
+            Rule::InPosition => PosRule::InPosition,
+            Rule::NotInPosition => PosRule::NotInPosition,
+            Rule::StopLoss(p) => PosRule::StopLoss(p),
+            Rule::TakeProfit(p) => PosRule::TakeProfit(p),
+            Rule::TrailingStop(p) => PosRule::TrailingStop(p),
+            Rule::MaxHoldingBars(n) => PosRule::MaxHoldingBars(n),
+            _ => return None,
+        })
+    }
+
+    /// `qty` signed, `avg` the average entry price, `close` this bar's close.
+    #[inline]
+    pub(super) fn holds(self, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        // Same expression as Context::unrealized_pnl_pct, so both agree to the bit.
+        let pnl = || {
+            let r = close / avg - 1.0;
+            if qty > 0.0 { r } else { -r }
+        };
+        match self {
+            PosRule::InPosition => qty != 0.0,
+            PosRule::NotInPosition => qty == 0.0,
+            PosRule::StopLoss(p) => qty != 0.0 && pnl() < -p,
+            PosRule::TakeProfit(p) => qty != 0.0 && pnl() > p,
+            PosRule::TrailingStop(p) => qty != 0.0 && close < st.high * (1.0 - p),
+            PosRule::MaxHoldingBars(n) => qty != 0.0 && st.held >= n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Cond {
+    Const(bool),
+    /// Index into the condition's masks.
+    Mask(usize),
+    Pos(PosRule),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+/// A rule list compiled for one data set: precomputed masks plus a per-bar remainder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledCondition {
+    cond: Cond,
+    masks: Vec<Vec<u8>>,
+}
+
+enum Node {
+    Static(Vec<u8>),
+    Dynamic(Cond),
+}
+
+impl CompiledCondition {
+    /// Compiles "all of `rules`"; an empty list means `empty` (true for filters, false for exits).
+    pub fn new(rules: &[Rule], bars: &Bars, empty: bool) -> Self {
+        let mut c = CompiledCondition {
+            cond: Cond::Const(empty),
+            masks: Vec::new(),
+        };
+        if rules.is_empty() {
+            return c;
+        }
+        let mut prev_row = None;
+        let node = c.build_group(rules, true, bars, &mut prev_row);
+        c.cond = c.finish(node);
+        c
+    }
+
+    fn finish(&mut self, node: Node) -> Cond {
+        match node {
+            Node::Dynamic(d) => d,
+            Node::Static(m) if m.iter().all(|&b| b == 1) => Cond::Const(true),
+            Node::Static(m) if m.iter().all(|&b| b == 0) => Cond::Const(false),
+            Node::Static(m) => {
+                self.masks.push(m);
+                Cond::Mask(self.masks.len() - 1)
+            }
+        }
+    }
+
+    fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
+        let mut acc: Option<Vec<u8>> = None;
+        let mut dynamic = Vec::new();
+        for r in rules {
+            match self.build(r, bars, prev_row) {
+                Node::Static(m) => {
+                    acc = Some(match acc {
+                        None => m,
+                        Some(mut a) => {
+                            if all {
+                                a.iter_mut().zip(&m).for_each(|(x, y)| *x &= *y);
+                            } else {
+                                a.iter_mut().zip(&m).for_each(|(x, y)| *x |= *y);
+                            }
+                            a
+                        }
+                    })
+                }
+                Node::Dynamic(d) => dynamic.push(d),
+            }
+        }
+        if dynamic.is_empty() {
+            return Node::Static(acc.unwrap_or_else(|| vec![u8::from(all); bars.len()]));
+        }
+        if let Some(m) = acc {
+            let c = self.finish(Node::Static(m));
+            dynamic.insert(0, c);
+        }
+        Node::Dynamic(match dynamic.len() {
+            1 => dynamic.remove(0),
+            _ if all => Cond::All(dynamic),
+            _ => Cond::Any(dynamic),
+        })
+    }
+
+    fn build(&mut self, rule: &Rule, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
+        let col = |name: &str| Column::resolve(name, bars.signal_names());
+        let map = |name: &str, f: &dyn Fn(f64) -> bool| match col(name) {
+            Some(c) => Node::Static(c.values(bars).iter().map(|&v| u8::from(f(v))).collect()),
+            None => Node::Static(vec![0; bars.len()]),
+        };
+        match rule {
+            Rule::SignalAbove(c, x) => map(c, &|v| v > *x),
+            Rule::SignalBelow(c, x) => map(c, &|v| v < *x),
+            Rule::SignalBetween(c, lo, hi) => map(c, &|v| *lo <= v && v <= *hi),
+            Rule::CrossAbove(c, x) | Rule::CrossBelow(c, x) => {
+                let Some(column) = col(c) else {
+                    return Node::Static(vec![0; bars.len()]);
+                };
+                let prev = prev_row.get_or_insert_with(|| previous_rows(bars));
+                let v = column.values(bars);
+                let above = matches!(rule, Rule::CrossAbove(..));
+                Node::Static(
+                    (0..bars.len())
+                        .map(|r| {
+                            let p = prev[r];
+                            u8::from(p != u32::MAX && crossed(above, v[p as usize], v[r], *x))
+                        })
+                        .collect(),
+                )
+            }
+            Rule::Compare(a, op, b) => match (col(a), col(b)) {
+                (Some(a), Some(b)) => Node::Static(
+                    a.values(bars)
+                        .iter()
+                        .zip(b.values(bars))
+                        .map(|(&x, &y)| u8::from(op.holds(x, y)))
+                        .collect(),
+                ),
+                _ => Node::Static(vec![0; bars.len()]),
+            },
+            Rule::TopN(c, n) | Rule::BottomN(c, n) => {
+                let Some(column) = col(c) else {
+                    return Node::Static(vec![0; bars.len()]);
+                };
+                let v = column.values(bars);
+                let top = matches!(rule, Rule::TopN(..));
+                let mut mask = vec![0u8; bars.len()];
+                let starts = bars.timestamp_starts();
+                let mut scratch = Vec::new();
+                for w in starts.windows(2) {
+                    rank_rows(&v[w[0]..w[1]], *n, top, &mut scratch, &mut mask[w[0]..w[1]]);
+                }
+                Node::Static(mask)
+            }
+            Rule::All(v) => self.build_group(v, true, bars, prev_row),
+            Rule::Any(v) => self.build_group(v, false, bars, prev_row),
+            Rule::Not(r) => match self.build(r, bars, prev_row) {
+                Node::Static(mut m) => {
+                    m.iter_mut().for_each(|x| *x ^= 1);
+                    Node::Static(m)
+                }
+                Node::Dynamic(d) => Node::Dynamic(Cond::Not(Box::new(d))),
+            },
+            other => match PosRule::of(other) {
+                Some(p) => Node::Dynamic(Cond::Pos(p)),
+                None => Node::Static(vec![0; bars.len()]),
+            },
+        }
+    }
+
+    #[inline]
+    fn eval(&self, c: &Cond, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        match c {
+            Cond::Const(b) => *b,
+            Cond::Mask(i) => self.masks[*i][row] != 0,
+            Cond::Pos(p) => p.holds(qty, avg, close, st),
+            Cond::All(v) => v.iter().all(|c| self.eval(c, row, qty, avg, close, st)),
+            Cond::Any(v) => v.iter().any(|c| self.eval(c, row, qty, avg, close, st)),
+            Cond::Not(c) => !self.eval(c, row, qty, avg, close, st),
+        }
+    }
+
+    /// Whether the condition holds at `row` for a position of `qty` at average price `avg`.
+    #[inline]
+    pub(super) fn holds(&self, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        self.eval(&self.cond, row, qty, avg, close, st)
+    }
+
+    /// The row mask, when the whole condition is stateless.
+    fn as_mask(&self) -> Option<&[u8]> {
+        match self.cond {
+            Cond::Mask(i) => Some(&self.masks[i]),
+            _ => None,
+        }
+    }
+
+    /// A constant condition's value.
+    fn as_const(&self) -> Option<bool> {
+        match self.cond {
+            Cond::Const(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether it reads the position state (and so cannot be decided by masks alone).
+    pub fn is_stateless(&self) -> bool {
+        matches!(self.cond, Cond::Mask(_) | Cond::Const(_))
+    }
+
+    /// First row at or after `from` where a stateless condition holds (None = never).
+    fn next_row(&self, from: usize, n: usize) -> Option<usize> {
+        match (self.as_const(), self.as_mask()) {
+            (Some(true), _) => (from < n).then_some(from),
+            (Some(false), _) => None,
+            (_, Some(m)) => next_set(m, from),
+            _ => (from < n).then_some(from),
+        }
+    }
+}
+
+#[inline]
+fn crossed(above: bool, prev: f64, cur: f64, x: f64) -> bool {
+    if above {
+        cur > x && prev <= x
+    } else {
+        cur < x && prev >= x
+    }
+}
+
+/// For each row, the row of the same asset's previous bar (u32::MAX for its first bar).
+fn previous_rows(bars: &Bars) -> Vec<u32> {
+    let mut last = vec![u32::MAX; bars.assets().len()];
+    bars.asset_ids()
+        .iter()
+        .enumerate()
+        .map(|(r, a)| std::mem::replace(&mut last[a.index()], r as u32))
+        .collect()
+}
+
+/// Marks the `n` highest (`top`) or lowest non-NaN values of one timestamp's rows; ties go to
+/// the earlier row (lower asset id, i.e. name order). Shared with the interpreter.
+pub(super) fn rank_rows(values: &[f64], n: usize, top: bool, scratch: &mut Vec<usize>, out: &mut [u8]) {
+    scratch.clear();
+    scratch.extend((0..values.len()).filter(|&i| !values[i].is_nan()));
+    scratch.sort_by(|&i, &j| {
+        let o = values[i].total_cmp(&values[j]);
+        (if top { o.reverse() } else { o }).then(i.cmp(&j))
+    });
+    for &i in scratch.iter().take(n) {
+        out[i] = 1;
+    }
+}
+
+/// Index of the first non-zero byte at or after `from`, eight bytes at a time.
+fn next_set(mask: &[u8], from: usize) -> Option<usize> {
+    let tail = mask.get(from..)?;
+    let mut chunks = tail.chunks_exact(8);
+    let mut base = from;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_ne_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if word != 0 {
+            return chunk.iter().position(|&b| b != 0).map(|i| base + i);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&b| b != 0).map(|i| base + i)
+}
+
+/// A [`SignalStrategy`] compiled for one [`Bars`]: runs at vectorised speed on that data only.
+#[derive(Debug, Clone)]
+pub struct CompiledRules {
+    entry: CompiledCondition,
+    exit: CompiledCondition,
+    sizer: ResolvedSizer,
+    state: Vec<AssetState>,
+    /// Address of the data the masks were computed for (compared, never dereferenced).
+    source: usize,
+    rows: usize,
+}
+
+impl CompiledRules {
+    pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
+        Ok(CompiledRules {
+            entry: CompiledCondition::new(&s.entry, bars, true),
+            exit: CompiledCondition::new(&s.exit, bars, false),
+            sizer: ResolvedSizer::new(&s.sizer, bars.signal_names()),
+            state: vec![AssetState::default(); bars.assets().len()],
+            source: bars as *const Bars as usize,
+            rows: bars.len(),
+        })
+    }
+
+    fn is_source(&self, bars: &Bars) -> bool {
+        bars as *const Bars as usize == self.source && bars.len() == self.rows
+    }
+
+    /// Evaluates one asset's timestamp row without committing state: whether it would act.
+    #[inline]
+    fn acts(&self, ctx: &Context<'_>, asset: AssetId, row: usize, close: f64) -> (bool, AssetState) {
+        let qty = ctx.position(asset);
+        let mut st = self.state[asset.index()];
+        if qty == 0.0 {
+            (self.entry.holds(row, 0.0, f64::NAN, close, &st), st)
+        } else {
+            st.on_bar(qty, close);
+            (
+                self.exit
+                    .holds(row, qty, ctx.position_info(asset).avg_price, close, &st),
+                st,
+            )
+        }
+    }
+}
+
+impl Strategy for CompiledRules {
+    fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.state[fill.asset.index()].on_fill(fill);
+        Ok(())
+    }
+
+    #[inline]
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        if !self.is_source(bar.source()) {
+            return Err(
+                "these rules were compiled for other data; compile them for this data, or use the \
+                        interpreted rules for a live feed"
+                    .into(),
+            );
+        }
+        let asset = bar.asset();
+        let (row, close) = (bar.row(), bar.close());
+        let qty = ctx.position(asset);
+        let st = &mut self.state[asset.index()];
+        if qty == 0.0 {
+            if self.entry.holds(row, 0.0, f64::NAN, close, st) {
+                self.sizer.enter(ctx, &bar);
+            }
+        } else {
+            st.on_bar(qty, close);
+            if self.exit.holds(row, qty, ctx.position_info(asset).avg_price, close, st) {
+                ctx.close_position(asset);
+            }
+        }
+        Ok(())
+    }
+
+    fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        if !self.is_source(bars) {
+            return 0;
+        }
+        let n_ts = bars.n_timestamps();
+        let starts = bars.timestamp_starts();
+        // Everyone flat and a stateless entry: jump straight to the next row where it holds.
+        if ctx.positions().next().is_none() && self.entry.is_stateless() {
+            let to = match self.entry.next_row(starts[next], bars.len()) {
+                Some(row) => starts.partition_point(|&s| s <= row) - 1,
+                None => n_ts,
+            };
+            return to - next;
+        }
+        let close = bars.close();
+        let assets = bars.asset_ids();
+        let mut j = next;
+        if bars.assets().len() == 1 {
+            // One asset in position: one tight loop over its closes.
+            let a = AssetId(0);
+            let (qty, avg) = (ctx.position(a), ctx.position_info(a).avg_price);
+            let mut st = self.state[0];
+            if qty == 0.0 {
+                while j < n_ts && !self.entry.holds(j, 0.0, f64::NAN, close[j], &st) {
+                    j += 1;
+                }
+                return j - next;
+            }
+            while j < n_ts {
+                let mut s = st;
+                s.on_bar(qty, close[j]);
+                if self.exit.holds(j, qty, avg, close[j], &s) {
+                    break;
+                }
+                st = s;
+                j += 1;
+            }
+            self.state[0] = st;
+            return j - next;
+        }
+        'scan: while j < n_ts {
+            let rows = starts[j]..starts[j + 1];
+            for r in rows.clone() {
+                if self.acts(ctx, assets[r], r, close[r]).0 {
+                    break 'scan;
+                }
+            }
+            for r in rows {
+                let a = assets[r];
+                self.state[a.index()].on_bar(ctx.position(a), close[r]);
+            }
+            j += 1;
+        }
+        j - next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_set_finds_first_set_byte() {
+        let mut m = vec![0u8; 37];
+        assert_eq!(next_set(&m, 0), None);
+        m[20] = 1;
+        m[35] = 1;
+        assert_eq!(next_set(&m, 0), Some(20));
+        assert_eq!(next_set(&m, 20), Some(20));
+        assert_eq!(next_set(&m, 21), Some(35));
+        assert_eq!(next_set(&m, 36), None);
+        assert_eq!(next_set(&m, 99), None);
+    }
+
+    #[test]
+    fn rank_rows_skips_nan_and_breaks_ties_by_order() {
+        let mut out = vec![0u8; 4];
+        rank_rows(&[0.5, f64::NAN, 0.9, 0.5], 2, true, &mut Vec::new(), &mut out);
+        assert_eq!(out, vec![1, 0, 1, 0]);
+        let mut out = vec![0u8; 4];
+        rank_rows(&[0.5, f64::NAN, 0.9, 0.5], 2, false, &mut Vec::new(), &mut out);
+        assert_eq!(out, vec![1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn pos_rules_on_hand_computed_positions() {
+        let st = AssetState { held: 3, high: 120.0 };
+        // long 10 @ 100, close 94: pnl -6 %
+        assert!(PosRule::StopLoss(0.05).holds(10.0, 100.0, 94.0, &st));
+        assert!(!PosRule::StopLoss(0.07).holds(10.0, 100.0, 94.0, &st));
+        assert!(PosRule::TakeProfit(0.15).holds(10.0, 100.0, 116.0, &st));
+        // trailing 10 % from 120: below 108
+        assert!(PosRule::TrailingStop(0.1).holds(10.0, 100.0, 107.9, &st));
+        assert!(!PosRule::TrailingStop(0.1).holds(10.0, 100.0, 108.1, &st));
+        assert!(PosRule::MaxHoldingBars(3).holds(10.0, 100.0, 100.0, &st));
+        assert!(!PosRule::MaxHoldingBars(4).holds(10.0, 100.0, 100.0, &st));
+        assert!(!PosRule::StopLoss(0.05).holds(0.0, f64::NAN, 94.0, &st));
+    }
+}
