@@ -155,7 +155,7 @@ pub(crate) fn resolve(
         .collect();
     let candidates: Vec<&str> = schema
         .iter()
-        .filter(|(n, d)| d.is_primitive_numeric() && !roles.contains(&n))
+        .filter(|(n, d)| d.is_primitive_numeric() && !roles.contains(&n) && !is_index_artifact(n))
         .map(|(n, _)| n.as_str())
         .collect();
     let signals = match signals {
@@ -192,6 +192,12 @@ pub(crate) fn resolve(
         volume,
         signals,
     })
+}
+
+/// Index columns pandas writes (`__index_level_0__` in Parquet, `Unnamed: 0` in CSV) are not
+/// signals unless asked for by name.
+fn is_index_artifact(name: &str) -> bool {
+    name.starts_with("__index_level_") || name.starts_with("Unnamed: ")
 }
 
 /// Roles found by name alone (nothing required, no type checks), to prefill a mapping editor.
@@ -316,6 +322,21 @@ mod tests {
                 .close,
             "adj_close"
         );
+    }
+
+    #[test]
+    fn resolve_skips_pandas_index_columns() {
+        let f = DataType::Float64;
+        let s = ohlc(&[
+            ("close", f.clone()),
+            ("Unnamed: 0", DataType::Int64),
+            ("__index_level_0__", DataType::Int64),
+        ]);
+        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), None).unwrap();
+        assert!(r.signals.is_empty());
+        let want = vec!["Unnamed: 0".to_string()];
+        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want)).unwrap();
+        assert_eq!(r.signals, want);
     }
 
     #[test]

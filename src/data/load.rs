@@ -38,7 +38,7 @@ pub struct LoadOptions {
 #[derive(Debug, Clone)]
 pub struct LoadedData {
     pub bars: Bars,
-    /// The path given: a file or a folder.
+    /// The file or folder loaded (`load_files` with several files: the first file's folder).
     pub path: PathBuf,
     /// The data files read, in load order.
     pub files: Vec<PathBuf>,
@@ -113,15 +113,32 @@ fn data_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
 /// Loads a `.parquet`/`.pq`/`.csv` file, or every such file in a folder (one asset per file
 /// unless a file has an asset column; an asset may appear in one file only).
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<LoadedData, DataError> {
-    let files = data_files(path)?;
-    let mut data = load_files(&files, opts)?;
-    data.path = path.to_path_buf();
-    Ok(data)
+    load_from(path, &data_files(path)?, opts)
 }
 
 /// Loads several files into one [`Bars`]. Every file must have the same signal columns (those of
 /// the first file, or `opts.signals`).
 pub fn load_files(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedData, DataError> {
+    let Some(first) = paths.first() else {
+        return Err(DataError::NoFiles {
+            dir: PathBuf::from("(no files given)"),
+        });
+    };
+    let origin = if paths.len() == 1 {
+        first.clone()
+    } else {
+        let dir = first.parent().filter(|d| !d.as_os_str().is_empty());
+        dir.unwrap_or(first).to_path_buf()
+    };
+    load_from(&origin, paths, opts)
+}
+
+/// Loads `paths`; `origin` (the file or folder the user picked) names the input in messages.
+fn load_from(
+    origin: &Path,
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+) -> Result<LoadedData, DataError> {
     let started = Instant::now();
     let mut tables: Vec<Table> = Vec::with_capacity(paths.len());
     for path in paths {
@@ -149,17 +166,13 @@ pub fn load_files(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedData, D
     };
     let (signals, mapping_used) = (first.cols.signals.clone(), first.cols.mapping());
     let has_volume = tables.iter().all(|t| t.cols.volume.is_some());
-    let origin = match paths {
-        [one] => one.display().to_string(),
-        _ => format!("{} files", paths.len()),
-    };
     let filter = Filter {
         assets: opts.assets.as_deref(),
         start: opts.start,
         end: opts.end,
     };
-    let bars = merge(&tables, signals, filter, &origin)?;
-    let path = paths.first().cloned().unwrap_or_default();
+    let bars = merge(&tables, signals, filter, &origin.display().to_string())?;
+    let path = origin.to_path_buf();
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(LoadedData {
         bars,

@@ -185,13 +185,13 @@ pub enum DataError {
         expected: String,
         found: String,
     },
-    #[error("{origin}: no asset '{name}'; available assets: {available}")]
+    #[error("{origin}: no asset '{name}'; available assets: {available}; pick from those")]
     UnknownAsset {
         origin: String,
         name: String,
         available: String,
     },
-    #[error("{}: the file has no data rows", file.display())]
+    #[error("{}: the file has no data rows; pick a file with bars", file.display())]
     Empty { file: PathBuf },
     #[error(
         "{origin}: no rows left after the asset and date filters; widen the date range or pick other assets"
