@@ -4,5 +4,7 @@
 //!
 //! Dependencies point one way: `cli -> data -> engine`. The engine is pure and synchronous.
 
+/// Files to engine bars: Parquet/CSV loading, column mapping, validation, sample data, writers.
+pub mod data;
 /// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
 pub mod engine;
