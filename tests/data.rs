@@ -22,9 +22,7 @@ fn load_default(path: &Path) -> Result<LoadedData, DataError> {
 
 /// A valid single-asset frame: daily naive ns timestamps, OHLCV and one signal.
 fn good_frame(n: usize) -> DataFrame {
-    let ts: Vec<i64> = (0..n as i64)
-        .map(|i| 19_000 * NS_PER_DAY + i * NS_PER_DAY)
-        .collect();
+    let ts: Vec<i64> = (0..n as i64).map(|i| 19_000 * NS_PER_DAY + i * NS_PER_DAY).collect();
     let close: Vec<f64> = (0..n).map(|i| 100.0 + i as f64).collect();
     let open: Vec<f64> = close.iter().map(|c| c - 0.5).collect();
     let high: Vec<f64> = close.iter().map(|c| c + 1.0).collect();
@@ -53,9 +51,7 @@ fn set(df: &mut DataFrame, col: Series) {
 
 fn write_parquet(dir: &TempDir, name: &str, df: &mut DataFrame) -> PathBuf {
     let path = dir.path().join(name);
-    ParquetWriter::new(File::create(&path).unwrap())
-        .finish(df)
-        .unwrap();
+    ParquetWriter::new(File::create(&path).unwrap()).finish(df).unwrap();
     path
 }
 
@@ -70,10 +66,7 @@ fn parquet_error(df: &mut DataFrame) -> String {
     let dir = TempDir::new().unwrap();
     let path = write_parquet(&dir, "bad.parquet", df);
     let msg = load_default(&path).unwrap_err().to_string();
-    assert!(
-        msg.contains("bad.parquet"),
-        "message should name the file: {msg}"
-    );
+    assert!(msg.contains("bad.parquet"), "message should name the file: {msg}");
     msg
 }
 
@@ -207,9 +200,7 @@ fn tz_aware_datetime_becomes_utc() {
         .unwrap();
     set(&mut df, col);
     let dir = TempDir::new().unwrap();
-    let bars = load_default(&write_parquet(&dir, "ny.parquet", &mut df))
-        .unwrap()
-        .bars;
+    let bars = load_default(&write_parquet(&dir, "ny.parquet", &mut df)).unwrap().bars;
     assert_eq!(bars.ts(), &utc);
 }
 
@@ -218,16 +209,11 @@ fn ms_datetime_and_integer_epochs() {
     let day = ts("2024-01-02");
     let dir = TempDir::new().unwrap();
     let mut df = good_frame(2);
-    let ms = Series::new(
-        "timestamp".into(),
-        [day / 1_000_000, (day + NS_PER_DAY) / 1_000_000],
-    )
-    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-    .unwrap();
+    let ms = Series::new("timestamp".into(), [day / 1_000_000, (day + NS_PER_DAY) / 1_000_000])
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .unwrap();
     set(&mut df, ms);
-    let bars = load_default(&write_parquet(&dir, "ms.parquet", &mut df))
-        .unwrap()
-        .bars;
+    let bars = load_default(&write_parquet(&dir, "ms.parquet", &mut df)).unwrap().bars;
     assert_eq!(bars.ts(), &[day, day + NS_PER_DAY]);
 
     let secs = Series::new(
@@ -285,15 +271,10 @@ fn file_sorted_by_asset_then_time_is_reordered() {
     let text = "symbol,timestamp,open,high,low,close\n\
                 ZZ,2024-01-02,1,1,1,1\nZZ,2024-01-03,2,2,2,2\n\
                 AA,2024-01-02,3,3,3,3\nAA,2024-01-03,4,4,4,4\n";
-    let bars = load_default(&write_text(&dir, "long.csv", text))
-        .unwrap()
-        .bars;
+    let bars = load_default(&write_text(&dir, "long.csv", text)).unwrap().bars;
     assert_eq!(bars.assets(), &["AA", "ZZ"]);
     assert_eq!(bars.close(), &[3.0, 1.0, 4.0, 2.0]);
-    assert_eq!(
-        bars.asset_ids(),
-        &[AssetId(0), AssetId(1), AssetId(0), AssetId(1)]
-    );
+    assert_eq!(bars.asset_ids(), &[AssetId(0), AssetId(1), AssetId(0), AssetId(1)]);
 }
 
 #[test]
@@ -335,9 +316,7 @@ fn null_volume_is_zero_and_null_signal_is_nan() {
     set(&mut df, Series::new("volume".into(), [Some(5.0), None]));
     set(&mut df, Series::new("pred".into(), [None, Some(0.3)]));
     let dir = TempDir::new().unwrap();
-    let bars = load_default(&write_parquet(&dir, "n.parquet", &mut df))
-        .unwrap()
-        .bars;
+    let bars = load_default(&write_parquet(&dir, "n.parquet", &mut df)).unwrap().bars;
     assert_eq!(bars.volume(), &[5.0, 0.0]);
     assert!(bars.signal_column(SignalId(0))[0].is_nan());
 }
@@ -407,46 +386,31 @@ fn error_non_numeric_signal() {
 #[test]
 fn error_null_timestamp() {
     let mut df = good_frame(3);
-    let col = Series::new(
-        "timestamp".into(),
-        [Some(1_000_000_000i64), None, Some(3_000_000_000)],
-    )
-    .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
-    .unwrap();
+    let col = Series::new("timestamp".into(), [Some(1_000_000_000i64), None, Some(3_000_000_000)])
+        .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+        .unwrap();
     set(&mut df, col);
-    assert_has(
-        &parquet_error(&mut df),
-        &["column 'timestamp'", "null", "row 1"],
-    );
+    assert_has(&parquet_error(&mut df), &["column 'timestamp'", "null", "row 1"]);
 }
 
 #[test]
 fn error_null_asset() {
     let mut df = good_frame(3);
-    set(
-        &mut df,
-        Series::new("asset".into(), [Some("A"), Some("A"), None]),
-    );
+    set(&mut df, Series::new("asset".into(), [Some("A"), Some("A"), None]));
     assert_has(&parquet_error(&mut df), &["column 'asset'", "row 2"]);
 }
 
 #[test]
 fn error_null_price() {
     let mut df = good_frame(3);
-    set(
-        &mut df,
-        Series::new("low".into(), [Some(99.0), None, Some(101.0)]),
-    );
+    set(&mut df, Series::new("low".into(), [Some(99.0), None, Some(101.0)]));
     assert_has(&parquet_error(&mut df), &["column 'low'", "null", "row 1"]);
 }
 
 #[test]
 fn error_non_finite_price() {
     let mut df = good_frame(3);
-    set(
-        &mut df,
-        Series::new("open".into(), [99.5, f64::INFINITY, 101.5]),
-    );
+    set(&mut df, Series::new("open".into(), [99.5, f64::INFINITY, 101.5]));
     assert_has(
         &parquet_error(&mut df),
         &["column 'open'", "row 1", "price inf", "finite and positive"],
@@ -457,20 +421,14 @@ fn error_non_finite_price() {
 fn error_non_positive_price() {
     let mut df = good_frame(3);
     set(&mut df, Series::new("close".into(), [100.0, 101.0, 0.0]));
-    assert_has(
-        &parquet_error(&mut df),
-        &["column 'close'", "row 2", "price 0"],
-    );
+    assert_has(&parquet_error(&mut df), &["column 'close'", "row 2", "price 0"]);
 }
 
 #[test]
 fn error_high_below_low() {
     let mut df = good_frame(3);
     set(&mut df, Series::new("high".into(), [101.0, 99.5, 103.0]));
-    assert_has(
-        &parquet_error(&mut df),
-        &["row 1", "high 99.5 is below low 100"],
-    );
+    assert_has(&parquet_error(&mut df), &["row 1", "high 99.5 is below low 100"]);
 }
 
 #[test]
@@ -487,16 +445,10 @@ fn error_open_outside_range() {
 fn error_close_outside_range() {
     let dir = TempDir::new().unwrap();
     let text = "date,open,high,low,close\n2024-01-02,10,11,9,10\n2024-01-03,10,11,9,8.5\n";
-    let msg = load_default(&write_text(&dir, "c.csv", text))
-        .unwrap_err()
-        .to_string();
+    let msg = load_default(&write_text(&dir, "c.csv", text)).unwrap_err().to_string();
     assert_has(
         &msg,
-        &[
-            "c.csv",
-            "row 1 (line 3)",
-            "close 8.5 is outside [low 9, high 11]",
-        ],
+        &["c.csv", "row 1 (line 3)", "close 8.5 is outside [low 9, high 11]"],
     );
 }
 
@@ -504,10 +456,7 @@ fn error_close_outside_range() {
 fn error_negative_volume() {
     let mut df = good_frame(3);
     set(&mut df, Series::new("volume".into(), [1.0, -5.0, 1.0]));
-    assert_has(
-        &parquet_error(&mut df),
-        &["column 'volume'", "row 1", "volume -5"],
-    );
+    assert_has(&parquet_error(&mut df), &["column 'volume'", "row 1", "volume -5"]);
 }
 
 #[test]
@@ -522,9 +471,7 @@ fn error_unsorted_within_asset() {
     let dir = TempDir::new().unwrap();
     let text = "ticker,date,open,high,low,close\n\
                 A,2024-01-03,1,1,1,1\nB,2024-01-02,1,1,1,1\nA,2024-01-02,1,1,1,1\n";
-    let msg = load_default(&write_text(&dir, "u.csv", text))
-        .unwrap_err()
-        .to_string();
+    let msg = load_default(&write_text(&dir, "u.csv", text)).unwrap_err().to_string();
     assert_has(
         &msg,
         &[
@@ -542,9 +489,7 @@ fn error_duplicate_timestamp_asset() {
     let dir = TempDir::new().unwrap();
     let text = "ticker,date,open,high,low,close\n\
                 A,2024-01-02,1,1,1,1\nB,2024-01-02,1,1,1,1\nB,2024-01-02,1,1,1,1\n";
-    let msg = load_default(&write_text(&dir, "d.csv", text))
-        .unwrap_err()
-        .to_string();
+    let msg = load_default(&write_text(&dir, "d.csv", text)).unwrap_err().to_string();
     assert_has(
         &msg,
         &[
@@ -558,18 +503,10 @@ fn error_duplicate_timestamp_asset() {
 fn error_bad_timestamp_text() {
     let dir = TempDir::new().unwrap();
     let text = "date,open,high,low,close\n2024-01-02,1,1,1,1\n02/01/2024,1,1,1,1\n";
-    let msg = load_default(&write_text(&dir, "t.csv", text))
-        .unwrap_err()
-        .to_string();
+    let msg = load_default(&write_text(&dir, "t.csv", text)).unwrap_err().to_string();
     assert_has(
         &msg,
-        &[
-            "t.csv",
-            "column 'date'",
-            "row 1 (line 3)",
-            "'02/01/2024'",
-            "YYYY-MM-DD",
-        ],
+        &["t.csv", "column 'date'", "row 1 (line 3)", "'02/01/2024'", "YYYY-MM-DD"],
     );
 }
 
@@ -593,16 +530,10 @@ fn error_unknown_asset() {
         assets: Some(vec!["A009".into()]),
         ..LoadOptions::default()
     };
-    let msg = load(&fixture("syn_2k_5a.parquet"), &opts)
-        .unwrap_err()
-        .to_string();
+    let msg = load(&fixture("syn_2k_5a.parquet"), &opts).unwrap_err().to_string();
     assert_has(
         &msg,
-        &[
-            "syn_2k_5a.parquet",
-            "no asset 'A009'",
-            "A000, A001, A002, A003, A004",
-        ],
+        &["syn_2k_5a.parquet", "no asset 'A009'", "A000, A001, A002, A003, A004"],
     );
 }
 
@@ -621,31 +552,17 @@ fn error_empty_after_filters() {
         end: Some(TimestampNs(0)),
         ..LoadOptions::default()
     };
-    let msg = load(&fixture("syn_2k.parquet"), &opts)
-        .unwrap_err()
-        .to_string();
-    assert_has(
-        &msg,
-        &["syn_2k.parquet", "no rows left", "widen the date range"],
-    );
+    let msg = load(&fixture("syn_2k.parquet"), &opts).unwrap_err().to_string();
+    assert_has(&msg, &["syn_2k.parquet", "no rows left", "widen the date range"]);
 }
 
 #[test]
 fn error_unsupported_and_missing_paths() {
     let dir = TempDir::new().unwrap();
     let txt = write_text(&dir, "a.txt", "x");
-    assert!(matches!(
-        load_default(&txt),
-        Err(DataError::UnsupportedFile { .. })
-    ));
+    assert!(matches!(load_default(&txt), Err(DataError::UnsupportedFile { .. })));
     let missing = dir.path().join("nope.parquet");
-    assert_has(
-        &load_default(&missing).unwrap_err().to_string(),
-        &["nope.parquet"],
-    );
+    assert_has(&load_default(&missing).unwrap_err().to_string(), &["nope.parquet"]);
     let empty = TempDir::new().unwrap();
-    assert!(matches!(
-        load_default(empty.path()),
-        Err(DataError::NoFiles { .. })
-    ));
+    assert!(matches!(load_default(empty.path()), Err(DataError::NoFiles { .. })));
 }

@@ -1,6 +1,8 @@
 //! Engine-level properties on random data: accounting identities, the cash account, fill prices
 //! inside the bar, and no look-ahead.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ml4t_backtest::engine::backtest;
 use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission};
 use ml4t_backtest::engine::market::{Bar, BarColumns, Bars};
@@ -70,6 +72,7 @@ proptest! {
         let k = bars.assets().len();
         let positions = positions_at_each_timestamp(&run, k);
         let mut last_close = vec![f64::NAN; k];
+        #[allow(clippy::needless_range_loop)]
         for t in 0..run.timestamps {
             let slice = bars.timestamp(t).unwrap();
             for bar in slice.iter() {

@@ -1,13 +1,14 @@
 //! Level 1 rules: compiled == interpreted on random rule sets and data; hand-checked cases;
 //! invalid rules are rejected before the run with a message naming the rule.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ml4t_backtest::engine::backtest;
 use ml4t_backtest::engine::broker::{BrokerConfig, Commission};
 use ml4t_backtest::engine::market::{BarColumns, Bars};
 use ml4t_backtest::engine::strategy::rules::{Cmp, Rule, RuleError, SignalStrategy, Sizer};
 use ml4t_backtest::engine::types::AssetId;
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 
 mod common;
 use common::arb_bars;

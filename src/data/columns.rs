@@ -48,12 +48,7 @@ impl Resolved {
         let mut out = vec![self.timestamp.clone()];
         let optional = [&self.asset, &self.volume];
         let prices = [&self.open, &self.high, &self.low, &self.close];
-        for name in optional
-            .into_iter()
-            .flatten()
-            .chain(prices)
-            .chain(&self.signals)
-        {
+        for name in optional.into_iter().flatten().chain(prices).chain(&self.signals) {
             if !out.contains(name) {
                 out.push(name.clone());
             }
@@ -83,24 +78,18 @@ pub(crate) fn resolve(
     signals: Option<&[String]>,
 ) -> Result<Resolved, DataError> {
     let names: Vec<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
-    let find = |role: &'static str,
-                explicit: &Option<String>,
-                candidates: &[&str]|
-     -> Result<Option<String>, DataError> {
-        match explicit {
-            Some(name) => match find_name(&names, &[name.as_str()]) {
-                Some(found) => Ok(Some(found)),
-                None => Err(missing(file, role, format!("mapped to '{name}'"), &names)),
-            },
-            None => Ok(find_name(&names, candidates)),
-        }
-    };
-    let required = |role: &'static str,
-                    explicit: &Option<String>,
-                    candidates: &[&str]|
-     -> Result<String, DataError> {
-        find(role, explicit, candidates)?
-            .ok_or_else(|| missing(file, role, looked_for(candidates), &names))
+    let find =
+        |role: &'static str, explicit: &Option<String>, candidates: &[&str]| -> Result<Option<String>, DataError> {
+            match explicit {
+                Some(name) => match find_name(&names, &[name.as_str()]) {
+                    Some(found) => Ok(Some(found)),
+                    None => Err(missing(file, role, format!("mapped to '{name}'"), &names)),
+                },
+                None => Ok(find_name(&names, candidates)),
+            }
+        };
+    let required = |role: &'static str, explicit: &Option<String>, candidates: &[&str]| -> Result<String, DataError> {
+        find(role, explicit, candidates)?.ok_or_else(|| missing(file, role, looked_for(candidates), &names))
     };
 
     let timestamp = required("timestamp", &mapping.timestamp, TIMESTAMP_NAMES)?;
@@ -112,8 +101,7 @@ pub(crate) fn resolve(
         Some(c) => c,
         None => {
             let all: Vec<&str> = CLOSE_NAMES.iter().chain(ADJ_CLOSE_NAMES).copied().collect();
-            find_name(&names, ADJ_CLOSE_NAMES)
-                .ok_or_else(|| missing(file, "close", looked_for(&all), &names))?
+            find_name(&names, ADJ_CLOSE_NAMES).ok_or_else(|| missing(file, "close", looked_for(&all), &names))?
         }
     };
     let volume = find("volume", &mapping.volume, &["volume"])?;
@@ -135,17 +123,8 @@ pub(crate) fn resolve(
             "text, categorical or integer asset names",
         )?;
     }
-    for name in [&open, &high, &low, &close]
-        .into_iter()
-        .chain(volume.as_ref())
-    {
-        check_type(
-            file,
-            name,
-            dtype_of(name),
-            DataType::is_primitive_numeric,
-            "a number",
-        )?;
+    for name in [&open, &high, &low, &close].into_iter().chain(volume.as_ref()) {
+        check_type(file, name, dtype_of(name), DataType::is_primitive_numeric, "a number")?;
     }
 
     let roles: Vec<&String> = [&timestamp, &open, &high, &low, &close]
@@ -170,13 +149,7 @@ pub(crate) fn resolve(
                             available: list_names(&candidates, 40),
                         });
                     }
-                    Some(d) => check_type(
-                        file,
-                        name,
-                        Some(d),
-                        DataType::is_primitive_numeric,
-                        "a number",
-                    )?,
+                    Some(d) => check_type(file, name, Some(d), DataType::is_primitive_numeric, "a number")?,
                 }
             }
             wanted.to_vec()
@@ -257,10 +230,7 @@ fn check_type(
 }
 
 fn is_time_type(d: &DataType) -> bool {
-    matches!(
-        d,
-        DataType::Datetime(..) | DataType::Date | DataType::String
-    ) || d.is_integer()
+    matches!(d, DataType::Datetime(..) | DataType::Date | DataType::String) || d.is_integer()
 }
 
 fn is_asset_type(d: &DataType) -> bool {
@@ -272,9 +242,7 @@ mod tests {
     use super::*;
 
     fn schema(cols: &[(&str, DataType)]) -> Vec<(String, DataType)> {
-        cols.iter()
-            .map(|(n, d)| ((*n).to_owned(), d.clone()))
-            .collect()
+        cols.iter().map(|(n, d)| ((*n).to_owned(), d.clone())).collect()
     }
 
     fn ohlc(extra: &[(&str, DataType)]) -> Vec<(String, DataType)> {
@@ -354,13 +322,7 @@ mod tests {
 
     #[test]
     fn resolve_missing_close_lists_columns() {
-        let err = resolve(
-            Path::new("f.csv"),
-            &ohlc(&[]),
-            &ColumnMapping::default(),
-            None,
-        )
-        .unwrap_err();
+        let err = resolve(Path::new("f.csv"), &ohlc(&[]), &ColumnMapping::default(), None).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("no close column"), "{msg}");
         assert!(msg.contains("Date, Open, High, Low"), "{msg}");
@@ -379,9 +341,6 @@ mod tests {
         let msg = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want))
             .unwrap_err()
             .to_string();
-        assert!(
-            msg.contains("no signal column 'q'") && msg.contains(": p"),
-            "{msg}"
-        );
+        assert!(msg.contains("no signal column 'q'") && msg.contains(": p"), "{msg}");
     }
 }

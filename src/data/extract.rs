@@ -68,12 +68,7 @@ impl Ctx<'_> {
 }
 
 /// Converts the resolved columns of `df`; single-asset files (no asset column) take the file stem.
-pub(crate) fn extract(
-    df: &DataFrame,
-    cols: Resolved,
-    file: &Path,
-    csv: bool,
-) -> Result<Table, DataError> {
+pub(crate) fn extract(df: &DataFrame, cols: Resolved, file: &Path, csv: bool) -> Result<Table, DataError> {
     let cx = Ctx { file, csv };
     let n = df.height();
     let ts = timestamps(&cx, cx.series(df, &cols.timestamp)?)?;
@@ -118,9 +113,7 @@ pub(crate) fn extract(
 }
 
 fn floats(cx: &Ctx, s: &Series, nulls: Nulls) -> Result<Vec<f64>, DataError> {
-    let cast = s
-        .cast(&DataType::Float64)
-        .map_err(DataError::polars(cx.file))?;
+    let cast = s.cast(&DataType::Float64).map_err(DataError::polars(cx.file))?;
     let ca = cast.f64().map_err(DataError::polars(cx.file))?;
     if ca.null_count() == 0 {
         return Ok(ca.into_no_null_iter().collect());
@@ -185,9 +178,7 @@ fn scaled(cx: &Ctx, s: &Series, scale: i64) -> Result<Vec<i64>, DataError> {
 
 /// Integer values as `i64` (the caller has ruled out nulls).
 fn ints(cx: &Ctx, s: &Series) -> Result<Vec<i64>, DataError> {
-    let cast = s
-        .strict_cast(&DataType::Int64)
-        .map_err(DataError::polars(cx.file))?;
+    let cast = s.strict_cast(&DataType::Int64).map_err(DataError::polars(cx.file))?;
     Ok(cast
         .i64()
         .map_err(DataError::polars(cx.file))?
@@ -200,14 +191,12 @@ fn scale_all(cx: &Ctx, column: &str, mut raw: Vec<i64>, scale: i64) -> Result<Ve
         return Ok(raw);
     }
     for (row, v) in raw.iter_mut().enumerate() {
-        *v = v
-            .checked_mul(scale)
-            .ok_or_else(|| DataError::TimestampRange {
-                file: cx.file.to_path_buf(),
-                column: column.to_owned(),
-                row: cx.row(row),
-                value: *v,
-            })?;
+        *v = v.checked_mul(scale).ok_or_else(|| DataError::TimestampRange {
+            file: cx.file.to_path_buf(),
+            column: column.to_owned(),
+            row: cx.row(row),
+            value: *v,
+        })?;
     }
     Ok(raw)
 }
@@ -221,9 +210,7 @@ fn first_null(s: &Series) -> Option<usize> {
 
 /// Asset names (text, categorical or integer) as indices into a first-seen list of names.
 fn assets(cx: &Ctx, s: &Series) -> Result<(Vec<String>, Vec<u32>), DataError> {
-    let text = s
-        .cast(&DataType::String)
-        .map_err(DataError::polars(cx.file))?;
+    let text = s.cast(&DataType::String).map_err(DataError::polars(cx.file))?;
     let ca = text.str().map_err(DataError::polars(cx.file))?;
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<String, u32> = HashMap::new();
@@ -265,39 +252,22 @@ mod tests {
     #[test]
     fn timestamps_infer_epoch_unit() {
         let secs = Series::new("t".into(), &[86_400i64, 2 * 86_400]);
-        assert_eq!(
-            timestamps(&cx(), &secs).unwrap(),
-            vec![NS_PER_DAY, 2 * NS_PER_DAY]
-        );
+        assert_eq!(timestamps(&cx(), &secs).unwrap(), vec![NS_PER_DAY, 2 * NS_PER_DAY]);
         let ms = Series::new("t".into(), &[1_600_000_000_000i64]);
-        assert_eq!(
-            timestamps(&cx(), &ms).unwrap(),
-            vec![1_600_000_000_000_000_000]
-        );
+        assert_eq!(timestamps(&cx(), &ms).unwrap(), vec![1_600_000_000_000_000_000]);
         let us = Series::new("t".into(), &[1_600_000_000_000_000i64]);
-        assert_eq!(
-            timestamps(&cx(), &us).unwrap(),
-            vec![1_600_000_000_000_000_000]
-        );
+        assert_eq!(timestamps(&cx(), &us).unwrap(), vec![1_600_000_000_000_000_000]);
         let ns = Series::new("t".into(), &[1_600_000_000_000_000_000i64]);
-        assert_eq!(
-            timestamps(&cx(), &ns).unwrap(),
-            vec![1_600_000_000_000_000_000]
-        );
+        assert_eq!(timestamps(&cx(), &ns).unwrap(), vec![1_600_000_000_000_000_000]);
     }
 
     #[test]
     fn timestamps_from_dates_and_text() {
-        let days = Series::new("d".into(), &[1i32])
-            .cast(&DataType::Date)
-            .unwrap();
+        let days = Series::new("d".into(), &[1i32]).cast(&DataType::Date).unwrap();
         assert_eq!(timestamps(&cx(), &days).unwrap(), vec![NS_PER_DAY]);
         let text = Series::new("d".into(), &["1970-01-02", "soon"]);
         let msg = timestamps(&cx(), &text).unwrap_err().to_string();
-        assert!(
-            msg.contains("row 1 (line 3)") && msg.contains("'soon'"),
-            "{msg}"
-        );
+        assert!(msg.contains("row 1 (line 3)") && msg.contains("'soon'"), "{msg}");
     }
 
     #[test]

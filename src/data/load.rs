@@ -134,11 +134,7 @@ pub fn load_files(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedData, D
 }
 
 /// Loads `paths`; `origin` (the file or folder the user picked) names the input in messages.
-fn load_from(
-    origin: &Path,
-    paths: &[PathBuf],
-    opts: &LoadOptions,
-) -> Result<LoadedData, DataError> {
+fn load_from(origin: &Path, paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedData, DataError> {
     let started = Instant::now();
     let mut tables: Vec<Table> = Vec::with_capacity(paths.len());
     for path in paths {
@@ -232,10 +228,7 @@ fn read_csv(path: &Path, n_rows: Option<usize>) -> Result<DataFrame, DataError> 
 }
 
 fn schema_of(df: &DataFrame) -> Vec<(String, DataType)> {
-    df.schema()
-        .iter()
-        .map(|(n, d)| (n.to_string(), d.clone()))
-        .collect()
+    df.schema().iter().map(|(n, d)| (n.to_string(), d.clone())).collect()
 }
 
 /// Column names, types and row count of a file or folder, reading only metadata (Parquet) or

@@ -40,8 +40,7 @@ pub(crate) fn merge(
         for name in wanted {
             if !owner.contains_key(name.as_str()) {
                 let available: Vec<&str> = owner.keys().copied().collect();
-                let (origin, name, available) =
-                    (origin.to_owned(), name.clone(), list_names(&available, 50));
+                let (origin, name, available) = (origin.to_owned(), name.clone(), list_names(&available, 50));
                 return Err(DataError::UnknownAsset {
                     origin,
                     name,
@@ -160,21 +159,13 @@ mod tests {
         let bars = merge(&[t], vec!["s".into()], Filter::default(), "f").unwrap();
         assert_eq!(bars.assets(), &["A".to_string(), "B".to_string()]);
         assert_eq!(bars.ts(), &[1, 1, 2, 2]);
-        assert_eq!(
-            bars.asset_ids(),
-            &[AssetId(0), AssetId(1), AssetId(0), AssetId(1)]
-        );
+        assert_eq!(bars.asset_ids(), &[AssetId(0), AssetId(1), AssetId(0), AssetId(1)]);
         assert_eq!(bars.close(), &[12.0, 10.0, 13.0, 11.0]);
     }
 
     #[test]
     fn merge_filters_assets_and_inclusive_time() {
-        let t = table(
-            "f",
-            &["A", "B"],
-            vec![0, 1, 0, 1, 0, 1],
-            vec![1, 1, 2, 2, 3, 3],
-        );
+        let t = table("f", &["A", "B"], vec![0, 1, 0, 1, 0, 1], vec![1, 1, 2, 2, 3, 3]);
         let keep = ["B".to_string()];
         let filter = Filter {
             assets: Some(&keep),
@@ -192,10 +183,7 @@ mod tests {
         let msg = merge(std::slice::from_ref(&t), vec!["s".into()], filter, "f")
             .unwrap_err()
             .to_string();
-        assert!(
-            msg.contains("no asset 'C'; available assets: A, B"),
-            "{msg}"
-        );
+        assert!(msg.contains("no asset 'C'; available assets: A, B"), "{msg}");
         let filter = Filter {
             start: Some(TimestampNs(4)),
             ..Filter::default()

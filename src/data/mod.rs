@@ -46,10 +46,7 @@ impl fmt::Display for RowRef {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{}: {source}; check that the path exists and is readable", file.display())]
-    Io {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Io { file: PathBuf, source: std::io::Error },
     #[error("{}: could not read or write the data: {source}", file.display())]
     Polars {
         file: PathBuf,
@@ -78,11 +75,7 @@ pub enum DataError {
         expected: &'static str,
     },
     #[error("{}: column '{column}' is empty (null) at {row}; fill or drop that row", file.display())]
-    Null {
-        file: PathBuf,
-        column: String,
-        row: RowRef,
-    },
+    Null { file: PathBuf, column: String, row: RowRef },
     #[error(
         "{}: column '{column}' at {row}: cannot read '{text}' as a time; \
          use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.f] or RFC 3339",
@@ -193,18 +186,14 @@ pub enum DataError {
     },
     #[error("{}: the file has no data rows; pick a file with bars", file.display())]
     Empty { file: PathBuf },
-    #[error(
-        "{origin}: no rows left after the asset and date filters; widen the date range or pick other assets"
-    )]
+    #[error("{origin}: no rows left after the asset and date filters; widen the date range or pick other assets")]
     EmptyAfterFilter { origin: String },
     #[error("internal error building bars from validated data: {0}")]
     Market(#[from] MarketError),
 }
 
 impl DataError {
-    pub(crate) fn polars(
-        file: &std::path::Path,
-    ) -> impl FnOnce(polars::error::PolarsError) -> DataError + '_ {
+    pub(crate) fn polars(file: &std::path::Path) -> impl FnOnce(polars::error::PolarsError) -> DataError + '_ {
         move |source| DataError::Polars {
             file: file.to_path_buf(),
             source,
@@ -239,18 +228,8 @@ mod tests {
 
     #[test]
     fn row_ref_shows_csv_line() {
-        assert_eq!(
-            RowRef { row: 17, csv: true }.to_string(),
-            "row 17 (line 19)"
-        );
-        assert_eq!(
-            RowRef {
-                row: 17,
-                csv: false
-            }
-            .to_string(),
-            "row 17"
-        );
+        assert_eq!(RowRef { row: 17, csv: true }.to_string(), "row 17 (line 19)");
+        assert_eq!(RowRef { row: 17, csv: false }.to_string(), "row 17");
     }
 
     #[test]

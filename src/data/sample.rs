@@ -236,10 +236,7 @@ mod tests {
         assert_eq!(b.len(), 150);
         assert_eq!(b.n_timestamps(), 50);
         assert_eq!(b.assets(), &["A000", "A001", "A002"]);
-        assert_eq!(
-            b.signal_names(),
-            &["ml_pred", "confidence", "volatility", "momentum"]
-        );
+        assert_eq!(b.signal_names(), &["ml_pred", "confidence", "volatility", "momentum"]);
         let names = sample(&spec(1001, 1, 1)).unwrap();
         assert_eq!(names.assets()[1000], "A1000");
     }
@@ -275,16 +272,8 @@ mod tests {
         let rows = b.rows_of(AssetId(1));
         let vol = b.signal_column(SignalId(2));
         let mom = b.signal_column(SignalId(3));
-        assert!(
-            rows[..WINDOW]
-                .iter()
-                .all(|&r| vol[r].is_nan() && mom[r].is_nan())
-        );
-        assert!(
-            rows[WINDOW..]
-                .iter()
-                .all(|&r| vol[r] > 0.0 && mom[r].is_finite())
-        );
+        assert!(rows[..WINDOW].iter().all(|&r| vol[r].is_nan() && mom[r].is_nan()));
+        assert!(rows[WINDOW..].iter().all(|&r| vol[r] > 0.0 && mom[r].is_finite()));
         let (c0, c20) = (b.close()[rows[0]], b.close()[rows[WINDOW]]);
         assert!((mom[rows[WINDOW]] - (c20 / c0 - 1.0)).abs() < 1e-12);
     }
@@ -303,10 +292,7 @@ mod tests {
             }
         }
         let (hit_hi, hit_lo) = (up_hi as f64 / n_hi as f64, up_lo as f64 / n_lo as f64);
-        assert!(
-            hit_hi - hit_lo > 0.02 && hit_hi - hit_lo < 0.2,
-            "{hit_hi} vs {hit_lo}"
-        );
+        assert!(hit_hi - hit_lo > 0.02 && hit_hi - hit_lo < 0.2, "{hit_hi} vs {hit_lo}");
     }
 
     #[test]

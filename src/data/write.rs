@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use polars::prelude::{
-    Column, CsvWriter, DataFrame, DataType, Float64Chunked, IntoSeries, NamedFrom, NewChunkedArray,
-    ParquetWriter, PolarsResult, SerWriter, Series, TimeUnit,
+    Column, CsvWriter, DataFrame, DataType, Float64Chunked, IntoSeries, NamedFrom, NewChunkedArray, ParquetWriter,
+    PolarsResult, SerWriter, Series, TimeUnit,
 };
 
 use super::DataError;
@@ -17,9 +17,7 @@ use crate::engine::market::Bars;
 /// Writes `bars` as a Parquet file, replacing `path` atomically.
 pub fn write_parquet(bars: &Bars, path: &Path) -> Result<(), DataError> {
     let mut df = frame(bars).map_err(DataError::polars(path))?;
-    write_atomic(path, |file| {
-        ParquetWriter::new(file).finish(&mut df).map(|_| ())
-    })
+    write_atomic(path, |file| ParquetWriter::new(file).finish(&mut df).map(|_| ()))
 }
 
 /// Writes `bars` as a CSV file with a header, replacing `path` atomically.
@@ -29,14 +27,9 @@ pub fn write_csv(bars: &Bars, path: &Path) -> Result<(), DataError> {
 }
 
 fn frame(bars: &Bars) -> PolarsResult<DataFrame> {
-    let ts = Series::new("timestamp".into(), bars.ts())
-        .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
+    let ts = Series::new("timestamp".into(), bars.ts()).cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
     let names = bars.assets();
-    let asset: Vec<&str> = bars
-        .asset_ids()
-        .iter()
-        .map(|a| names[a.index()].as_str())
-        .collect();
+    let asset: Vec<&str> = bars.asset_ids().iter().map(|a| names[a.index()].as_str()).collect();
     let mut cols: Vec<Column> = vec![ts.into(), Series::new("asset".into(), asset).into()];
     let prices = [
         ("open", bars.open()),
@@ -52,19 +45,13 @@ fn frame(bars: &Bars) -> PolarsResult<DataFrame> {
     );
     for (i, name) in bars.signal_names().iter().enumerate() {
         let values = bars.signal_column(crate::engine::types::SignalId(i as u32));
-        let ca = Float64Chunked::from_iter_options(
-            name.into(),
-            values.iter().map(|v| (!v.is_nan()).then_some(*v)),
-        );
+        let ca = Float64Chunked::from_iter_options(name.into(), values.iter().map(|v| (!v.is_nan()).then_some(*v)));
         cols.push(ca.into_series().into());
     }
     DataFrame::new(bars.len(), cols)
 }
 
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> PolarsResult<()>,
-) -> Result<(), DataError> {
+fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> PolarsResult<()>) -> Result<(), DataError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let file_name = path.file_name().ok_or_else(|| DataError::Io {
         file: path.to_path_buf(),
@@ -110,8 +97,7 @@ mod tests {
                 bits(x.volume()),
             ];
             c.extend(
-                (0..x.signal_names().len())
-                    .map(|i| bits(x.signal_column(crate::engine::types::SignalId(i as u32)))),
+                (0..x.signal_names().len()).map(|i| bits(x.signal_column(crate::engine::types::SignalId(i as u32)))),
             );
             c
         };

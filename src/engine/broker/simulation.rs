@@ -333,8 +333,11 @@ mod tests {
     const A: AssetId = AssetId(0);
     const B: AssetId = AssetId(1);
 
-    /// Bars from (asset, o, h, l, c, v) rows; each inner vec is one timestamp.
-    fn bars(rows: &[&[(AssetId, f64, f64, f64, f64, f64)]]) -> Bars {
+    /// (asset, open, high, low, close, volume)
+    type Row = (AssetId, f64, f64, f64, f64, f64);
+
+    /// Bars from rows; each inner slice is one timestamp.
+    fn bars(rows: &[&[Row]]) -> Bars {
         let mut cols = BarColumns::with_capacity(8, 0);
         for (t, ts_rows) in rows.iter().enumerate() {
             for &(a, o, h, l, c, v) in ts_rows.iter() {
