@@ -14,6 +14,7 @@ use ml4t_backtest::engine::market::Bars;
 use ml4t_backtest::engine::results::compare::compare;
 use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
 use ml4t_backtest::engine::strategy::Strategy;
+use ml4t_backtest::engine::strategy::hybrid::Hybrid;
 use ml4t_backtest::engine::strategy::reference::MlThreshold;
 use ml4t_backtest::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
 
@@ -58,6 +59,15 @@ fn check(data: &str, case: &str) {
     let rules = scenario_rules(scenario);
     check_with(&bars, data, case, &mut MlThreshold::scenario(scenario).unwrap());
     check_with(&bars, data, case, &mut rules.compile(&bars).unwrap());
+    // Level 3: the callback only sees bars that could matter to it.
+    let filter = [Rule::any([Rule::signal_above("ml_pred", 0.8), Rule::InPosition])];
+    let callback = MlThreshold::scenario(scenario).unwrap();
+    check_with(
+        &bars,
+        data,
+        case,
+        &mut Hybrid::compile(&filter, &bars, callback).unwrap(),
+    );
     check_with(
         &bars,
         data,

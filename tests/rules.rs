@@ -174,3 +174,25 @@ fn rules_invalid_are_rejected_with_the_rule_named() {
     let e = err(SignalStrategy::new().entry(Rule::any([]))).to_string();
     assert!(e.contains("empty group"), "{e}");
 }
+
+#[test]
+fn hybrid_calls_the_callback_only_where_the_filter_holds() {
+    use ml4t_backtest::engine::market::Bar;
+    use ml4t_backtest::engine::strategy::hybrid::Hybrid;
+    use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
+    #[derive(Default)]
+    struct Count(Vec<usize>);
+    impl Strategy for Count {
+        fn on_bar(&mut self, _ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+            self.0.push(bar.row());
+            Ok(())
+        }
+    }
+    let bars = one_asset(
+        &[10.0; 40],
+        &(0..40).map(|i| if i % 10 == 3 { 0.9 } else { 0.1 }).collect::<Vec<_>>(),
+    );
+    let mut h = Hybrid::compile(&[Rule::signal_above("s", 0.5)], &bars, Count::default()).unwrap();
+    backtest(&bars, &mut h, config()).unwrap();
+    assert_eq!(h.callback().0, vec![3, 13, 23, 33]);
+}

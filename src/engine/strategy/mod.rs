@@ -3,6 +3,8 @@
 
 mod context;
 /// The reference scenarios S0..S3C as a parameterised strategy.
+/// Level 3: a compiled rule filter in front of a callback strategy.
+pub mod hybrid;
 pub mod reference;
 /// Level 1: declarative rules, compiled or interpreted.
 pub mod rules;

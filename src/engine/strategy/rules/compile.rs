@@ -12,7 +12,7 @@ use crate::engine::types::AssetId;
 
 /// Per-asset state of the position-dependent rules (shared with the interpreter).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct AssetState {
+pub(crate) struct AssetState {
     /// Bars seen in the current position, the entry bar included.
     held: u32,
     /// Highest close since entry.
@@ -31,7 +31,7 @@ impl Default for AssetState {
 impl AssetState {
     /// A fill that opens (or flips) a position starts a new holding period.
     #[inline]
-    pub(super) fn on_fill(&mut self, fill: &Fill) {
+    pub(crate) fn on_fill(&mut self, fill: &Fill) {
         let before = fill.position_after - fill.side.sign() * fill.qty;
         if fill.position_after != 0.0 && (before == 0.0 || before.signum() != fill.position_after.signum()) {
             *self = AssetState::default();
@@ -40,7 +40,7 @@ impl AssetState {
 
     /// Each bar of the asset while it holds a position.
     #[inline]
-    pub(super) fn on_bar(&mut self, qty: f64, close: f64) {
+    pub(crate) fn on_bar(&mut self, qty: f64, close: f64) {
         if qty != 0.0 {
             self.held += 1;
             self.high = self.high.max(close);
@@ -257,7 +257,7 @@ impl CompiledCondition {
 
     /// Whether the condition holds at `row` for a position of `qty` at average price `avg`.
     #[inline]
-    pub(super) fn holds(&self, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+    pub(crate) fn holds(&self, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
         self.eval(&self.cond, row, qty, avg, close, st)
     }
 
@@ -283,7 +283,7 @@ impl CompiledCondition {
     }
 
     /// First row at or after `from` where a stateless condition holds (None = never).
-    fn next_row(&self, from: usize, n: usize) -> Option<usize> {
+    pub(crate) fn next_row(&self, from: usize, n: usize) -> Option<usize> {
         match (self.as_const(), self.as_mask()) {
             (Some(true), _) => (from < n).then_some(from),
             (Some(false), _) => None,
@@ -370,23 +370,6 @@ impl CompiledRules {
     fn is_source(&self, bars: &Bars) -> bool {
         bars as *const Bars as usize == self.source && bars.len() == self.rows
     }
-
-    /// Evaluates one asset's timestamp row without committing state: whether it would act.
-    #[inline]
-    fn acts(&self, ctx: &Context<'_>, asset: AssetId, row: usize, close: f64) -> (bool, AssetState) {
-        let qty = ctx.position(asset);
-        let mut st = self.state[asset.index()];
-        if qty == 0.0 {
-            (self.entry.holds(row, 0.0, f64::NAN, close, &st), st)
-        } else {
-            st.on_bar(qty, close);
-            (
-                self.exit
-                    .holds(row, qty, ctx.position_info(asset).avg_price, close, &st),
-                st,
-            )
-        }
-    }
 }
 
 impl Strategy for CompiledRules {
@@ -436,7 +419,6 @@ impl Strategy for CompiledRules {
             return to - next;
         }
         let close = bars.close();
-        let assets = bars.asset_ids();
         let mut j = next;
         if bars.assets().len() == 1 {
             // One asset in position: one tight loop over its closes.
@@ -461,21 +443,48 @@ impl Strategy for CompiledRules {
             self.state[0] = st;
             return j - next;
         }
-        'scan: while j < n_ts {
-            let rows = starts[j]..starts[j + 1];
-            for r in rows.clone() {
-                if self.acts(ctx, assets[r], r, close[r]).0 {
-                    break 'scan;
-                }
+        let (entry, exit) = (&self.entry, &self.exit);
+        scan_quiet(ctx, bars, next, &mut self.state, |row, qty, avg, close, st| {
+            if qty == 0.0 {
+                entry.holds(row, 0.0, f64::NAN, close, st)
+            } else {
+                exit.holds(row, qty, avg, close, st)
             }
-            for r in rows {
-                let a = assets[r];
-                self.state[a.index()].on_bar(ctx.position(a), close[r]);
-            }
-            j += 1;
-        }
-        j - next
+        })
     }
+}
+
+/// Scans timestamps from `next` until one where `acts(row, qty, avg, close, state)` holds for
+/// some asset, advancing each held asset's state over the quiet timestamps (a timestamp's states
+/// are committed only when none of its rows acts). Returns the number of quiet timestamps.
+pub(crate) fn scan_quiet(
+    ctx: &Context<'_>,
+    bars: &Bars,
+    next: usize,
+    state: &mut [AssetState],
+    acts: impl Fn(usize, f64, f64, f64, &AssetState) -> bool,
+) -> usize {
+    let starts = bars.timestamp_starts();
+    let (close, assets) = (bars.close(), bars.asset_ids());
+    let mut j = next;
+    'scan: while j < bars.n_timestamps() {
+        let rows = starts[j]..starts[j + 1];
+        for r in rows.clone() {
+            let a = assets[r];
+            let qty = ctx.position(a);
+            let mut st = state[a.index()];
+            st.on_bar(qty, close[r]);
+            if acts(r, qty, ctx.position_info(a).avg_price, close[r], &st) {
+                break 'scan;
+            }
+        }
+        for r in rows {
+            let a = assets[r];
+            state[a.index()].on_bar(ctx.position(a), close[r]);
+        }
+        j += 1;
+    }
+    j - next
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod interpret;
 mod sizer;
 
 pub use column::Column;
+pub(crate) use compile::{AssetState, scan_quiet};
 pub use compile::{CompiledCondition, CompiledRules};
 pub use interpret::InterpretedRules;
 

@@ -1,0 +1,119 @@
+//! Level 3: a compiled rule filter in front of a callback strategy. The filter (masks computed
+//! once, plus any position rules per bar) decides on which bars the callback runs at all; between
+//! those bars the engine fast-forwards. The callback sees only the bars that pass.
+//!
+//! ```no_run
+//! # use ml4t_backtest::engine::{backtest, broker::BrokerConfig, market::Bars};
+//! # use ml4t_backtest::engine::strategy::{hybrid::Hybrid, reference::MlThreshold, rules::Rule};
+//! # fn demo(bars: &Bars) -> Result<(), Box<dyn std::error::Error>> {
+//! // Compiled part: only bars with a strong prediction, or where a position must be managed.
+//! let filter = [Rule::any([Rule::signal_above("ml_pred", 0.8), Rule::InPosition])];
+//! // Callback part: any `Strategy`.
+//! let callback = MlThreshold::scenario("S2").ok_or("no such scenario")?;
+//! let mut hybrid = Hybrid::compile(&filter, bars, callback)?;
+//! let run = backtest(bars, &mut hybrid, BrokerConfig::default())?;
+//! # Ok(()) }
+//! ```
+
+use super::rules::{AssetState, CompiledCondition, Rule, RuleError, scan_quiet};
+use super::{Context, Strategy, StrategyResult};
+use crate::engine::market::{Bar, BarSlice, Bars};
+use crate::engine::results::Fill;
+
+/// A callback strategy `S` behind a compiled rule filter.
+pub struct Hybrid<S> {
+    filter: CompiledCondition,
+    callback: S,
+    state: Vec<AssetState>,
+    passed: bool,
+    source: usize,
+    rows: usize,
+}
+
+impl<S: Strategy> Hybrid<S> {
+    /// Compiles "all of `filter`" for `bars` and puts it in front of `callback`.
+    pub fn compile(filter: &[Rule], bars: &Bars, callback: S) -> Result<Self, RuleError> {
+        // The filter is validated like an entry list (which also requires at least one rule).
+        let check = super::rules::SignalStrategy {
+            entry: filter.to_vec(),
+            ..Default::default()
+        };
+        check.validate(bars.signal_names(), bars.assets().len())?;
+        Ok(Hybrid {
+            filter: CompiledCondition::new(filter, bars, true),
+            callback,
+            state: vec![AssetState::default(); bars.assets().len()],
+            passed: false,
+            source: bars as *const Bars as usize,
+            rows: bars.len(),
+        })
+    }
+
+    /// The callback strategy.
+    pub fn callback(&self) -> &S {
+        &self.callback
+    }
+
+    fn is_source(&self, bars: &Bars) -> bool {
+        bars as *const Bars as usize == self.source && bars.len() == self.rows
+    }
+}
+
+impl<S: Strategy> Strategy for Hybrid<S> {
+    fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.callback.on_start(ctx)
+    }
+
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.state[fill.asset.index()].on_fill(fill);
+        self.callback.on_fill(ctx, fill)
+    }
+
+    #[inline]
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        if !self.is_source(bar.source()) {
+            return Err("this hybrid's filter was compiled for other data; compile it for this data".into());
+        }
+        let asset = bar.asset();
+        let qty = ctx.position(asset);
+        let st = &mut self.state[asset.index()];
+        st.on_bar(qty, bar.close());
+        if self
+            .filter
+            .holds(bar.row(), qty, ctx.position_info(asset).avg_price, bar.close(), st)
+        {
+            self.passed = true;
+            self.callback.on_bar(ctx, bar)?;
+        }
+        Ok(())
+    }
+
+    fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        if std::mem::take(&mut self.passed) {
+            self.callback.on_timestamp(ctx, bars)?;
+        }
+        Ok(())
+    }
+
+    fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.callback.on_end(ctx)
+    }
+
+    fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        if !self.is_source(bars) {
+            return 0;
+        }
+        let starts = bars.timestamp_starts();
+        if self.filter.is_stateless() {
+            // Position state is never read by a stateless filter: jump to the next passing row.
+            return match self.filter.next_row(starts[next], bars.len()) {
+                Some(row) => starts.partition_point(|&s| s <= row) - 1 - next,
+                None => bars.n_timestamps() - next,
+            };
+        }
+        let filter = &self.filter;
+        scan_quiet(ctx, bars, next, &mut self.state, |row, qty, avg, close, st| {
+            filter.holds(row, qty, avg, close, st)
+        })
+    }
+}
