@@ -4,7 +4,10 @@
 //!
 //! Dependencies point one way: `cli -> data -> engine`. The engine is pure and synchronous.
 
-/// Files to engine bars: Parquet/CSV loading, column mapping, validation, sample data, writers.
+/// The `ml4t` command line (one file per subcommand).
+pub mod cli;
+/// Files to engine bars and back: Parquet/CSV loading, column mapping, validation, sample data,
+/// result exports.
 pub mod data;
 /// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
 pub mod engine;

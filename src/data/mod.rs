@@ -6,6 +6,7 @@
 //! their line number, header = line 1), and says what to do about it.
 
 mod columns;
+mod export;
 mod extract;
 mod load;
 mod merge;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use columns::ColumnMapping;
+pub use export::{TableFormat, export_dir, write_equity, write_fills, write_result_json, write_trades};
 pub use load::{ColumnInfo, LoadOptions, LoadedData, SchemaInfo, inspect, load, load_files};
 pub use sample::{SampleFreq, SampleSpec, sample};
 pub use write::{write_csv, write_parquet};

@@ -1,0 +1,213 @@
+//! `ml4t bench`: engine throughput on generated data for each strategy level, S0 and S2 logic,
+//! engine-only and end-to-end (Parquet load included). Best of `--repeat` runs.
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Serialize;
+
+use crate::data::{LoadOptions, SampleFreq, SampleSpec, load, sample, write_parquet};
+use crate::engine::broker::BrokerConfig;
+use crate::engine::market::Bars;
+use crate::engine::strategy::Strategy;
+use crate::engine::strategy::hybrid::Hybrid;
+use crate::engine::strategy::reference::MlThreshold;
+use crate::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use crate::engine::types::SignalId;
+use crate::engine::{EngineError, backtest};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Bars per asset.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub bars: usize,
+    #[arg(long, default_value_t = 1)]
+    pub assets: usize,
+    /// Runs per measurement; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Measurement {
+    level: &'static str,
+    logic: &'static str,
+    scope: &'static str,
+    bars: usize,
+    seconds: f64,
+    bars_per_sec: f64,
+    trades: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    bars_per_asset: usize,
+    assets: usize,
+    total_bars: usize,
+    hybrid_filter_pass_fraction: f64,
+    results: Vec<Measurement>,
+}
+
+/// SEMANTICS.md's S0 and S2 as rules.
+fn rules(logic: &str) -> SignalStrategy {
+    let base = SignalStrategy::new().entry(Rule::signal_above("ml_pred", 0.8));
+    match logic {
+        "S0" => base.exit(Rule::signal_below("ml_pred", 0.4)).sizer(Sizer::fixed_quantity(100.0)),
+        _ => base
+            .entry(Rule::signal_above("confidence", 0.7))
+            .exit_any([Rule::signal_below("ml_pred", 0.4), Rule::stop_loss(0.05), Rule::take_profit(0.15)])
+            .sizer(Sizer::percent_of_cash(0.95)),
+    }
+}
+
+fn best_of<F: FnMut() -> Result<usize, EngineError>>(repeat: usize, mut f: F) -> anyhow::Result<(f64, usize)> {
+    let mut best = f64::INFINITY;
+    let mut trades = 0;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        trades = f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok((best, trades))
+}
+
+fn run_strategy(bars: &Bars, s: &mut dyn Strategy) -> Result<usize, EngineError> {
+    backtest(bars, s, BrokerConfig::default()).map(|r| r.trades.len())
+}
+
+/// The `ml_pred` value above which about 1 % of bars lie.
+fn top_percentile(bars: &Bars) -> f64 {
+    let Some(id) = bars.signal_id("ml_pred") else { return f64::INFINITY };
+    let mut v: Vec<f64> = bars.signal_column(id).iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return f64::INFINITY;
+    }
+    let k = (v.len() as f64 * 0.99) as usize;
+    let k = k.min(v.len() - 1);
+    *v.select_nth_unstable_by(k, f64::total_cmp).1
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let freq = if args.bars > 50_000 { SampleFreq::Every { step_ns: 60_000_000_000 } } else { SampleFreq::Weekdays };
+    let spec = SampleSpec { assets: args.assets, bars: args.bars, freq, ..SampleSpec::default() };
+    if !args.json {
+        println!("generating {} assets x {} bars ...", args.assets, args.bars);
+    }
+    let bars = sample(&spec)?;
+    let n = bars.len();
+    let threshold = top_percentile(&bars);
+    let filter = [Rule::signal_above("ml_pred", threshold)];
+    let pred = bars.signal_id("ml_pred").unwrap_or(SignalId(0));
+    let pass = bars.signal_column(pred).iter().filter(|&&x| x > threshold).count() as f64 / n.max(1) as f64;
+
+    let mut results = Vec::new();
+    let mut push = |level, logic, scope, (seconds, trades): (f64, usize)| {
+        results.push(Measurement { level, logic, scope, bars: n, seconds, bars_per_sec: n as f64 / seconds, trades });
+    };
+    for logic in ["S0", "S2"] {
+        let r = rules(logic);
+        push(
+            "1 compiled",
+            logic,
+            "engine",
+            best_of(args.repeat, || {
+                let mut c = r.compile(&bars).map_err(|e| EngineError::Config(e.to_string()))?;
+                run_strategy(&bars, &mut c)
+            })?,
+        );
+        push(
+            "1 interpreted",
+            logic,
+            "engine",
+            best_of(args.repeat, || {
+                let mut s = r
+                    .interpret(bars.signal_names(), bars.assets().len())
+                    .map_err(|e| EngineError::Config(e.to_string()))?;
+                run_strategy(&bars, &mut s)
+            })?,
+        );
+        let reference = MlThreshold::scenario(logic).context("reference scenario")?;
+        push(
+            "2 rust callback",
+            logic,
+            "engine",
+            best_of(args.repeat, || run_strategy(&bars, &mut reference.clone()))?,
+        );
+        push(
+            "3 hybrid (1% filter)",
+            logic,
+            "engine",
+            best_of(args.repeat, || {
+                let mut h = Hybrid::compile(&filter, &bars, reference.clone())
+                    .map_err(|e| EngineError::Config(e.to_string()))?;
+                run_strategy(&bars, &mut h)
+            })?,
+        );
+    }
+    // End to end: Parquet load + compile + run.
+    let dir = tempfile_dir()?;
+    let path = dir.join("bench.parquet");
+    write_parquet(&bars, &path)?;
+    let r = rules("S2");
+    let mut e2e_err = None;
+    let timing = best_of(args.repeat, || {
+        let data = match load(&path, &LoadOptions::default()) {
+            Ok(d) => d,
+            Err(e) => {
+                e2e_err = Some(e.to_string());
+                return Err(EngineError::Config("load failed".into()));
+            }
+        };
+        let mut c = r.compile(&data.bars).map_err(|e| EngineError::Config(e.to_string()))?;
+        run_strategy(&data.bars, &mut c)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(e) = e2e_err {
+        anyhow::bail!("end-to-end load failed: {e}");
+    }
+    push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
+
+    let report =
+        Report { bars_per_asset: args.bars, assets: args.assets, total_bars: n, hybrid_filter_pass_fraction: pass, results };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{} bars ({} assets x {}), best of {}", n, args.assets, args.bars, args.repeat);
+        println!("{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}", "level", "logic", "scope", "seconds", "bars/s", "trades");
+        for m in &report.results {
+            println!(
+                "{:<22} {:<6} {:<28} {:>10.4} {:>16} {:>8}",
+                m.level,
+                m.logic,
+                m.scope,
+                m.seconds,
+                group_thousands(m.bars_per_sec),
+                m.trades
+            );
+        }
+        println!("hybrid filter (ml_pred > {threshold:.4}) passed on {:.2}% of bars", pass * 100.0);
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("ml4t-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn group_thousands(x: f64) -> String {
+    let s = format!("{:.0}", x);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
