@@ -11,3 +11,5 @@ pub mod cli;
 pub mod data;
 /// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
 pub mod engine;
+/// Panels and plots of the workbench (egui).
+pub mod ui;

@@ -39,7 +39,8 @@ fn arb_rule() -> impl proptest::strategy::Strategy<Value = Rule> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 1..3).prop_map(Rule::All),
             prop::collection::vec(inner.clone(), 1..3).prop_map(Rule::Any),
-            inner.prop_map(Rule::not),
+            inner.clone().prop_map(Rule::not),
+            inner.prop_map(|r| Rule::Disabled(Box::new(r))),
         ]
     })
 }

@@ -56,10 +56,16 @@ struct Report {
 fn rules(logic: &str) -> SignalStrategy {
     let base = SignalStrategy::new().entry(Rule::signal_above("ml_pred", 0.8));
     match logic {
-        "S0" => base.exit(Rule::signal_below("ml_pred", 0.4)).sizer(Sizer::fixed_quantity(100.0)),
+        "S0" => base
+            .exit(Rule::signal_below("ml_pred", 0.4))
+            .sizer(Sizer::fixed_quantity(100.0)),
         _ => base
             .entry(Rule::signal_above("confidence", 0.7))
-            .exit_any([Rule::signal_below("ml_pred", 0.4), Rule::stop_loss(0.05), Rule::take_profit(0.15)])
+            .exit_any([
+                Rule::signal_below("ml_pred", 0.4),
+                Rule::stop_loss(0.05),
+                Rule::take_profit(0.15),
+            ])
             .sizer(Sizer::percent_of_cash(0.95)),
     }
 }
@@ -81,7 +87,9 @@ fn run_strategy(bars: &Bars, s: &mut dyn Strategy) -> Result<usize, EngineError>
 
 /// The `ml_pred` value above which about 1 % of bars lie.
 fn top_percentile(bars: &Bars) -> f64 {
-    let Some(id) = bars.signal_id("ml_pred") else { return f64::INFINITY };
+    let Some(id) = bars.signal_id("ml_pred") else {
+        return f64::INFINITY;
+    };
     let mut v: Vec<f64> = bars.signal_column(id).iter().copied().filter(|x| !x.is_nan()).collect();
     if v.is_empty() {
         return f64::INFINITY;
@@ -92,8 +100,19 @@ fn top_percentile(bars: &Bars) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let freq = if args.bars > 50_000 { SampleFreq::Every { step_ns: 60_000_000_000 } } else { SampleFreq::Weekdays };
-    let spec = SampleSpec { assets: args.assets, bars: args.bars, freq, ..SampleSpec::default() };
+    let freq = if args.bars > 50_000 {
+        SampleFreq::Every {
+            step_ns: 60_000_000_000,
+        }
+    } else {
+        SampleFreq::Weekdays
+    };
+    let spec = SampleSpec {
+        assets: args.assets,
+        bars: args.bars,
+        freq,
+        ..SampleSpec::default()
+    };
     if !args.json {
         println!("generating {} assets x {} bars ...", args.assets, args.bars);
     }
@@ -106,7 +125,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     let mut results = Vec::new();
     let mut push = |level, logic, scope, (seconds, trades): (f64, usize)| {
-        results.push(Measurement { level, logic, scope, bars: n, seconds, bars_per_sec: n as f64 / seconds, trades });
+        results.push(Measurement {
+            level,
+            logic,
+            scope,
+            bars: n,
+            seconds,
+            bars_per_sec: n as f64 / seconds,
+            trades,
+        });
     };
     for logic in ["S0", "S2"] {
         let r = rules(logic);
@@ -171,13 +198,24 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
 
-    let report =
-        Report { bars_per_asset: args.bars, assets: args.assets, total_bars: n, hybrid_filter_pass_fraction: pass, results };
+    let report = Report {
+        bars_per_asset: args.bars,
+        assets: args.assets,
+        total_bars: n,
+        hybrid_filter_pass_fraction: pass,
+        results,
+    };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("{} bars ({} assets x {}), best of {}", n, args.assets, args.bars, args.repeat);
-        println!("{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}", "level", "logic", "scope", "seconds", "bars/s", "trades");
+        println!(
+            "{} bars ({} assets x {}), best of {}",
+            n, args.assets, args.bars, args.repeat
+        );
+        println!(
+            "{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}",
+            "level", "logic", "scope", "seconds", "bars/s", "trades"
+        );
         for m in &report.results {
             println!(
                 "{:<22} {:<6} {:<28} {:>10.4} {:>16} {:>8}",
@@ -189,7 +227,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 m.trades
             );
         }
-        println!("hybrid filter (ml_pred > {threshold:.4}) passed on {:.2}% of bars", pass * 100.0);
+        println!(
+            "hybrid filter (ml_pred > {threshold:.4}) passed on {:.2}% of bars",
+            pass * 100.0
+        );
     }
     Ok(())
 }

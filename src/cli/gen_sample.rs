@@ -29,7 +29,13 @@ pub struct GenSampleArgs {
 pub fn run(args: &GenSampleArgs) -> anyhow::Result<()> {
     let start = TimestampNs::parse(&args.start)
         .with_context(|| format!("--start '{}' is not a date; use YYYY-MM-DD", args.start))?;
-    let spec = SampleSpec { assets: args.assets, bars: args.bars, start, seed: args.seed, ..SampleSpec::default() };
+    let spec = SampleSpec {
+        assets: args.assets,
+        bars: args.bars,
+        start,
+        seed: args.seed,
+        ..SampleSpec::default()
+    };
     let bars = sample(&spec)?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -6,7 +6,11 @@ mod gen_sample;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "ml4t", version, about = "Backtest ML-driven trading strategies: rules, callbacks, hybrids")]
+#[command(
+    name = "ml4t",
+    version,
+    about = "Backtest ML-driven trading strategies: rules, callbacks, hybrids"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -31,16 +31,28 @@ impl TableFormat {
 
     /// From a path's extension (`.csv`, `.parquet`/`.pq`).
     pub fn of(path: &Path) -> Result<Self, DataError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => Ok(TableFormat::Csv),
             Some("parquet" | "pq") => Ok(TableFormat::Parquet),
-            _ => Err(DataError::UnsupportedFile { file: path.to_path_buf() }),
+            _ => Err(DataError::UnsupportedFile {
+                file: path.to_path_buf(),
+            }),
         }
     }
 }
 
 /// Writes the result JSON (SEMANTICS.md schema, with metrics).
-pub fn write_result_json(run: &RunResult, label: &RunLabel, opts: &MetricsOptions, path: &Path) -> Result<(), DataError> {
+pub fn write_result_json(
+    run: &RunResult,
+    label: &RunLabel,
+    opts: &MetricsOptions,
+    path: &Path,
+) -> Result<(), DataError> {
     let json = ResultJson::from_run(run, label, Some(run.metrics(opts)));
     let text = serde_json::to_string_pretty(&json).map_err(|e| DataError::Io {
         file: path.to_path_buf(),
@@ -62,9 +74,18 @@ fn f64s(name: &str, v: impl Iterator<Item = f64>) -> Column {
 fn trades_frame(run: &RunResult) -> PolarsResult<DataFrame> {
     let t = &run.trades;
     let cols = vec![
-        Series::new("asset".into(), t.iter().map(|x| run.asset_name(x.asset)).collect::<Vec<_>>()).into(),
-        Series::new("side".into(), t.iter().map(|x| if x.side.sign() > 0.0 { "long" } else { "short" }).collect::<Vec<_>>())
-            .into(),
+        Series::new(
+            "asset".into(),
+            t.iter().map(|x| run.asset_name(x.asset)).collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(
+            "side".into(),
+            t.iter()
+                .map(|x| if x.side.sign() > 0.0 { "long" } else { "short" })
+                .collect::<Vec<_>>(),
+        )
+        .into(),
         f64s("qty", t.iter().map(|x| x.qty)),
         datetime("entry_time", t.iter().map(|x| x.entry_ts.0))?,
         f64s("entry_price", t.iter().map(|x| x.entry_price)),
@@ -72,7 +93,11 @@ fn trades_frame(run: &RunResult) -> PolarsResult<DataFrame> {
         f64s("exit_price", t.iter().map(|x| x.exit_price)),
         f64s("pnl_net", t.iter().map(|x| x.pnl_net)),
         f64s("return_pct", t.iter().map(|x| x.return_pct())),
-        Series::new("holding_bars".into(), t.iter().map(|x| x.holding_bars() as u64).collect::<Vec<_>>()).into(),
+        Series::new(
+            "holding_bars".into(),
+            t.iter().map(|x| x.holding_bars() as u64).collect::<Vec<_>>(),
+        )
+        .into(),
         f64s("entry_commission", t.iter().map(|x| x.entry_commission)),
         f64s("exit_commission", t.iter().map(|x| x.exit_commission)),
     ];
@@ -96,7 +121,11 @@ fn fills_frame(run: &RunResult) -> PolarsResult<DataFrame> {
     let f = &run.fills;
     let cols = vec![
         datetime("timestamp", f.iter().map(|x| x.ts.0))?,
-        Series::new("asset".into(), f.iter().map(|x| run.asset_name(x.asset)).collect::<Vec<_>>()).into(),
+        Series::new(
+            "asset".into(),
+            f.iter().map(|x| run.asset_name(x.asset)).collect::<Vec<_>>(),
+        )
+        .into(),
         Series::new("side".into(), f.iter().map(|x| x.side.to_string()).collect::<Vec<_>>()).into(),
         f64s("qty", f.iter().map(|x| x.qty)),
         f64s("price", f.iter().map(|x| x.price)),
@@ -153,7 +182,9 @@ pub fn export_dir(
     ];
     write_result_json(run, label, opts, &files[0])?;
     let summary = run.summary(opts);
-    write_atomic(&files[1], |f| f.write_all(summary.as_bytes()).map_err(DataError::io(&files[1])))?;
+    write_atomic(&files[1], |f| {
+        f.write_all(summary.as_bytes()).map_err(DataError::io(&files[1]))
+    })?;
     write_trades(run, &files[2])?;
     write_equity(run, &files[3])?;
     write_fills(run, &files[4])?;
@@ -170,8 +201,18 @@ mod tests {
 
     #[test]
     fn export_writes_every_table_in_both_formats() {
-        let bars = sample(&SampleSpec { assets: 2, bars: 300, ..SampleSpec::default() }).unwrap();
-        let run = backtest(&bars, &mut MlThreshold::scenario("S3").unwrap(), BrokerConfig::default()).unwrap();
+        let bars = sample(&SampleSpec {
+            assets: 2,
+            bars: 300,
+            ..SampleSpec::default()
+        })
+        .unwrap();
+        let run = backtest(
+            &bars,
+            &mut MlThreshold::scenario("S3").unwrap(),
+            BrokerConfig::default(),
+        )
+        .unwrap();
         assert!(!run.trades.is_empty());
         let dir = tempfile::tempdir().unwrap();
         for format in [TableFormat::Csv, TableFormat::Parquet] {

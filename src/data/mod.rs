@@ -11,6 +11,7 @@ mod extract;
 mod load;
 mod merge;
 mod sample;
+mod stats;
 mod validate;
 mod write;
 
@@ -21,6 +22,7 @@ pub use columns::ColumnMapping;
 pub use export::{TableFormat, export_dir, write_equity, write_fills, write_result_json, write_trades};
 pub use load::{ColumnInfo, LoadOptions, LoadedData, SchemaInfo, inspect, load, load_files};
 pub use sample::{SampleFreq, SampleSpec, sample};
+pub use stats::{SignalInfo, signal_stats};
 pub use write::{write_csv, write_parquet};
 
 use crate::engine::market::MarketError;

@@ -17,13 +17,20 @@ use crate::engine::market::Bars;
 /// Writes `bars` as a Parquet file, replacing `path` atomically.
 pub fn write_parquet(bars: &Bars, path: &Path) -> Result<(), DataError> {
     let mut df = frame(bars).map_err(DataError::polars(path))?;
-    write_atomic(path, |file| ParquetWriter::new(file).finish(&mut df).map(|_| ()).map_err(DataError::polars(path)))
+    write_atomic(path, |file| {
+        ParquetWriter::new(file)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(DataError::polars(path))
+    })
 }
 
 /// Writes `bars` as a CSV file with a header, replacing `path` atomically.
 pub fn write_csv(bars: &Bars, path: &Path) -> Result<(), DataError> {
     let mut df = frame(bars).map_err(DataError::polars(path))?;
-    write_atomic(path, |file| CsvWriter::new(file).finish(&mut df).map_err(DataError::polars(path)))
+    write_atomic(path, |file| {
+        CsvWriter::new(file).finish(&mut df).map_err(DataError::polars(path))
+    })
 }
 
 fn frame(bars: &Bars) -> PolarsResult<DataFrame> {
@@ -53,7 +60,10 @@ fn frame(bars: &Bars) -> PolarsResult<DataFrame> {
 
 /// Writes through `write` into a temporary file beside `path`, syncs it, then renames it over
 /// `path`: readers and file watchers never see half a file, and a failure leaves `path` as it was.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<(), DataError>) -> Result<(), DataError> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), DataError>,
+) -> Result<(), DataError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let file_name = path.file_name().ok_or_else(|| DataError::Io {
         file: path.to_path_buf(),

@@ -121,11 +121,12 @@ impl CompiledCondition {
             cond: Cond::Const(empty),
             masks: Vec::new(),
         };
+        let rules: Vec<Rule> = super::active(rules).cloned().collect();
         if rules.is_empty() {
             return c;
         }
         let mut prev_row = None;
-        let node = c.build_group(rules, true, bars, &mut prev_row);
+        let node = c.build_group(&rules, true, bars, &mut prev_row);
         c.cond = c.finish(node);
         c
     }
@@ -145,7 +146,7 @@ impl CompiledCondition {
     fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
         let mut acc: Option<Vec<u8>> = None;
         let mut dynamic = Vec::new();
-        for r in rules {
+        for r in super::active(rules) {
             match self.build(r, bars, prev_row) {
                 Node::Static(m) => {
                     acc = Some(match acc {

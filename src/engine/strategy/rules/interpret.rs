@@ -57,15 +57,11 @@ impl InterpretedRules {
             values: Vec::new(),
             scratch: Vec::new(),
         };
-        me.entry = s
-            .entry
-            .iter()
+        me.entry = super::active(&s.entry)
             .map(|r| me.resolve(r, signal_names))
             .collect::<Option<_>>()
             .ok_or(RuleError::NoEntry)?;
-        me.exit = s
-            .exit
-            .iter()
+        me.exit = super::active(&s.exit)
             .map(|r| me.resolve(r, signal_names))
             .collect::<Option<_>>()
             .ok_or(RuleError::NoEntry)?;
@@ -95,8 +91,16 @@ impl InterpretedRules {
                     slot: self.ranks.len() - 1,
                 }
             }
-            Rule::All(v) => Node::All(v.iter().map(|r| self.resolve(r, names)).collect::<Option<_>>()?),
-            Rule::Any(v) => Node::Any(v.iter().map(|r| self.resolve(r, names)).collect::<Option<_>>()?),
+            Rule::All(v) => Node::All(
+                super::active(v)
+                    .map(|r| self.resolve(r, names))
+                    .collect::<Option<_>>()?,
+            ),
+            Rule::Any(v) => Node::Any(
+                super::active(v)
+                    .map(|r| self.resolve(r, names))
+                    .collect::<Option<_>>()?,
+            ),
             Rule::Not(r) => Node::Not(Box::new(self.resolve(r, names)?)),
             other => Node::Pos(PosRule::of(other)?),
         })

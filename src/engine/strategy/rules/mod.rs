@@ -94,6 +94,8 @@ pub enum Rule {
     /// At least one must hold.
     Any(Vec<Rule>),
     Not(Box<Rule>),
+    /// A rule switched off in the editor: kept in the preset, ignored by the engine (as if absent).
+    Disabled(Box<Rule>),
 }
 
 impl Rule {
@@ -170,6 +172,7 @@ impl Rule {
                 v.iter().map(Rule::describe).collect::<Vec<_>>().join(", ")
             ),
             Rule::Not(r) => format!("not ({})", r.describe()),
+            Rule::Disabled(r) => format!("[off] {}", r.describe()),
         }
     }
 
@@ -192,6 +195,23 @@ impl Rule {
             _ => {}
         }
     }
+
+    pub fn is_enabled(&self) -> bool {
+        !matches!(self, Rule::Disabled(_))
+    }
+
+    /// The rule without its `Disabled` wrapper.
+    pub fn inner(&self) -> &Rule {
+        match self {
+            Rule::Disabled(r) => r.inner(),
+            r => r,
+        }
+    }
+}
+
+/// The rules that take part in evaluation (disabled ones are skipped).
+pub(crate) fn active(rules: &[Rule]) -> impl Iterator<Item = &Rule> {
+    rules.iter().filter(|r| r.is_enabled())
 }
 
 /// How many units an entry buys. Quantities are whole units, rounded down; zero places nothing.
@@ -280,7 +300,7 @@ pub enum RuleError {
         rule: String,
         problem: String,
     },
-    #[error("the strategy has no entry rule: add at least one (for example ml_pred > 0.8)")]
+    #[error("the strategy has no (enabled) entry rule: add or enable at least one (for example ml_pred > 0.8)")]
     NoEntry,
     #[error("{list} rule '{rule}': top/bottom-N ranks assets, but the data has a single asset")]
     RankingSingleAsset { list: &'static str, rule: String },
@@ -313,11 +333,11 @@ impl SignalStrategy {
 
     /// Checks the rules against the data's column names and asset count.
     pub fn validate(&self, signal_names: &[String], n_assets: usize) -> Result<(), RuleError> {
-        if self.entry.is_empty() {
+        if active(&self.entry).next().is_none() {
             return Err(RuleError::NoEntry);
         }
         for (list, rules) in [("entry", &self.entry), ("exit", &self.exit)] {
-            for rule in rules {
+            for rule in active(rules) {
                 validate_rule(list, rule, rule, signal_names, n_assets)?;
             }
         }
@@ -349,6 +369,9 @@ fn validate_rule(
         rule: top.describe(),
         problem: problem.into(),
     };
+    if !rule.is_enabled() {
+        return Ok(());
+    }
     let mut cols = Vec::new();
     rule.columns(&mut cols);
     for c in cols {
@@ -383,10 +406,13 @@ fn validate_rule(
             rule: top.describe(),
         }),
         Rule::TopN(_, 0) | Rule::BottomN(_, 0) => Err(bad("N must be at least 1")),
-        Rule::All(v) | Rule::Any(v) if v.is_empty() => Err(bad("an empty group; add a rule or remove the group")),
+        Rule::All(v) | Rule::Any(v) if active(v).next().is_none() => Err(bad(
+            "an empty group (or all its rules are off); add or enable a rule, or remove the group",
+        )),
         Rule::All(v) | Rule::Any(v) => v
             .iter()
             .try_for_each(|r| validate_rule(list, top, r, signal_names, n_assets)),
+        Rule::Not(r) if !r.is_enabled() => Err(bad("'not' of a switched-off rule; switch off the whole 'not' instead")),
         Rule::Not(r) => validate_rule(list, top, r, signal_names, n_assets),
         _ => Ok(()),
     }

@@ -1,0 +1,22 @@
+//! Panels and plots of the workbench. Functions take `&mut egui::Ui` (names end in `_ui`), draw,
+//! and report user intent back (a `changed` flag or commands); they hold no app logic.
+
+use std::sync::Arc;
+
+use crate::engine::market::Bars;
+use crate::engine::results::RunResult;
+use crate::engine::results::metrics::Metrics;
+
+/// One finished run as the results panels show it.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub result: RunResult,
+    pub metrics: Metrics,
+    /// The data the run used (prices for the plots, timestamps for the axes).
+    pub bars: Arc<Bars>,
+    /// Thresholds of the rules on signal columns, drawn as horizontal lines on signal plots:
+    /// (signal name, value, label such as "entry ml_pred > 0.8").
+    pub thresholds: Vec<(String, f64, String)>,
+    /// Wall-clock time of the run, for the status line.
+    pub elapsed_ms: f64,
+}
