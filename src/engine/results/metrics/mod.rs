@@ -21,6 +21,7 @@ use crate::engine::types::{NS_PER_DAY, TimestampNs};
 
 /// Choices that change the figures.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct MetricsOptions {
     /// Bars per year for annualising; `None` infers it from the timestamps (see [`periods`]).
     pub periods_per_year: Option<f64>,

@@ -261,8 +261,10 @@ pub enum Direction {
     Long,
 }
 
-/// A declarative strategy: entry rules, exit rules and a sizer.
+/// A declarative strategy: entry rules, exit rules and a sizer. Missing fields read as the
+/// defaults (no rules, 95 % of cash), so hand-written presets can stay short.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SignalStrategy {
     /// Checked for each flat asset; all must hold to enter.
     pub entry: Vec<Rule>,
