@@ -5,7 +5,7 @@ use clap::Parser;
 fn main() {
     let cli = ml4t_backtest::cli::Cli::parse();
     if let Err(e) = ml4t_backtest::cli::run(cli) {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", ml4t_backtest::cli::error_chain(&e));
         std::process::exit(1);
     }
 }

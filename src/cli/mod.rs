@@ -2,6 +2,7 @@
 
 mod bench;
 mod gen_sample;
+mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a preset headless: print the summary, write the result JSON and tables.
+    Run(run::RunArgs),
     /// Measure engine throughput (bars/s) on generated data, for every strategy level.
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
@@ -27,6 +30,7 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::GenSample(args)) => gen_sample::run(&args),
         None => {
@@ -36,4 +40,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// An error and its causes on one line, skipping causes the message already quotes (our error
+/// messages embed their source's text).
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }

@@ -19,6 +19,8 @@
 mod atomic;
 mod error;
 mod format;
+/// Running a preset: its strategy on its data with its broker.
+pub mod run;
 
 use std::path::{Path, PathBuf};
 

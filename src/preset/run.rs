@@ -1,0 +1,64 @@
+//! Turning a preset into a run: the strategy it describes, on the data it names, with its broker.
+//! Shared by `ml4t run`, the workbench's background runs and benchmarks.
+
+use super::{Preset, StrategySpec};
+use crate::engine::broker::SimulationBroker;
+use crate::engine::feed::HistoricalFeed;
+use crate::engine::market::Bars;
+use crate::engine::results::RunResult;
+use crate::engine::strategy::Strategy;
+use crate::engine::strategy::rules::RuleError;
+use crate::engine::{Engine, EngineError};
+
+/// Why a preset could not run on some data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error("strategy: {0}")]
+    Rules(#[from] RuleError),
+    #[error("broker settings: {0}")]
+    Broker(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// The executable strategy for `spec` on `bars` (rules are compiled for these bars).
+pub fn build_strategy(spec: &StrategySpec, bars: &Bars) -> Result<Box<dyn Strategy + Send>, RunError> {
+    match spec {
+        StrategySpec::Rules(rules) => Ok(Box::new(rules.compile(bars)?)),
+    }
+}
+
+/// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks.
+pub fn run(preset: &Preset, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
+    preset.broker.validate().map_err(RunError::Broker)?;
+    let mut strategy = build_strategy(&preset.strategy, bars)?;
+    let mut broker = SimulationBroker::new(preset.broker, bars.assets().len());
+    Ok(engine.run(&mut HistoricalFeed::new(bars), &mut broker, &mut strategy)?)
+}
+
+/// Rule thresholds on signal columns, for drawing on plots: (column, value, label).
+pub fn thresholds(spec: &StrategySpec) -> Vec<(String, f64, String)> {
+    use crate::engine::strategy::rules::Rule;
+    fn walk(list: &'static str, rule: &Rule, out: &mut Vec<(String, f64, String)>) {
+        match rule {
+            Rule::SignalAbove(c, x) | Rule::SignalBelow(c, x) | Rule::CrossAbove(c, x) | Rule::CrossBelow(c, x) => {
+                out.push((c.clone(), *x, format!("{list}: {}", rule.describe())))
+            }
+            Rule::SignalBetween(c, lo, hi) => {
+                out.push((c.clone(), *lo, format!("{list}: {}", rule.describe())));
+                out.push((c.clone(), *hi, format!("{list}: {}", rule.describe())));
+            }
+            Rule::All(v) | Rule::Any(v) => v.iter().for_each(|r| walk(list, r, out)),
+            Rule::Not(r) => walk(list, r, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match spec {
+        StrategySpec::Rules(s) => {
+            s.entry.iter().for_each(|r| walk("entry", r, &mut out));
+            s.exit.iter().for_each(|r| walk("exit", r, &mut out));
+        }
+    }
+    out
+}

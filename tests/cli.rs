@@ -1,0 +1,189 @@
+//! The `ml4t` binary end to end: fixture presets through `ml4t run` agree with the goldens
+//! (also with command-line overrides); errors exit non-zero with a message naming the problem.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ml4t_backtest::engine::results::compare::compare;
+use ml4t_backtest::engine::results::json::ResultJson;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ml4t(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ml4t"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn golden(data: &str, case: &str) -> ResultJson {
+    let p = root()
+        .join("tests/fixtures/expected")
+        .join(data)
+        .join(format!("{case}.json"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn run_json(extra: &[&str], preset: &str) -> (ResultJson, PathBuf) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let out = dir.join("out.json");
+    let preset = format!("tests/fixtures/presets/{preset}.ron");
+    let mut args = vec!["run", "--preset", &preset, "--json", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let res = ml4t(&args);
+    assert!(
+        res.status.success(),
+        "ml4t {args:?} failed: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    (
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap(),
+        out,
+    )
+}
+
+fn data_of(s: &str) -> &'static str {
+    if s.starts_with("S3") { "syn_2k_5a" } else { "syn_2k" }
+}
+
+#[test]
+fn cli_fixture_presets_match_goldens() {
+    for s in ["S0", "S1", "S2", "S3", "S3C"] {
+        let (ours, _) = run_json(&[], s);
+        let diffs = compare(&ours, &golden(data_of(s), s));
+        assert!(diffs.is_empty(), "{s}: {}", diffs.join("\n"));
+        assert!(ours.metrics.is_some());
+    }
+}
+
+#[test]
+fn cli_slippage_override_matches_slip_goldens() {
+    for s in ["S0", "S1", "S2", "S3"] {
+        let (ours, path) = run_json(&["--slippage-bps", "5"], s);
+        let case = format!("{s}_slip5bps");
+        let g = golden(data_of(s), &case);
+        let diffs = compare(&ours, &g);
+        assert!(diffs.is_empty(), "{case}: {}", diffs.join("\n"));
+        // compare.py itself, when python3 is around.
+        let golden_path = root()
+            .join("tests/fixtures/expected")
+            .join(data_of(s))
+            .join(format!("{case}.json"));
+        if let Ok(r) = Command::new("python3")
+            .arg(root().join("tests/fixtures/compare.py"))
+            .args([&path, &golden_path])
+            .arg("--quiet")
+            .output()
+        {
+            assert!(
+                r.status.success(),
+                "compare.py {case}: {}",
+                String::from_utf8_lossy(&r.stdout)
+            );
+        }
+    }
+}
+
+#[test]
+fn cli_data_override_and_cash_rule() {
+    // Same data under another path: same result.
+    let (ours, _) = run_json(&["--data", "tests/fixtures/data/syn_2k.parquet"], "S2");
+    assert!(compare(&ours, &golden("syn_2k", "S2")).is_empty());
+    // The reject rule never shrinks a buy; with 95 % of cash plus commission every capped buy is dropped.
+    let (reject, _) = run_json(&["--cash-rule", "reject"], "S3C");
+    assert_eq!(reject.cash_rule, "reject");
+    assert!(reject.rejected_orders > 0);
+}
+
+#[test]
+fn cli_out_writes_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let res = ml4t(&[
+        "run",
+        "--preset",
+        "tests/fixtures/presets/S1.ron",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "parquet",
+        "-q",
+    ]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    for f in [
+        "result.json",
+        "summary.txt",
+        "trades.parquet",
+        "equity.parquet",
+        "fills.parquet",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn cli_errors_name_the_problem() {
+    let res = ml4t(&["run", "--preset", "no/such/preset.ron"]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("no/such/preset.ron"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "(\n  version: 1,\n  data: (path: \"x.parquet\"),\n  strategy: Rules(entry: [SignalAbov(\"a\", 1.0)]),\n)\n",
+    )
+    .unwrap();
+    let res = ml4t(&["run", "--preset", bad.to_str().unwrap()]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("bad.ron") && err.contains("line 4"), "{err}");
+
+    let res = ml4t(&[
+        "run",
+        "--preset",
+        "tests/fixtures/presets/S0.ron",
+        "--data",
+        "no/such.parquet",
+    ]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("no/such.parquet"));
+}
+
+#[test]
+fn cli_gen_sample_is_deterministic_and_bench_reports_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.parquet");
+    let b = dir.path().join("b.parquet");
+    for p in [&a, &b] {
+        let res = ml4t(&[
+            "gen-sample",
+            "--out",
+            p.to_str().unwrap(),
+            "--assets",
+            "2",
+            "--bars",
+            "300",
+        ]);
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+
+    let res = ml4t(&["bench", "--bars", "3000", "--repeat", "1", "--json"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    let levels: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["level"].as_str().unwrap())
+        .collect();
+    for l in ["1 compiled", "1 interpreted", "2 rust callback", "3 hybrid (1% filter)"] {
+        assert!(levels.contains(&l), "{l} missing from {levels:?}");
+    }
+}
