@@ -88,9 +88,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             b.set_position(pr.timestamps_done as u64);
         }
     };
-    let mut engine = Engine::new().progress_every(1 << 16).on_progress(&mut report);
-    let result = preset::run::run(&p, bars, &mut engine).with_context(|| format!("running {}", args.preset.display()));
-    drop(engine);
+    let result = {
+        let mut engine = Engine::new().progress_every(1 << 16).on_progress(&mut report);
+        preset::run::run(&p, bars, &mut engine).with_context(|| format!("running {}", args.preset.display()))
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
