@@ -16,3 +16,5 @@ pub mod engine;
 pub mod preset;
 /// Panels and plots of the workbench (egui).
 pub mod ui;
+/// Background jobs: named threads, bounded progress, cancel flag, join on drop.
+pub mod worker;

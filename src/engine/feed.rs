@@ -29,6 +29,10 @@ pub trait DataFeed {
     fn upcoming(&self) -> Option<(&Bars, usize)> {
         None
     }
+    /// Skips `n` timestamps the engine processed in bulk (only after `upcoming` returned data).
+    fn advance(&mut self, n: usize) {
+        let _ = n;
+    }
 }
 
 /// Replays [`Bars`] in time order.
@@ -67,5 +71,8 @@ impl DataFeed for HistoricalFeed<'_> {
     }
     fn upcoming(&self) -> Option<(&Bars, usize)> {
         Some((self.bars, self.next))
+    }
+    fn advance(&mut self, n: usize) {
+        self.next = (self.next + n).min(self.bars.n_timestamps());
     }
 }

@@ -200,31 +200,27 @@ impl<'a> Engine<'a> {
             self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
 
             // Fast-forward over timestamps where the strategy guarantees it does nothing.
-            if broker.open_orders().is_empty() {
-                let skip = match feed.upcoming() {
-                    Some((bars, next)) => {
-                        let ctx = Context::new(
-                            broker.portfolio(),
-                            broker.open_orders(),
-                            &assets,
-                            &signals,
-                            &mut requests,
-                            &mut next_id,
-                            ts,
-                            index,
-                            true,
-                        );
-                        strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next)
-                    }
-                    None => 0,
-                };
-                for _ in 0..skip {
-                    let Some(slice) = feed.next_timestamp()? else { break };
-                    broker.on_bars(&slice, &mut new_fills);
-                    debug_assert!(new_fills.is_empty(), "a fill without a pending order");
-                    record_equity(broker.portfolio(), slice.ts(), &mut equity);
-                    bars_done += slice.len();
-                    self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
+            if broker.open_orders().is_empty()
+                && let Some((bars, next)) = feed.upcoming()
+            {
+                let ctx = Context::new(
+                    broker.portfolio(),
+                    broker.open_orders(),
+                    &assets,
+                    &signals,
+                    &mut requests,
+                    &mut next_id,
+                    ts,
+                    index,
+                    true,
+                );
+                let skip = strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next);
+                if skip > 0 {
+                    broker.on_quiet(bars, next, next + skip, &mut equity);
+                    let starts = bars.timestamp_starts();
+                    bars_done += starts[next + skip] - starts[next];
+                    feed.advance(skip);
+                    self.tick(skip, &mut countdown, &mut timestamps, total, bars_done)?;
                 }
             }
         }
@@ -287,9 +283,10 @@ impl Engine<'_> {
         bars_done: usize,
     ) -> Result<(), EngineError> {
         *timestamps += n;
-        *countdown -= n;
-        if *countdown == 0 {
-            *countdown = self.progress_every;
+        if n < *countdown {
+            *countdown -= n;
+        } else {
+            *countdown = self.progress_every - (n - *countdown) % self.progress_every;
             if let Some(f) = self.on_progress.as_mut() {
                 f(Progress {
                     timestamps_done: *timestamps,
@@ -309,8 +306,8 @@ impl Engine<'_> {
 
 #[inline]
 fn record_equity(p: &portfolio::Portfolio, ts: TimestampNs, equity: &mut EquityCurve) {
-    let (gross, net) = p.exposure();
-    equity.push(ts, p.equity(), p.cash(), gross, net);
+    let (eq, gross, net) = p.marked();
+    equity.push(ts, eq, p.cash(), gross, net);
 }
 
 fn apply_requests<B: Broker + ?Sized>(broker: &mut B, requests: &mut Vec<Request>) {

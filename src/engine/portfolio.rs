@@ -98,6 +98,77 @@ impl Portfolio {
         eq
     }
 
+    /// (equity, gross exposure, net exposure) in one pass over the open positions.
+    #[inline]
+    pub fn marked(&self) -> (f64, f64, f64) {
+        let (mut gross, mut net) = (0.0, 0.0);
+        for a in &self.held {
+            let v = self.positions[a.index()].qty * self.last_price[a.index()];
+            gross += v.abs();
+            net += v;
+        }
+        (self.cash + net, gross, net)
+    }
+
+    /// Marks every row of `rows` (in time order) and records equity at the end of each of the
+    /// timestamps `from..to`: the fast-forward for stretches without orders.
+    pub(crate) fn mark_quiet(
+        &mut self,
+        bars: &crate::engine::market::Bars,
+        from: usize,
+        to: usize,
+        eq: &mut crate::engine::results::EquityCurve,
+    ) {
+        let starts = bars.timestamp_starts();
+        let (ts, close, assets) = (bars.ts(), bars.close(), bars.asset_ids());
+        if from >= to {
+            return;
+        }
+        if self.held.is_empty() {
+            // Flat: equity is the cash throughout; only the final marks matter.
+            for r in starts[from]..starts[to] {
+                self.last_price[assets[r].index()] = close[r];
+            }
+            for t in from..to {
+                eq.push(
+                    crate::engine::types::TimestampNs(ts[starts[t]]),
+                    self.cash,
+                    self.cash,
+                    0.0,
+                    0.0,
+                );
+            }
+        } else if self.positions.len() == 1 {
+            // One asset: a row per timestamp.
+            let q = self.positions[0].qty;
+            for r in starts[from]..starts[to] {
+                let v = q * close[r];
+                eq.push(
+                    crate::engine::types::TimestampNs(ts[r]),
+                    self.cash + v,
+                    self.cash,
+                    v.abs(),
+                    v,
+                );
+            }
+            self.last_price[0] = close[starts[to] - 1];
+        } else {
+            for t in from..to {
+                for r in starts[t]..starts[t + 1] {
+                    self.last_price[assets[r].index()] = close[r];
+                }
+                let (e, gross, net) = self.marked();
+                eq.push(
+                    crate::engine::types::TimestampNs(ts[starts[t]]),
+                    e,
+                    self.cash,
+                    gross,
+                    net,
+                );
+            }
+        }
+    }
+
     /// (gross, net) exposure: `Σ |qty * price|` and `Σ qty * price`.
     #[inline]
     pub fn exposure(&self) -> (f64, f64) {

@@ -9,9 +9,9 @@ pub use commission::Commission;
 pub use order::{Order, OrderKind, RejectReason, Rejection};
 pub use simulation::SimulationBroker;
 
-use super::market::BarSlice;
+use super::market::{BarSlice, Bars};
 use super::portfolio::Portfolio;
-use super::results::Fill;
+use super::results::{EquityCurve, Fill};
 use super::types::OrderId;
 
 /// What to do with a buy the cash cannot pay for (SEMANTICS.md, step 1).
@@ -136,6 +136,20 @@ pub trait Broker {
     /// A new timestamp's bars: fill what fills during those bars (at the open, or intrabar for
     /// stops and limits), then mark positions to the bars' closes.
     fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
+    /// Timestamps `from..to` of `bars` on which no order is pending and the strategy does nothing:
+    /// mark positions and record equity for each (the engine's fast-forward). The default goes
+    /// through [`Broker::on_bars`] one timestamp at a time.
+    fn on_quiet(&mut self, bars: &Bars, from: usize, to: usize, equity: &mut EquityCurve) {
+        let mut fills = Vec::new();
+        for t in from..to {
+            if let Some(slice) = bars.timestamp(t) {
+                self.on_bars(&slice, &mut fills);
+                let p = self.portfolio();
+                let (eq, gross, net) = p.marked();
+                equity.push(slice.ts(), eq, p.cash(), gross, net);
+            }
+        }
+    }
     /// After the decisions at the close: fill what the fill timing puts at the close.
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
     /// Orders the broker refused or could not fill at all, with the reason.

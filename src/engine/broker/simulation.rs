@@ -2,9 +2,9 @@
 
 use super::order::{Order, OrderKind, RejectReason, Rejection};
 use super::{Broker, BrokerConfig, CashRule, FillTiming, IntrabarPriority};
-use crate::engine::market::{Bar, BarSlice};
+use crate::engine::market::{Bar, BarSlice, Bars};
 use crate::engine::portfolio::Portfolio;
-use crate::engine::results::Fill;
+use crate::engine::results::{EquityCurve, Fill};
 use crate::engine::types::{OrderId, Side, TimestampNs};
 
 /// Fills orders against bars: market orders at the next open, stops and limits intrabar, with the
@@ -128,6 +128,44 @@ impl SimulationBroker {
                 && Self::is_stop_like(&o.kind) == stop_first
                 && bars.bar_of(o.asset).is_some_and(|b| self.fill_price(o, &b).is_some())
         })
+    }
+
+    /// Fills pending orders against a new timestamp's bars (market at the open, others intrabar).
+    #[inline(never)]
+    fn fill_pending(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        let mut orders = std::mem::take(&mut self.pending);
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.clear();
+        self.filled_groups.clear();
+        for i in 0..orders.len() {
+            let mut order = orders[i];
+            if order.oco.is_some_and(|g| self.filled_groups.contains(&g)) {
+                continue;
+            }
+            let Some(bar) = bars.bar_of(order.asset) else {
+                kept.push(order);
+                continue;
+            };
+            let px = match self.fill_price(&order, &bar) {
+                Some(px) if !self.yields_to_sibling(&order, &orders, bars) => px,
+                _ => {
+                    Self::age(&mut order, &bar);
+                    kept.push(order);
+                    continue;
+                }
+            };
+            if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
+                kept.push(order);
+            }
+            orders[i] = order;
+        }
+        if !self.filled_groups.is_empty() {
+            let groups = &self.filled_groups;
+            kept.retain(|o| !o.oco.is_some_and(|g| groups.contains(&g)));
+        }
+        orders.clear();
+        self.kept = orders;
+        self.pending = kept;
     }
 
     fn reject(&mut self, order: &Order, ts: TimestampNs, reason: RejectReason) {
@@ -254,45 +292,19 @@ impl Broker for SimulationBroker {
         &self.pending
     }
 
+    #[inline]
     fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
         if !self.pending.is_empty() {
-            let mut orders = std::mem::take(&mut self.pending);
-            let mut kept = std::mem::take(&mut self.kept);
-            kept.clear();
-            self.filled_groups.clear();
-            for i in 0..orders.len() {
-                let mut order = orders[i];
-                if order.oco.is_some_and(|g| self.filled_groups.contains(&g)) {
-                    continue;
-                }
-                let Some(bar) = bars.bar_of(order.asset) else {
-                    kept.push(order);
-                    continue;
-                };
-                let px = match self.fill_price(&order, &bar) {
-                    Some(px) if !self.yields_to_sibling(&order, &orders, bars) => px,
-                    _ => {
-                        Self::age(&mut order, &bar);
-                        kept.push(order);
-                        continue;
-                    }
-                };
-                if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
-                    kept.push(order);
-                }
-                orders[i] = order;
-            }
-            if !self.filled_groups.is_empty() {
-                let groups = &self.filled_groups;
-                kept.retain(|o| !o.oco.is_some_and(|g| groups.contains(&g)));
-            }
-            orders.clear();
-            self.kept = orders;
-            self.pending = kept;
+            self.fill_pending(bars, fills);
         }
         for bar in bars.iter() {
             self.portfolio.mark(bar.asset(), bar.close());
         }
+    }
+
+    fn on_quiet(&mut self, bars: &Bars, from: usize, to: usize, equity: &mut EquityCurve) {
+        debug_assert!(self.pending.is_empty(), "fast-forward with pending orders");
+        self.portfolio.mark_quiet(bars, from, to, equity);
     }
 
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {

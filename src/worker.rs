@@ -1,0 +1,186 @@
+//! Background jobs for the workbench: each runs on its own named thread, reports progress through
+//! a bounded channel that never blocks the worker, can be cancelled through a shared flag, and is
+//! joined when dropped. The UI polls; it never waits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+
+/// What a job sees: progress reporting and the cancel flag.
+#[derive(Clone)]
+pub struct JobHandle {
+    progress: SyncSender<f32>,
+    cancel: Arc<AtomicBool>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl JobHandle {
+    /// Reports progress in [0, 1]; dropped when the UI is behind (it only needs the latest).
+    pub fn progress(&self, fraction: f32) {
+        match self.progress.try_send(fraction) {
+            Ok(()) | Err(TrySendError::Full(_)) => (self.wake)(),
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+
+    pub fn cancel_flag(&self) -> &AtomicBool {
+        &self.cancel
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// A running job producing `T`.
+pub struct Task<T> {
+    name: String,
+    progress_rx: Receiver<f32>,
+    result_rx: Receiver<Result<T, String>>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    progress: f32,
+    started: std::time::Instant,
+}
+
+impl<T: Send + 'static> Task<T> {
+    /// Starts `job` on a thread named `name`; `wake` is called when there is news (the GUI passes
+    /// `ctx.request_repaint`).
+    pub fn spawn(
+        name: &str,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        job: impl FnOnce(&JobHandle) -> Result<T, String> + Send + 'static,
+    ) -> Result<Self, String> {
+        let (progress_tx, progress_rx) = sync_channel(8);
+        let (result_tx, result_rx) = sync_channel(1);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let handle = JobHandle {
+            progress: progress_tx,
+            cancel: cancel.clone(),
+            wake: wake.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&handle)))
+                    .unwrap_or_else(|_| Err("the job crashed (a bug: please report it with the log)".to_owned()));
+                let _ = result_tx.send(out);
+                wake();
+            })
+            .map_err(|e| format!("could not start a thread: {e}"))?;
+        Ok(Task {
+            name: name.to_owned(),
+            progress_rx,
+            result_rx,
+            cancel,
+            thread: Some(thread),
+            progress: 0.0,
+            started: std::time::Instant::now(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Latest progress in [0, 1].
+    pub fn progress(&self) -> f32 {
+        self.progress
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Drains progress; returns the result once the job has finished.
+    pub fn poll(&mut self) -> Option<Result<T, String>> {
+        while let Ok(p) = self.progress_rx.try_recv() {
+            self.progress = p;
+        }
+        match self.result_rx.try_recv() {
+            Ok(r) => {
+                if let Some(t) = self.thread.take() {
+                    let _ = t.join();
+                }
+                Some(r)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the job ended without a result".to_owned())),
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn wait<T: Send + 'static>(task: &mut Task<T>) -> Result<T, String> {
+        for _ in 0..2_000 {
+            if let Some(r) = task.poll() {
+                return r;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Err("timed out".into())
+    }
+
+    #[test]
+    fn task_reports_progress_and_result() {
+        let mut t = Task::spawn("test-job", Arc::new(|| {}), |h| {
+            h.progress(0.5);
+            Ok(42)
+        })
+        .unwrap();
+        assert_eq!(wait(&mut t), Ok(42));
+        assert_eq!(t.progress(), 0.5);
+    }
+
+    #[test]
+    fn task_cancel_reaches_the_job() {
+        let mut t = Task::spawn("test-cancel", Arc::new(|| {}), |h| {
+            while !h.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err::<(), _>("cancelled".into())
+        })
+        .unwrap();
+        t.cancel();
+        assert_eq!(wait(&mut t), Err("cancelled".into()));
+    }
+
+    #[test]
+    fn task_panic_becomes_an_error() {
+        let mut t = Task::spawn("test-panic", Arc::new(|| {}), |_| -> Result<(), String> {
+            panic!("boom")
+        })
+        .unwrap();
+        assert!(wait(&mut t).unwrap_err().contains("crashed"));
+    }
+
+    #[test]
+    fn task_drop_cancels_and_joins() {
+        let t = Task::spawn("test-drop", Arc::new(|| {}), |h| {
+            while !h.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(())
+        })
+        .unwrap();
+        drop(t);
+    }
+}
