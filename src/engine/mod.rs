@@ -120,31 +120,23 @@ impl<'a> Engine<'a> {
         B: Broker + ?Sized,
         S: Strategy + ?Sized,
     {
-        let assets: Vec<String> = feed.assets().to_vec();
-        let signals: Vec<String> = feed.signal_names().to_vec();
+        let mut session = Session {
+            assets: feed.assets().to_vec(),
+            signals: feed.signal_names().to_vec(),
+            requests: Vec::new(),
+            next_id: 0,
+        };
         let (n_ts_hint, _) = feed.size_hint().unwrap_or((1024, 1024));
         let mut equity = EquityCurve::with_capacity(n_ts_hint);
         let mut fills = Vec::new();
         let mut new_fills = Vec::new();
-        let mut requests: Vec<Request> = Vec::new();
-        let mut next_id = 0u64;
         let mut timestamps = 0usize;
         let mut bars_done = 0usize;
         let mut countdown = self.progress_every;
         let total = feed.size_hint().map(|(t, _)| t);
 
         {
-            let mut ctx = Context::new(
-                broker.portfolio(),
-                broker.open_orders(),
-                &assets,
-                &signals,
-                &mut requests,
-                &mut next_id,
-                TimestampNs::default(),
-                0,
-                true,
-            );
+            let mut ctx = session.context(broker, TimestampNs::default(), 0, true);
             strategy
                 .on_start(&mut ctx)
                 .map_err(|source| EngineError::StrategyLifecycle {
@@ -152,7 +144,7 @@ impl<'a> Engine<'a> {
                     source,
                 })?;
         }
-        apply_requests(broker, &mut requests);
+        apply_requests(broker, &mut session.requests);
 
         loop {
             let is_last = feed.remaining() == Some(1);
@@ -168,17 +160,7 @@ impl<'a> Engine<'a> {
 
             // 2. Decisions at the close.
             {
-                let mut ctx = Context::new(
-                    broker.portfolio(),
-                    broker.open_orders(),
-                    &assets,
-                    &signals,
-                    &mut requests,
-                    &mut next_id,
-                    ts,
-                    index,
-                    !is_last,
-                );
+                let mut ctx = session.context(broker, ts, index, !is_last);
                 for fill in &new_fills {
                     strategy.on_fill(&mut ctx, fill).map_err(fail)?;
                 }
@@ -188,8 +170,8 @@ impl<'a> Engine<'a> {
                 strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
             }
             fills.append(&mut new_fills);
-            if !requests.is_empty() {
-                apply_requests(broker, &mut requests);
+            if !session.requests.is_empty() {
+                apply_requests(broker, &mut session.requests);
                 broker.after_decisions(&slice, &mut new_fills);
                 fills.append(&mut new_fills);
             }
@@ -203,17 +185,7 @@ impl<'a> Engine<'a> {
             if broker.open_orders().is_empty()
                 && let Some((bars, next)) = feed.upcoming()
             {
-                let ctx = Context::new(
-                    broker.portfolio(),
-                    broker.open_orders(),
-                    &assets,
-                    &signals,
-                    &mut requests,
-                    &mut next_id,
-                    ts,
-                    index,
-                    true,
-                );
+                let ctx = session.context(broker, ts, index, true);
                 let skip = strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next);
                 if skip > 0 {
                     broker.on_quiet(bars, next, next + skip, &mut equity);
@@ -227,17 +199,7 @@ impl<'a> Engine<'a> {
 
         {
             let last_ts = equity.ts.last().map_or(TimestampNs::default(), |&t| TimestampNs(t));
-            let mut ctx = Context::new(
-                broker.portfolio(),
-                broker.open_orders(),
-                &assets,
-                &signals,
-                &mut requests,
-                &mut next_id,
-                last_ts,
-                timestamps.saturating_sub(1),
-                false,
-            );
+            let mut ctx = session.context(broker, last_ts, timestamps.saturating_sub(1), false);
             strategy
                 .on_end(&mut ctx)
                 .map_err(|source| EngineError::StrategyLifecycle {
@@ -256,7 +218,7 @@ impl<'a> Engine<'a> {
         let portfolio = broker.portfolio();
         Ok(RunResult {
             config: *broker.config(),
-            assets,
+            assets: session.assets,
             initial_cash: portfolio.initial_cash(),
             equity,
             trades: portfolio.trades().to_vec(),
@@ -267,6 +229,37 @@ impl<'a> Engine<'a> {
             timestamps,
             bars: bars_done,
         })
+    }
+}
+
+/// Per-run names and order bookkeeping that every [`Context`] borrows.
+struct Session {
+    assets: Vec<String>,
+    signals: Vec<String>,
+    requests: Vec<Request>,
+    next_id: u64,
+}
+
+impl Session {
+    #[inline]
+    fn context<'a, B: Broker + ?Sized>(
+        &'a mut self,
+        broker: &'a B,
+        ts: TimestampNs,
+        index: usize,
+        accept_orders: bool,
+    ) -> Context<'a> {
+        Context::new(
+            broker.portfolio(),
+            broker.open_orders(),
+            &self.assets,
+            &self.signals,
+            &mut self.requests,
+            &mut self.next_id,
+            ts,
+            index,
+            accept_orders,
+        )
     }
 }
 
