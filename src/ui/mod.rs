@@ -1,6 +1,9 @@
 //! Panels and plots of the workbench. Functions take `&mut egui::Ui` (names end in `_ui`), draw,
 //! and report user intent back (a `changed` flag or commands); they hold no app logic.
 
+/// Visual editor of level-1 rule strategies (entry, exit, sizer) and of the broker settings.
+pub mod rules_ui;
+
 use std::sync::Arc;
 
 use crate::engine::market::Bars;
