@@ -1,6 +1,13 @@
 //! Panels and plots of the workbench. Functions take `&mut egui::Ui` (names end in `_ui`), draw,
 //! and report user intent back (a `changed` flag or commands); they hold no app logic.
 
+/// Time plots: equity, drawdown, price with fills, signal with thresholds, exposure; line thinning.
+pub mod plots;
+/// The results panel: metric cards, plots and trade table, with its persisted state.
+pub mod results_ui;
+/// The sortable, filterable trade table.
+pub mod trades_ui;
+
 use std::sync::Arc;
 
 use crate::engine::market::Bars;
