@@ -66,21 +66,29 @@ const STEPS: [Step; 27] = [
     Step::Months(12_000),
 ];
 
-/// Grid spacer for `Plot::x_grid_spacer`: three levels of calendar-aligned marks, the finest at
-/// least `base_step_size` apart.
+/// Grid spacer for `Plot::x_grid_spacer`: three levels of calendar-aligned marks. The finest is
+/// at least `base_step_size` apart (egui_plot's minimum, 8 points); the middle one at least ten
+/// times that, so its date labels fit (egui_plot labels marks 60+ points apart); the coarsest
+/// at least four times the middle.
 pub fn time_grid(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite() && hi > lo && input.base_step_size > 0.0) {
         return Vec::new();
     }
-    let first = STEPS
-        .iter()
-        .position(|s| s.seconds() >= input.base_step_size)
-        .unwrap_or(STEPS.len() - 1);
+    let at_least = |min: f64| {
+        STEPS
+            .iter()
+            .copied()
+            .find(|s| s.seconds() >= min)
+            .unwrap_or(STEPS[STEPS.len() - 1])
+    };
+    let fine = at_least(input.base_step_size);
+    let labelled = at_least(10.0 * input.base_step_size);
+    let coarse = at_least(4.0 * labelled.seconds());
     let mut marks = Vec::new();
-    for step in STEPS[first..].iter().take(3) {
+    for step in [fine, labelled, coarse] {
         if (hi - lo) / step.seconds() <= MAX_MARKS {
-            push_marks(*step, lo, hi, &mut marks);
+            push_marks(step, lo, hi, &mut marks);
         }
     }
     // Where levels coincide, keep the coarsest (it decides line strength and label format).
@@ -212,22 +220,36 @@ mod tests {
     #[test]
     fn time_grid_months_align_to_calendar() {
         let (lo, hi) = (x("2020-01-15"), x("2021-01-15"));
-        // ~1 mark per 20 days allowed: the finest level is monthly.
+        // Marks at least 20 days apart: the finest level is monthly.
         let marks = time_grid(GridInput {
             bounds: (lo, hi),
             base_step_size: 20.0 * DAY,
         });
         let monthly: Vec<_> = marks.iter().filter(|m| m.step_size == MONTH).collect();
         assert_eq!(monthly.first().map(|m| m.value), Some(x("2020-02-01")));
-        // Levels: 1, 3 and 6 months; the new year is on the coarsest and labelled with the year.
+        // Levels: 1 month, 12 months (>= 200 days, labelled), 5 years.
         let new_year = marks.iter().find(|m| m.value == x("2021-01-01")).unwrap();
-        assert_eq!(new_year.step_size, 6.0 * MONTH);
+        assert_eq!(new_year.step_size, 12.0 * MONTH);
         assert_eq!(format_tick(new_year.value, new_year.step_size), "2021");
         assert_eq!(format_tick(x("2020-07-01"), 6.0 * MONTH), "2020-07");
         assert!(
             marks.windows(2).all(|w| w[0].value < w[1].value),
             "sorted, no duplicates"
         );
+    }
+
+    #[test]
+    fn time_grid_labelled_level_is_ten_base_steps() {
+        // About 22 points a day (two months on a wide plot): 8 points = 0.36 days.
+        let (lo, hi) = (x("2000-03-01"), x("2000-05-01"));
+        let marks = time_grid(GridInput {
+            bounds: (lo, hi),
+            base_step_size: 0.36 * DAY,
+        });
+        let steps: Vec<f64> = marks.iter().map(|m| m.step_size).collect();
+        assert!(steps.contains(&(12.0 * HOUR)) && steps.contains(&(7.0 * DAY)) && steps.contains(&MONTH));
+        let monday = marks.iter().find(|m| m.step_size == 7.0 * DAY).unwrap();
+        assert_eq!(format_tick(monday.value, monday.step_size), "2000-03-06");
     }
 
     #[test]
