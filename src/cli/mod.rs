@@ -33,12 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::GenSample(args)) => gen_sample::run(&args),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            println!();
-            Ok(())
-        }
+        // No subcommand: the workbench.
+        None => crate::app::run_gui().map_err(anyhow::Error::msg),
     }
 }
 
