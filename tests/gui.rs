@@ -191,3 +191,22 @@ fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
     let after = h.state().run.as_ref().unwrap().result.trades.len();
     assert!(after < before, "a stricter entry trades less: {after} vs {before}");
 }
+
+#[test]
+fn gui_results_fit_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    for _ in 0..3 {
+        h.step();
+    }
+    for label in ["Total return", "Exposure", "Run (F5)"] {
+        let node = h.get_by_label(label);
+        let r = node.rect();
+        assert!(
+            r.max.x <= 1400.0,
+            "{label} ends at x = {} beyond the 1400 px window",
+            r.max.x
+        );
+    }
+}

@@ -146,7 +146,8 @@ fn status_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
         if let Some(e) = app.log.last() {
             ui.separator();
-            ui.weak(&e.text);
+            // Truncated: a long message must not widen the window's layout.
+            ui.add(egui::Label::new(egui::RichText::new(&e.text).weak()).truncate());
         }
     });
 }

@@ -280,7 +280,13 @@ fn table_ui(ui: &mut Ui, run: &RunView, state: &ResultsState, avail: f32, action
         selected: state.selected_trade,
         height: (avail * 0.45).clamp(160.0, 600.0),
     };
-    if let Some(a) = trades_ui(ui, &table) {
+    // The columns have fixed widths; a narrow panel scrolls the table sideways instead of
+    // widening every plot above it.
+    let picked = ScrollArea::horizontal()
+        .id_salt("trades_hscroll")
+        .show(ui, |ui| trades_ui(ui, &table))
+        .inner;
+    if let Some(a) = picked {
         actions.push(ResultsAction::Trades(a));
     }
     if !r.open_positions.is_empty() {

@@ -120,32 +120,51 @@ pub fn cards(m: &Metrics) -> Vec<Card> {
     ]
 }
 
-/// The cards in a wrapping row.
+/// Inner width of a card; cards have a fixed width so rows can be planned before drawing
+/// (a wrapping layout cannot wrap frames, whose size is known only afterwards).
+const CARD_WIDTH: f32 = 84.0;
+
+/// The cards in as many rows as the width needs.
 pub fn cards_ui(ui: &mut Ui, m: &Metrics) {
-    ui.horizontal_wrapped(|ui| {
-        for card in cards(m) {
-            let color = match card.tone {
-                Tone::Good => Some(GOOD),
-                Tone::Bad => Some(BAD),
-                Tone::Neutral => None,
-            };
-            let mut value = RichText::new(&card.value).size(20.0).strong();
-            if let Some(c) = color {
-                value = value.color(c);
+    let cards = cards(m);
+    let frame = Frame::group(ui.style());
+    let outer = CARD_WIDTH + frame.total_margin().sum().x + ui.spacing().item_spacing.x;
+    let per_row = (((ui.available_width() + ui.spacing().item_spacing.x) / outer).floor() as usize).max(1);
+    for row in cards.chunks(per_row) {
+        ui.horizontal(|ui| {
+            for card in row {
+                card_ui(ui, frame, card);
             }
-            Frame::group(ui.style())
-                .show(ui, |ui| {
-                    ui.set_min_width(96.0);
-                    ui.vertical(|ui| {
-                        ui.add(Label::new(RichText::new(card.title).small().weak()).selectable(false))
-                            .on_hover_text(&card.help);
-                        ui.add(Label::new(value).selectable(false)).on_hover_text(&card.help);
-                    });
-                })
-                .response
+        });
+    }
+}
+
+fn card_ui(ui: &mut Ui, frame: Frame, card: &Card) {
+    let color = match card.tone {
+        Tone::Good => Some(GOOD),
+        Tone::Bad => Some(BAD),
+        Tone::Neutral => None,
+    };
+    let mut value = RichText::new(&card.value).size(20.0).strong();
+    if let Some(c) = color {
+        value = value.color(c);
+    }
+    frame
+        .show(ui, |ui| {
+            ui.set_width(CARD_WIDTH);
+            ui.vertical(|ui| {
+                ui.add(
+                    Label::new(RichText::new(card.title).small().weak())
+                        .selectable(false)
+                        .truncate(),
+                )
                 .on_hover_text(&card.help);
-        }
-    });
+                ui.add(Label::new(value).selectable(false).truncate())
+                    .on_hover_text(&card.help);
+            });
+        })
+        .response
+        .on_hover_text(&card.help);
 }
 
 #[cfg(test)]
