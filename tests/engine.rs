@@ -79,7 +79,7 @@ proptest! {
                 last_close[bar.asset().index()] = bar.close();
             }
             let marked: f64 = (0..k).filter(|&a| positions[t][a] != 0.0).map(|a| positions[t][a] * last_close[a]).sum();
-            let expect = run.equity.cash[t] + marked;
+            let expect = run.equity.cash_at(t) + marked;
             prop_assert!((run.equity.equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
                 "t={t}: equity {} vs cash + positions {}", run.equity.equity[t], expect);
         }
@@ -88,7 +88,7 @@ proptest! {
     #[test]
     fn prop_cash_never_negative_in_cash_account(bars in arb_bars(50, 3), config in arb_config()) {
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
-        for (t, c) in run.equity.cash.iter().enumerate() {
+        for (t, c) in run.equity.cash().iter().enumerate() {
             prop_assert!(*c >= -1e-9, "cash {c} at t={t}");
         }
         for f in &run.fills {
@@ -129,7 +129,7 @@ proptest! {
         let a = backtest(&bars, &mut DataDriven, config).unwrap();
         let b = backtest(&changed, &mut DataDriven, config).unwrap();
         prop_assert_eq!(&a.equity.equity[..=t], &b.equity.equity[..=t]);
-        prop_assert_eq!(&a.equity.cash[..=t], &b.equity.cash[..=t]);
+        prop_assert_eq!(&a.equity.cash()[..=t], &b.equity.cash()[..=t]);
         let fills_a: Vec<_> = a.fills.iter().filter(|f| f.bar_index <= t).collect();
         let fills_b: Vec<_> = b.fills.iter().filter(|f| f.bar_index <= t).collect();
         prop_assert_eq!(fills_a, fills_b);

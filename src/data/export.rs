@@ -109,9 +109,9 @@ fn equity_frame(run: &RunResult) -> PolarsResult<DataFrame> {
     let cols = vec![
         datetime("timestamp", e.ts.iter().copied())?,
         f64s("equity", e.equity.iter().copied()),
-        f64s("cash", e.cash.iter().copied()),
+        f64s("cash", e.cash().into_iter()),
         f64s("gross_exposure", e.gross_exposure.iter().copied()),
-        f64s("net_exposure", e.net_exposure.iter().copied()),
+        f64s("net_exposure", e.net_exposure().into_iter()),
         f64s("drawdown", e.drawdown().into_iter()),
     ];
     DataFrame::new(e.len(), cols)

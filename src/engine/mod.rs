@@ -299,8 +299,8 @@ impl Engine<'_> {
 
 #[inline]
 fn record_equity(p: &portfolio::Portfolio, ts: TimestampNs, equity: &mut EquityCurve) {
-    let (eq, gross, net) = p.marked();
-    equity.push(ts, eq, p.cash(), gross, net);
+    let (eq, gross, _) = p.marked();
+    equity.push(ts, eq, p.cash(), gross);
 }
 
 fn apply_requests<B: Broker + ?Sized>(broker: &mut B, requests: &mut Vec<Request>) {

@@ -130,26 +130,14 @@ impl Portfolio {
                 self.last_price[assets[r].index()] = close[r];
             }
             for t in from..to {
-                eq.push(
-                    crate::engine::types::TimestampNs(ts[starts[t]]),
-                    self.cash,
-                    self.cash,
-                    0.0,
-                    0.0,
-                );
+                eq.push_same_cash(TimestampNs(ts[starts[t]]), self.cash, 0.0);
             }
         } else if self.positions.len() == 1 {
             // One asset: a row per timestamp.
             let q = self.positions[0].qty;
             for r in starts[from]..starts[to] {
                 let v = q * close[r];
-                eq.push(
-                    crate::engine::types::TimestampNs(ts[r]),
-                    self.cash + v,
-                    self.cash,
-                    v.abs(),
-                    v,
-                );
+                eq.push_same_cash(TimestampNs(ts[r]), self.cash + v, v.abs());
             }
             self.last_price[0] = close[starts[to] - 1];
         } else {
@@ -157,14 +145,8 @@ impl Portfolio {
                 for r in starts[t]..starts[t + 1] {
                     self.last_price[assets[r].index()] = close[r];
                 }
-                let (e, gross, net) = self.marked();
-                eq.push(
-                    crate::engine::types::TimestampNs(ts[starts[t]]),
-                    e,
-                    self.cash,
-                    gross,
-                    net,
-                );
+                let (e, gross, _) = self.marked();
+                eq.push_same_cash(TimestampNs(ts[starts[t]]), e, gross);
             }
         }
     }

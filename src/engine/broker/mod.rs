@@ -145,8 +145,8 @@ pub trait Broker {
             if let Some(slice) = bars.timestamp(t) {
                 self.on_bars(&slice, &mut fills);
                 let p = self.portfolio();
-                let (eq, gross, net) = p.marked();
-                equity.push(slice.ts(), eq, p.cash(), gross, net);
+                let (eq, gross, _) = p.marked();
+                equity.push(slice.ts(), eq, p.cash(), gross);
             }
         }
     }

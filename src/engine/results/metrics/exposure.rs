@@ -74,7 +74,7 @@ mod tests {
     fn curve(equity: &[f64], gross: &[f64]) -> EquityCurve {
         let mut c = EquityCurve::with_capacity(equity.len());
         for (i, (&e, &g)) in equity.iter().zip(gross).enumerate() {
-            c.push(TimestampNs(i as i64), e, e - g, g, g);
+            c.push(TimestampNs(i as i64), e, e - g, g);
         }
         c
     }

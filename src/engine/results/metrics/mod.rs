@@ -285,9 +285,9 @@ mod tests {
     /// fills of 1 @ 100 and 1 @ 99 with 0.5 commission each.
     fn run() -> (EquityCurve, Vec<Trade>, Vec<Fill>) {
         let mut c = EquityCurve::with_capacity(3);
-        c.push(TimestampNs(0), 110.0, 10.0, 100.0, 100.0);
-        c.push(TimestampNs(DAY), 99.0, 99.0, 0.0, 0.0);
-        c.push(TimestampNs(2 * DAY), 108.9, 108.9, 0.0, 0.0);
+        c.push(TimestampNs(0), 110.0, 10.0, 100.0);
+        c.push(TimestampNs(DAY), 99.0, 99.0, 0.0);
+        c.push(TimestampNs(2 * DAY), 108.9, 108.9, 0.0);
         let trade = Trade {
             asset: AssetId(0),
             side: Side::Buy,
