@@ -401,6 +401,8 @@ struct Worker {
     asm: Assembler,
     events: Events,
     timestamps: usize,
+    /// Polling for more data after an end of stream (without `exit_at_end`).
+    waiting: bool,
 }
 
 impl Worker {
@@ -431,16 +433,22 @@ impl Worker {
                 Ok(ws) => match self.session(ws) {
                     SessionEnd::Stopped | SessionEnd::ConsumerGone => return,
                     SessionEnd::EndOfStream => {
-                        self.events.emit(FeedEvent::EndOfStream {
-                            timestamps: self.timestamps,
-                        });
+                        // While polling for more data, only news is reported.
+                        if !self.waiting {
+                            self.events.emit(FeedEvent::EndOfStream {
+                                timestamps: self.timestamps,
+                            });
+                        }
                         if self.cfg.exit_at_end {
                             let _ = self.tx.send(Msg::End);
                             return;
                         }
-                        self.events.emit(FeedEvent::Waiting {
-                            poll: self.cfg.idle_poll,
-                        });
+                        if !self.waiting {
+                            self.events.emit(FeedEvent::Waiting {
+                                poll: self.cfg.idle_poll,
+                            });
+                            self.waiting = true;
+                        }
                         failures = 0;
                         backoff = self.cfg.backoff_initial;
                         if !self.pause(self.cfg.idle_poll) {
@@ -494,10 +502,12 @@ impl Worker {
                 progressed: false,
             };
         }
-        self.events.emit(FeedEvent::Connected {
-            url: self.cfg.url.clone(),
-            resume_after,
-        });
+        if !self.waiting {
+            self.events.emit(FeedEvent::Connected {
+                url: self.cfg.url.clone(),
+                resume_after,
+            });
+        }
         let mut progressed = false;
         let mut last_rx = Instant::now();
         let mut last_ping = Instant::now();
@@ -568,6 +578,7 @@ impl Worker {
     /// Hands a complete timestamp to the engine; false when the engine is gone.
     fn deliver(&mut self, batch: Batch) -> bool {
         self.timestamps += 1;
+        self.waiting = false;
         self.tx.send(Msg::Batch(batch)).is_ok()
     }
 }
@@ -713,6 +724,7 @@ impl LiveFeed {
             closing: closing.clone(),
             tx,
             timestamps: 0,
+            waiting: false,
             cfg: config.clone(),
         };
         let thread = std::thread::Builder::new()
