@@ -5,6 +5,8 @@
 //! Dependencies point one way: `ui -> app -> {worker, preset, data, live} -> engine`, and
 //! `cli -> {preset, data, live} -> engine`. The engine is pure and synchronous.
 
+/// The workbench app (eframe): state, commands, background loads and runs, hot reload.
+pub mod app;
 /// The `ml4t` command line (one file per subcommand).
 pub mod cli;
 /// Files to engine bars and back: Parquet/CSV loading, column mapping, validation, sample data,
@@ -20,3 +22,8 @@ pub mod preset;
 pub mod ui;
 /// Background jobs: named threads, bounded progress, cancel flag, join on drop.
 pub mod worker;
+
+/// The README's Rust example is compiled and run as a doctest, so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -41,12 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::GenSample(args)) => gen_sample::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
         Some(Command::Paper(args)) => paper::run(&args),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            println!();
-            Ok(())
-        }
+        // No subcommand: the workbench.
+        None => crate::app::run_gui().map_err(anyhow::Error::msg),
     }
 }
 

@@ -1,0 +1,29 @@
+//! What the UI asks the app to do. Panels push commands while drawing; the app applies them
+//! after the frame is drawn, so state never changes under a panel's feet.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Load a data file or folder (background), keeping the current one until it succeeds.
+    OpenData(PathBuf),
+    /// Reload the current data with the preset's (changed) data options.
+    ReloadData,
+    /// Pick a data file with the native dialog.
+    OpenDataDialog,
+    OpenPreset(PathBuf),
+    OpenPresetDialog,
+    /// Save to the preset's file, or ask for one.
+    SavePreset,
+    SavePresetAs(PathBuf),
+    SavePresetAsDialog,
+    /// Reload the preset from disk, dropping unsaved edits.
+    RevertPreset,
+    Run,
+    Cancel,
+    /// The strategy or broker settings changed (marks the preset unsaved; auto-run may follow).
+    StrategyEdited,
+    /// The data options (signals, mapping, assets, dates) changed: reload the data.
+    DataOptionsEdited,
+    DismissError,
+}

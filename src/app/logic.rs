@@ -1,0 +1,475 @@
+//! Applying commands, polling background jobs and file events, debouncing runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{Command, DataView, LoadOutcome, Workbench};
+use crate::data::{inspect, load, signal_stats};
+use crate::engine::{Engine, Progress};
+use crate::preset::{self, Preset};
+use crate::ui::RunView;
+use crate::worker::Task;
+
+/// Quiet time after an edit before auto-run starts.
+const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
+/// Quiet time after a file event before hot reload.
+const RELOAD_DEBOUNCE: Duration = Duration::from_millis(400);
+const RECENT_MAX: usize = 10;
+
+fn remember(list: &mut Vec<PathBuf>, path: &Path) {
+    list.retain(|p| p != path);
+    list.insert(0, path.to_path_buf());
+    list.truncate(RECENT_MAX);
+}
+
+/// `data` relative to the folder of `preset_file` when it lies below it, else unchanged.
+fn relative_to(data: &Path, preset_file: &Path) -> PathBuf {
+    let abs = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
+    let dir = preset_file
+        .parent()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()));
+    match dir.and_then(|d| abs.strip_prefix(&d).ok().map(Path::to_path_buf)) {
+        Some(rel) => rel,
+        None => data.to_path_buf(),
+    }
+}
+
+impl Workbench {
+    /// First load: the last session's files if they still exist, else the sample and default preset.
+    pub(super) fn start(&mut self) {
+        let restored = self.persisted.preset_path.clone().filter(|p| p.is_file());
+        match restored {
+            Some(path) => match preset::load(&path) {
+                Ok(p) => {
+                    self.log.info(format!("restored preset {}", path.display()));
+                    self.preset = p;
+                    self.preset_path = Some(path);
+                }
+                Err(e) => {
+                    self.log.warn(format!("could not restore the last preset: {e}"));
+                    self.load_builtin();
+                }
+            },
+            None => self.load_builtin(),
+        }
+        if let Some(unsaved) = self.persisted.unsaved_preset.take() {
+            self.preset = unsaved;
+            self.dirty = true;
+            self.log.info("restored unsaved edits from the last session");
+        }
+        let data = self.data_path();
+        self.start_load(data, true);
+    }
+
+    fn load_builtin(&mut self) {
+        let result =
+            super::sample::ensure_sample(&self.sample_dir).and_then(|sample| super::sample::default_preset(&sample));
+        match result {
+            Ok(p) => {
+                self.log.info(format!(
+                    "opened the bundled sample ({}) with the default preset",
+                    p.data.path.display()
+                ));
+                self.preset = p;
+                self.preset_path = None;
+            }
+            Err(e) => self.fail(format!("could not open the bundled sample: {e}")),
+        }
+    }
+
+    /// The data path the preset names (resolved against the preset file).
+    pub fn data_path(&self) -> PathBuf {
+        match &self.preset_path {
+            Some(file) => self.preset.data_path(file),
+            None => self.preset.data.path.clone(),
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        self.log.error(message.clone());
+        self.error = Some(message);
+    }
+
+    /// Keyboard shortcuts and dropped files.
+    pub(super) fn handle_input(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let (run, save, open) = ctx.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::F5),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::S)),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::O)),
+            )
+        });
+        if run {
+            self.commands.push(Command::Run);
+        }
+        if save {
+            self.commands.push(Command::SavePreset);
+        }
+        if open {
+            self.commands.push(Command::OpenDataDialog);
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for path in dropped {
+            let is_preset = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron"));
+            self.commands.push(if is_preset {
+                Command::OpenPreset(path)
+            } else {
+                Command::OpenData(path)
+            });
+        }
+    }
+
+    /// One step of app logic: commands, jobs, file events, debounced runs.
+    pub fn tick(&mut self) {
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply(cmd);
+        }
+        self.poll_load();
+        self.poll_run();
+        self.poll_files();
+        if self.run_at.is_some_and(|t| Instant::now() >= t) && self.load_task.is_none() {
+            self.run_at = None;
+            self.start_run();
+        }
+    }
+
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::OpenData(path) => {
+                // A new file: its own columns decide, not the previous file's selections.
+                self.preset.data.path = path.clone();
+                self.preset.data.signals = None;
+                self.preset.data.assets = None;
+                self.preset.data.mapping = Default::default();
+                self.dirty = true;
+                self.start_load(path, true);
+            }
+            Command::ReloadData | Command::DataOptionsEdited => {
+                if matches!(cmd, Command::DataOptionsEdited) {
+                    self.dirty = true;
+                }
+                let path = self.data_path();
+                self.start_load(path, true);
+            }
+            Command::OpenDataDialog => {
+                let picked = rfd::FileDialog::new()
+                    .add_filter("Parquet or CSV", &["parquet", "pq", "csv"])
+                    .set_title("Open data")
+                    .pick_file();
+                match picked {
+                    Some(p) => self.apply(Command::OpenData(p)),
+                    None => self.log.info("no file chosen (if no dialog appeared, type a path in the data field or drop a file on the window)"),
+                }
+            }
+            Command::OpenPreset(path) => self.open_preset(&path),
+            Command::OpenPresetDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter("Preset", &["ron"])
+                    .set_title("Open preset")
+                    .pick_file()
+                {
+                    Some(p) => self.open_preset(&p),
+                    None => self
+                        .log
+                        .info("no preset chosen (if no dialog appeared, type a path in the preset field)"),
+                }
+            }
+            Command::SavePreset => match self.preset_path.clone() {
+                Some(p) => self.save_preset(&p),
+                None => self.apply(Command::SavePresetAsDialog),
+            },
+            Command::SavePresetAs(path) => self.save_preset(&path),
+            Command::SavePresetAsDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter("Preset", &["ron"])
+                    .set_file_name("strategy.ron")
+                    .save_file()
+                {
+                    Some(p) => self.save_preset(&p),
+                    None => self.log.info(
+                        "no file chosen (if no dialog appeared, type a path in the preset field and press Save as)",
+                    ),
+                }
+            }
+            Command::RevertPreset => {
+                if let Some(p) = self.preset_path.clone() {
+                    self.dirty = false;
+                    self.open_preset(&p);
+                }
+            }
+            Command::Run => self.request_run(Duration::ZERO),
+            Command::Cancel => {
+                if let Some(t) = &self.run_task {
+                    t.cancel();
+                    self.log.info("cancelling the run");
+                }
+                self.run_at = None;
+            }
+            Command::StrategyEdited => {
+                self.dirty = true;
+                self.validate();
+                if self.persisted.auto_run && self.invalid.is_none() {
+                    self.request_run(AUTO_RUN_DEBOUNCE);
+                }
+            }
+            Command::DismissError => self.error = None,
+        }
+    }
+
+    fn request_run(&mut self, delay: Duration) {
+        self.run_at = Some(Instant::now() + delay);
+    }
+
+    /// Checks the strategy and broker against the loaded data.
+    pub fn validate(&mut self) {
+        let Some(data) = &self.data else {
+            self.invalid = None;
+            return;
+        };
+        let bars = &data.bars;
+        let mut problem = self
+            .preset
+            .broker
+            .validate()
+            .err()
+            .map(|e| format!("broker settings: {e}"));
+        if problem.is_none()
+            && let Some(rules) = self.preset.strategy.rules()
+        {
+            problem = rules
+                .validate(bars.signal_names(), bars.assets().len())
+                .err()
+                .map(|e| e.to_string());
+        }
+        self.invalid = problem;
+    }
+
+    fn start_load(&mut self, path: PathBuf, then_run: bool) {
+        let options = match self.preset.load_options() {
+            Ok(o) => o,
+            Err(e) => return self.fail(e.to_string()),
+        };
+        self.log.info(format!("loading {}", path.display()));
+        self.data_path_field = path.display().to_string();
+        let job = move |_: &crate::worker::JobHandle| {
+            let loaded = load(&path, &options).map_err(|e| e.to_string())?;
+            let bars = Arc::new(loaded.bars.clone());
+            let signals = signal_stats(&bars);
+            let schema = inspect(&path).ok();
+            Ok(LoadOutcome {
+                data: DataView {
+                    loaded,
+                    bars,
+                    signals,
+                    schema,
+                },
+            })
+        };
+        match Task::spawn("ml4t-load", self.wake.clone(), job) {
+            Ok(t) => {
+                self.load_task = Some(t);
+                if then_run {
+                    self.run_at = Some(Instant::now());
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn poll_load(&mut self) {
+        let Some(result) = self.load_task.as_mut().and_then(Task::poll) else {
+            return;
+        };
+        self.load_task = None;
+        match result {
+            Ok(out) => {
+                let d = &out.data;
+                self.log.info(format!(
+                    "loaded {}: {} rows, {} assets, {} signals in {:.0} ms",
+                    d.loaded.path.display(),
+                    d.bars.len(),
+                    d.bars.assets().len(),
+                    d.bars.signal_names().len(),
+                    d.loaded.load_ms
+                ));
+                remember(&mut self.persisted.recent_data, &d.loaded.path);
+                let same_file = self.data.as_ref().is_some_and(|old| old.loaded.path == d.loaded.path);
+                if !same_file || self.preset.data.assets.is_none() {
+                    self.known_assets = d.bars.assets().to_vec();
+                } else {
+                    for a in d.bars.assets() {
+                        if !self.known_assets.contains(a) {
+                            self.known_assets.push(a.clone());
+                        }
+                    }
+                    self.known_assets.sort();
+                }
+                self.data = Some(out.data);
+                self.error = None;
+                self.validate();
+                self.rewatch();
+            }
+            Err(e) => {
+                // Keep the previous data and results.
+                self.run_at = None;
+                self.fail(format!("loading failed, keeping the previous data: {e}"));
+            }
+        }
+    }
+
+    fn start_run(&mut self) {
+        self.validate();
+        if let Some(problem) = &self.invalid {
+            self.log.warn(format!("not running: {problem}"));
+            return;
+        }
+        let Some(data) = &self.data else {
+            self.log.warn("nothing to run: load data first");
+            return;
+        };
+        // The newest request wins: a running job is cancelled (dropping it joins its thread).
+        self.run_task = None;
+        let bars = data.bars.clone();
+        let preset = self.preset.clone();
+        let job = move |h: &crate::worker::JobHandle| {
+            let started = Instant::now();
+            let mut report = |p: Progress| h.progress(p.fraction().unwrap_or(0.0) as f32);
+            let result = {
+                let mut engine = Engine::new()
+                    .progress_every(1 << 16)
+                    .on_progress(&mut report)
+                    .cancel_flag(h.cancel_flag());
+                preset::run::run(&preset, &bars, &mut engine).map_err(|e| e.to_string())?
+            };
+            let metrics = result.metrics(&preset.metrics);
+            Ok(RunView {
+                thresholds: preset::run::thresholds(&preset.strategy),
+                elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+                result,
+                metrics,
+                bars,
+            })
+        };
+        match Task::spawn("ml4t-run", self.wake.clone(), job) {
+            Ok(t) => self.run_task = Some(t),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn poll_run(&mut self) {
+        let Some(result) = self.run_task.as_mut().and_then(Task::poll) else {
+            return;
+        };
+        self.run_task = None;
+        match result {
+            Ok(view) => {
+                let r = &view.result;
+                self.log.info(format!(
+                    "run: {} trades, final equity {:.2}, {} bars in {:.1} ms ({:.1}M bars/s)",
+                    r.trades.len(),
+                    r.final_equity(),
+                    r.bars,
+                    view.elapsed_ms,
+                    r.bars as f64 / view.elapsed_ms.max(1e-9) / 1e3
+                ));
+                if !r.rejections.is_empty() {
+                    self.log.warn(format!(
+                        "{} orders were rejected (cash or position limits)",
+                        r.rejections.len()
+                    ));
+                }
+                self.run = Some(view);
+            }
+            Err(e) if e.contains("cancelled") => self.log.info(format!("{e}; the previous results stay")),
+            Err(e) => self.fail(format!("the run failed, keeping the previous results: {e}")),
+        }
+    }
+
+    fn rewatch(&mut self) {
+        let mut files = vec![self.data_path()];
+        files.extend(self.preset_path.clone());
+        if let Some(w) = &mut self.watcher
+            && let Err(e) = w.watch(&files)
+        {
+            self.log.warn(e);
+        }
+    }
+
+    fn poll_files(&mut self) {
+        let Some(w) = &mut self.watcher else { return };
+        let changed = w.changed(RELOAD_DEBOUNCE);
+        if changed.is_empty() {
+            return;
+        }
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let data = canon(&self.data_path());
+        let preset_file = self.preset_path.as_deref().map(canon);
+        for path in changed {
+            if Some(&path) == preset_file.as_ref() {
+                if self.dirty {
+                    self.preset_changed_on_disk = true;
+                    self.log.warn(format!(
+                        "{} changed on disk; your unsaved edits are kept",
+                        path.display()
+                    ));
+                } else {
+                    self.log.info(format!("{} changed on disk: reloading", path.display()));
+                    self.open_preset(&path);
+                }
+            } else if path == data {
+                self.log
+                    .info(format!("{} changed on disk: reloading and re-running", path.display()));
+                self.start_load(self.data_path(), true);
+            }
+        }
+    }
+
+    fn open_preset(&mut self, path: &Path) {
+        self.preset_path_field = path.display().to_string();
+        match preset::load(path) {
+            Ok(p) => {
+                self.log.info(format!("opened preset {}", path.display()));
+                self.preset = p;
+                self.preset_path = Some(path.to_path_buf());
+                self.dirty = false;
+                self.preset_changed_on_disk = false;
+                self.error = None;
+                remember(&mut self.persisted.recent_presets, path);
+                let data = self.data_path();
+                self.start_load(data, true);
+            }
+            Err(e) => self.fail(format!("{e} (the current preset stays open)")),
+        }
+    }
+
+    fn save_preset(&mut self, path: &Path) {
+        let mut p: Preset = self.preset.clone();
+        let data = self.data_path();
+        p.data.path = relative_to(&data, path);
+        if let Some(w) = &mut self.watcher {
+            w.suppress(path);
+        }
+        match preset::save(&p, path) {
+            Ok(()) => {
+                self.log.info(format!("saved {}", path.display()));
+                self.preset = p;
+                self.preset_path = Some(path.to_path_buf());
+                self.preset_path_field = path.display().to_string();
+                self.dirty = false;
+                self.preset_changed_on_disk = false;
+                remember(&mut self.persisted.recent_presets, path);
+                self.rewatch();
+            }
+            Err(e) => self.fail(format!("saving failed: {e}")),
+        }
+    }
+}

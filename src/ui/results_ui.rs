@@ -1,0 +1,292 @@
+//! The results side of the workbench: metric cards, the linked time plots, and the trade table,
+//! in one vertical scroll area. Drawing collects [`ResultsAction`]s; the state changes after.
+
+mod cards;
+#[cfg(test)]
+mod tests;
+
+use eframe::egui;
+use egui::{ScrollArea, Ui};
+
+use super::RunView;
+use super::plots::series::{AssetSeries, RunSeries, memo, run_key, signal_values, sub_key};
+use super::plots::time_axis::ts_to_x;
+use super::plots::{self, PriceInput, SignalInput, TimeAxes, TradeMark};
+use super::trades_ui::{TradeAction, TradeTable, trade_order, trades_ui};
+pub use super::trades_ui::{TradeColumn, TradeSort};
+use crate::engine::types::{AssetId, SignalId};
+
+pub use cards::{Card, Tone, cards};
+
+/// What the results panel remembers between frames (persisted by the app).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ResultsState {
+    /// Asset of the price, signal and position plots (`None`: the first asset).
+    pub asset: Option<String>,
+    /// Candles instead of the close line (when few enough bars are visible).
+    pub candles: bool,
+    /// Signal column of the signal plot (`None`: the first one with rule thresholds).
+    pub signal: Option<String>,
+    /// Index into the run's trades.
+    pub selected_trade: Option<usize>,
+    /// Show only this asset's trades.
+    pub trade_filter: Option<String>,
+    pub sort: TradeSort,
+    /// X range the plots jump to on the next frame (after a trade was clicked).
+    #[serde(skip)]
+    zoom_x: Option<(f64, f64)>,
+}
+
+impl ResultsState {
+    /// The x range (seconds) the plots will zoom to on the next frame, if any.
+    pub fn pending_zoom(&self) -> Option<(f64, f64)> {
+        self.zoom_x
+    }
+}
+
+/// What the user asked for while the panel was drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultsAction {
+    Asset(String),
+    Candles(bool),
+    Signal(String),
+    Trades(TradeAction),
+}
+
+/// Metric cards, then the plots, then the trade table, in a vertical scroll area that fills `ui`.
+pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
+    if state.selected_trade.is_some_and(|i| i >= run.result.trades.len()) {
+        state.selected_trade = None;
+    }
+    let avail = ui.available_height().max(480.0);
+    let zoom = state.zoom_x.take();
+    let mut actions = Vec::new();
+    ScrollArea::vertical()
+        .id_salt("results_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            cards::cards_ui(ui, &run.metrics);
+            ui.add_space(4.0);
+            if run.result.equity.is_empty() || run.bars.is_empty() {
+                ui.weak("no bars: nothing to plot");
+            } else {
+                plots_ui(ui, run, state, zoom, avail, &mut actions);
+            }
+            ui.separator();
+            table_ui(ui, run, state, avail, &mut actions);
+        });
+    if !actions.is_empty() {
+        ui.ctx().request_repaint();
+    }
+    for action in actions {
+        apply(state, run, action);
+    }
+}
+
+/// Applies one action to the state. Selecting a trade also shows its asset and zooms to it.
+pub fn apply(state: &mut ResultsState, run: &RunView, action: ResultsAction) {
+    match action {
+        ResultsAction::Asset(a) => state.asset = Some(a),
+        ResultsAction::Candles(c) => state.candles = c,
+        ResultsAction::Signal(s) => state.signal = Some(s),
+        ResultsAction::Trades(TradeAction::Sort(col)) => state.sort = state.sort.clicked(col),
+        ResultsAction::Trades(TradeAction::Filter(f)) => state.trade_filter = f,
+        ResultsAction::Trades(TradeAction::Select(i)) => {
+            let Some(t) = run.result.trades.get(i) else { return };
+            state.selected_trade = Some(i);
+            state.asset = Some(run.result.asset_name(t.asset).to_owned());
+            let (a, b) = (ts_to_x(t.entry_ts.0), ts_to_x(t.exit_ts.0));
+            let pad = (0.5 * (b - a)).max(10.0 * bar_spacing(run));
+            state.zoom_x = Some((a - pad, b + pad));
+        }
+    }
+}
+
+/// Mean time between bars, in seconds (a day if there are fewer than two).
+fn bar_spacing(run: &RunView) -> f64 {
+    let n = run.bars.n_timestamps();
+    match run.bars.time_range() {
+        Some((a, b)) if n >= 2 && b.0 > a.0 => (ts_to_x(b.0) - ts_to_x(a.0)) / (n - 1) as f64,
+        _ => 86_400.0,
+    }
+}
+
+/// The asset the price plots show: the chosen one if the data has it, else the first.
+fn resolve_asset(run: &RunView, state: &ResultsState) -> Option<AssetId> {
+    let bars = &run.bars;
+    state
+        .asset
+        .as_deref()
+        .and_then(|name| bars.asset_id(name))
+        .or_else(|| (!bars.assets().is_empty()).then_some(AssetId(0)))
+}
+
+/// The signal the signal plot shows: the chosen one, else the first with thresholds, else the first.
+fn resolve_signal(run: &RunView, state: &ResultsState) -> Option<SignalId> {
+    let bars = &run.bars;
+    state
+        .signal
+        .as_deref()
+        .and_then(|name| bars.signal_id(name))
+        .or_else(|| run.thresholds.iter().find_map(|(name, _, _)| bars.signal_id(name)))
+        .or_else(|| (!bars.signal_names().is_empty()).then_some(SignalId(0)))
+}
+
+fn plots_ui(
+    ui: &mut Ui,
+    run: &RunView,
+    state: &ResultsState,
+    zoom: Option<(f64, f64)>,
+    avail: f32,
+    actions: &mut Vec<ResultsAction>,
+) {
+    let ctx = ui.ctx().clone();
+    let key = run_key(run);
+    let memo_id = ui.make_persistent_id("results_memo");
+    let series = memo(&ctx, memo_id.with("run"), key, || RunSeries::new(run));
+    let full_x = match (series.xs.first(), series.xs.last()) {
+        (Some(&a), Some(&b)) => Some((a, b)),
+        _ => None,
+    };
+    let axes = TimeAxes {
+        link: ui.make_persistent_id("results_time_link"),
+        full_x,
+        zoom_x: zoom,
+    };
+    let h = |share: f32, min: f32, max: f32| (avail * share).clamp(min, max);
+
+    ui.strong("Equity vs. equal-weight buy & hold");
+    plots::equity_ui(ui, &axes, key, &series, h(0.32, 180.0, 420.0));
+    plots::drawdown_ui(ui, &axes, key, &series, h(0.13, 80.0, 200.0));
+
+    let asset = resolve_asset(run, state);
+    let signal = resolve_signal(run, state);
+    controls_ui(ui, run, state, asset, signal, actions);
+    if let Some(aid) = asset {
+        let name = run.bars.assets()[aid.index()].as_str();
+        let s = memo(&ctx, memo_id.with("asset"), (key, aid), || AssetSeries::new(run, aid));
+        let asset_key = sub_key((key, aid.0));
+        let trade = state
+            .selected_trade
+            .and_then(|i| run.result.trades.get(i))
+            .filter(|t| t.asset == aid)
+            .map(|t| TradeMark {
+                entry: [ts_to_x(t.entry_ts.0), t.entry_price],
+                exit: [ts_to_x(t.exit_ts.0), t.exit_price],
+            });
+        let price = PriceInput {
+            bars: &run.bars,
+            asset: name,
+            series: &s,
+            candles: state.candles,
+            trade,
+        };
+        plots::price_ui(ui, &axes, asset_key, price, h(0.32, 180.0, 420.0));
+        if let Some(sid) = signal {
+            let sig_name = run.bars.signal_names()[sid.index()].as_str();
+            let values = memo(&ctx, memo_id.with("signal"), (key, aid, sid), || {
+                let values = signal_values(&run.bars, &s.rows, sid);
+                let all_nan = values.iter().all(|v| v.is_nan());
+                (values, all_nan)
+            });
+            if values.1 {
+                ui.weak(format!("{sig_name} has no values for {name}"));
+            }
+            let thresholds: Vec<(f64, String)> = run
+                .thresholds
+                .iter()
+                .filter(|(n, _, _)| n == sig_name)
+                .map(|(_, v, label)| (*v, label.clone()))
+                .collect();
+            let signal_key = sub_key((asset_key, sid.0));
+            let height = h(0.16, 90.0, 240.0);
+            let input = SignalInput {
+                name: sig_name,
+                xs: &s.xs,
+                values: &values.0,
+                thresholds: &thresholds,
+            };
+            plots::signal_ui(ui, &axes, signal_key, input, height);
+        }
+        ui.strong("Position and exposure");
+        plots::position_ui(ui, &axes, asset_key, name, &s, h(0.12, 70.0, 160.0));
+    }
+    plots::exposure_ui(ui, &axes, key, &series, h(0.12, 70.0, 160.0));
+}
+
+/// Asset and signal choice, candles toggle.
+fn controls_ui(
+    ui: &mut Ui,
+    run: &RunView,
+    state: &ResultsState,
+    asset: Option<AssetId>,
+    signal: Option<SignalId>,
+    actions: &mut Vec<ResultsAction>,
+) {
+    let bars = &run.bars;
+    ui.horizontal(|ui| {
+        ui.strong("Price");
+        let current = asset.map_or("", |a| bars.assets()[a.index()].as_str());
+        egui::ComboBox::new("price_asset", "asset")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for name in bars.assets() {
+                    if ui.selectable_label(name == current, name.as_str()).clicked() {
+                        actions.push(ResultsAction::Asset(name.clone()));
+                    }
+                }
+            });
+        let mut candles = state.candles;
+        if ui
+            .checkbox(&mut candles, "candles")
+            .on_hover_text(format!(
+                "Draw OHLC candles instead of the close line while fewer than {} bars are visible.",
+                plots::MAX_CANDLES
+            ))
+            .changed()
+        {
+            actions.push(ResultsAction::Candles(candles));
+        }
+        if !bars.signal_names().is_empty() {
+            ui.separator();
+            let current = signal.map_or("", |s| bars.signal_names()[s.index()].as_str());
+            egui::ComboBox::new("signal_column", "signal")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for name in bars.signal_names() {
+                        if ui.selectable_label(name == current, name.as_str()).clicked() {
+                            actions.push(ResultsAction::Signal(name.clone()));
+                        }
+                    }
+                });
+        }
+    });
+}
+
+fn table_ui(ui: &mut Ui, run: &RunView, state: &ResultsState, avail: f32, actions: &mut Vec<ResultsAction>) {
+    let r = &run.result;
+    let order = memo(
+        ui.ctx(),
+        ui.make_persistent_id("results_memo").with("trade_order"),
+        (run_key(run), state.sort, state.trade_filter.clone()),
+        || trade_order(&r.trades, &r.assets, state.trade_filter.as_deref(), state.sort),
+    );
+    let table = TradeTable {
+        trades: &r.trades,
+        asset_names: &r.assets,
+        order: &order,
+        sort: state.sort,
+        filter: state.trade_filter.as_deref(),
+        selected: state.selected_trade,
+        height: (avail * 0.45).clamp(160.0, 600.0),
+    };
+    if let Some(a) = trades_ui(ui, &table) {
+        actions.push(ResultsAction::Trades(a));
+    }
+    if !r.open_positions.is_empty() {
+        ui.weak(format!(
+            "{} position(s) still open at the end (not in the table).",
+            r.open_positions.len()
+        ));
+    }
+}

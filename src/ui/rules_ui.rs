@@ -1,0 +1,73 @@
+//! The visual rule editor for level-1 strategies ([`SignalStrategy`]: entry list, exit list,
+//! sizer) and the broker settings editor.
+//!
+//! Each row of a rule list is drawn in its own scope, whose id is derived from the row's path
+//! (list, then index in each enclosing group), so widget ids do not shift when a message or a row
+//! appears elsewhere and editing one row never steals focus from another. Structural edits (add,
+//! remove, move, switch kind, on/off) are recorded as [`edit::Command`]s while drawing and applied
+//! afterwards; parameter widgets edit their field in place.
+
+mod broker_ui;
+mod edit;
+mod kind;
+mod list_ui;
+mod param_ui;
+mod problem;
+mod sizer_kind;
+#[cfg(test)]
+mod tests;
+
+use eframe::egui;
+
+use crate::data::SignalInfo;
+use crate::engine::strategy::rules::SignalStrategy;
+
+pub use broker_ui::broker_editor_ui;
+use edit::ListKind;
+use problem::Problem;
+
+/// What every row needs to draw itself.
+struct Editor<'a> {
+    /// Root of the rows' scope ids.
+    id: egui::Id,
+    signals: &'a [SignalInfo],
+    signal_names: &'a [String],
+    /// The columns the pickers offer: the signals, then the price columns.
+    columns: Vec<String>,
+    n_assets: usize,
+    /// The first validation error, if any, with the place to show it.
+    problem: Option<Problem>,
+}
+
+/// Entry list, exit list, sizer. Returns true when the user changed anything.
+pub fn strategy_editor_ui(
+    ui: &mut egui::Ui,
+    strategy: &mut SignalStrategy,
+    signals: &[SignalInfo],
+    n_assets: usize,
+) -> bool {
+    let signal_names: Vec<String> = signals.iter().map(|s| s.name.clone()).collect();
+    let editor = Editor {
+        id: ui.make_persistent_id("strategy_editor"),
+        signals,
+        signal_names: &signal_names,
+        columns: kind::column_options(signals),
+        n_assets,
+        problem: problem::find_problem(strategy, &signal_names, n_assets),
+    };
+    let mut changed = list_ui::rule_list_ui(ui, ListKind::Entry, &mut strategy.entry, &editor);
+    ui.separator();
+    changed |= list_ui::rule_list_ui(ui, ListKind::Exit, &mut strategy.exit, &editor);
+    ui.separator();
+    changed |= param_ui::sizer_ui(ui, &mut strategy.sizer, &editor);
+    if changed {
+        // The messages above were computed before the edit: draw again with fresh ones.
+        ui.ctx().request_repaint();
+    }
+    changed
+}
+
+/// A validation message in the error colour.
+fn error_label_ui(ui: &mut egui::Ui, message: &str) {
+    ui.colored_label(ui.visuals().error_fg_color, message);
+}
