@@ -2,8 +2,8 @@
 //! strategies. Predictions arrive as signal columns next to OHLCV bars; strategies turn them into
 //! orders; a simulation broker fills them under the rules of SEMANTICS.md.
 //!
-//! Dependencies point one way: `ui -> app -> {worker, preset, data} -> engine`, and `cli -> {preset, data}
-//! -> engine`. The engine is pure and synchronous.
+//! Dependencies point one way: `ui -> app -> {worker, preset, data, live} -> engine`, and
+//! `cli -> {preset, data, live} -> engine`. The engine is pure and synchronous.
 
 /// The workbench app (eframe): state, commands, background loads and runs, hot reload.
 pub mod app;
@@ -14,6 +14,8 @@ pub mod cli;
 pub mod data;
 /// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
 pub mod engine;
+/// Live paper trading: WebSocket feed, replay server, journaled paper broker, same strategies.
+pub mod live;
 /// Strategy presets: data, rules, broker and metric settings as versioned RON files, saved atomically.
 pub mod preset;
 /// Panels and plots of the workbench (egui).

@@ -2,6 +2,8 @@
 
 mod bench;
 mod gen_sample;
+mod paper;
+mod replay;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
     GenSample(gen_sample::GenSampleArgs),
+    /// Stream a data file over WebSocket in the live protocol (a stand-in for a live feed).
+    Replay(replay::ReplayArgs),
+    /// Paper-trade a preset's strategy on a live WebSocket feed, journaled for restarts.
+    Paper(paper::PaperArgs),
 }
 
 /// Runs a parsed command line.
@@ -33,9 +39,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::GenSample(args)) => gen_sample::run(&args),
+        Some(Command::Replay(args)) => replay::run(&args),
+        Some(Command::Paper(args)) => paper::run(&args),
         // No subcommand: the workbench.
         None => crate::app::run_gui().map_err(anyhow::Error::msg),
     }
+}
+
+/// Ctrl+C (and SIGTERM) raise `flag` for a clean stop; a second one ends the process at once.
+/// The handler only stores to the flag, which is async-signal-safe (signal-hook).
+pub(crate) fn stop_on_ctrl_c(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        // The shutdown must be registered first: it acts on the second signal, once the flag is up.
+        signal_hook::flag::register_conditional_shutdown(sig, 130, flag.clone())?;
+        signal_hook::flag::register(sig, flag.clone())?;
+    }
+    Ok(())
 }
 
 /// An error and its causes on one line, skipping causes the message already quotes (our error

@@ -121,64 +121,47 @@ impl BarColumns {
 impl Bars {
     /// Builds bars from columns already sorted by (timestamp, asset id) with unique pairs.
     pub fn new(assets: Vec<String>, signal_names: Vec<String>, cols: BarColumns) -> Result<Self, MarketError> {
-        let n = cols.ts.len();
-        let lens = [
-            ("asset", cols.asset.len()),
-            ("open", cols.open.len()),
-            ("high", cols.high.len()),
-            ("low", cols.low.len()),
-            ("close", cols.close.len()),
-            ("volume", cols.volume.len()),
-        ];
-        for (column, len) in lens {
-            if len != n {
-                return Err(MarketError::LengthMismatch {
-                    column: column.into(),
-                    len,
-                    expected: n,
-                });
-            }
-        }
-        if cols.signals.len() != signal_names.len() {
-            return Err(MarketError::SignalNames {
-                signals: cols.signals.len(),
-                names: signal_names.len(),
-            });
-        }
-        for (name, col) in signal_names.iter().zip(&cols.signals) {
-            if col.len() != n {
-                return Err(MarketError::LengthMismatch {
-                    column: name.clone(),
-                    len: col.len(),
-                    expected: n,
-                });
-            }
-        }
-        for w in assets.windows(2) {
-            if w[0] >= w[1] {
-                return Err(MarketError::AssetNamesUnsorted { name: w[1].clone() });
-            }
-        }
         let mut ts_start = Vec::new();
-        for row in 0..n {
-            let id = cols.asset[row].0;
-            if id as usize >= assets.len() {
-                return Err(MarketError::AssetOutOfRange {
-                    row,
-                    id,
-                    n_assets: assets.len(),
-                });
-            }
-            if row == 0 || cols.ts[row] != cols.ts[row - 1] {
-                if row > 0 && cols.ts[row] < cols.ts[row - 1] {
-                    return Err(MarketError::Unsorted { row });
-                }
-                ts_start.push(row);
-            } else if cols.asset[row] <= cols.asset[row - 1] {
-                return Err(MarketError::Unsorted { row });
-            }
+        index_rows(&assets, &signal_names, &cols, &mut ts_start, true)?;
+        Ok(Bars::assemble(assets, signal_names, cols, ts_start))
+    }
+
+    /// Replaces all rows, keeping the asset and signal names: a live feed refills one `Bars` per
+    /// timestamp (see [`Bars::take_columns`]). Validated like [`Bars::new`]; on error the bars are
+    /// left without rows.
+    pub fn set_columns(&mut self, cols: BarColumns) -> Result<(), MarketError> {
+        let mut ts_start = std::mem::take(&mut self.ts_start);
+        if let Err(e) = index_rows(&self.assets, &self.signal_names, &cols, &mut ts_start, false) {
+            self.ts_start = ts_start;
+            self.take_columns();
+            return Err(e);
         }
-        ts_start.push(n);
+        let assets = std::mem::take(&mut self.assets);
+        let signal_names = std::mem::take(&mut self.signal_names);
+        *self = Bars::assemble(assets, signal_names, cols, ts_start);
+        Ok(())
+    }
+
+    /// Moves the rows out, emptied, leaving the names: their allocations can be refilled and put
+    /// back with [`Bars::set_columns`].
+    pub fn take_columns(&mut self) -> BarColumns {
+        self.ts_start.clear();
+        let mut cols = BarColumns {
+            ts: std::mem::take(&mut self.ts),
+            asset: std::mem::take(&mut self.asset),
+            open: std::mem::take(&mut self.open),
+            high: std::mem::take(&mut self.high),
+            low: std::mem::take(&mut self.low),
+            close: std::mem::take(&mut self.close),
+            volume: std::mem::take(&mut self.volume),
+            signals: std::mem::take(&mut self.signals),
+        };
+        cols.clear();
+        cols.signals.resize_with(self.signal_names.len(), Vec::new);
+        cols
+    }
+
+    fn assemble(assets: Vec<String>, signal_names: Vec<String>, cols: BarColumns, ts_start: Vec<usize>) -> Bars {
         let BarColumns {
             ts,
             asset,
@@ -189,7 +172,7 @@ impl Bars {
             volume,
             signals,
         } = cols;
-        Ok(Bars {
+        Bars {
             assets,
             signal_names,
             ts,
@@ -201,7 +184,7 @@ impl Bars {
             volume,
             signals,
             ts_start,
-        })
+        }
     }
 
     /// One asset's bars; rows must be in strictly increasing time.
@@ -375,6 +358,78 @@ impl Bars {
         }
         Bars::new(names, self.signal_names.clone(), cols)
     }
+}
+
+/// Checks the columns of [`Bars::new`] and fills `ts_start` (cleared first) with the start row of
+/// each distinct timestamp, then the row count.
+fn index_rows(
+    assets: &[String],
+    signal_names: &[String],
+    cols: &BarColumns,
+    ts_start: &mut Vec<usize>,
+    check_names: bool,
+) -> Result<(), MarketError> {
+    let n = cols.ts.len();
+    let lens = [
+        ("asset", cols.asset.len()),
+        ("open", cols.open.len()),
+        ("high", cols.high.len()),
+        ("low", cols.low.len()),
+        ("close", cols.close.len()),
+        ("volume", cols.volume.len()),
+    ];
+    for (column, len) in lens {
+        if len != n {
+            return Err(MarketError::LengthMismatch {
+                column: column.into(),
+                len,
+                expected: n,
+            });
+        }
+    }
+    if cols.signals.len() != signal_names.len() {
+        return Err(MarketError::SignalNames {
+            signals: cols.signals.len(),
+            names: signal_names.len(),
+        });
+    }
+    for (name, col) in signal_names.iter().zip(&cols.signals) {
+        if col.len() != n {
+            return Err(MarketError::LengthMismatch {
+                column: name.clone(),
+                len: col.len(),
+                expected: n,
+            });
+        }
+    }
+    if check_names {
+        for w in assets.windows(2) {
+            if w[0] >= w[1] {
+                return Err(MarketError::AssetNamesUnsorted { name: w[1].clone() });
+            }
+        }
+    }
+    ts_start.clear();
+    for row in 0..n {
+        let id = cols.asset[row].0;
+        if id as usize >= assets.len() {
+            return Err(MarketError::AssetOutOfRange {
+                row,
+                id,
+                n_assets: assets.len(),
+            });
+        }
+        if row == 0 || cols.ts[row] != cols.ts[row - 1] {
+            if row > 0 && cols.ts[row] < cols.ts[row - 1] {
+                return Err(MarketError::Unsorted { row });
+            }
+            ts_start.push(row);
+        } else if cols.asset[row] <= cols.asset[row - 1] {
+            return Err(MarketError::Unsorted { row });
+        }
+    }
+    ts_start.push(n);
+    Ok(())
 }
 
 /// One bar: a row of [`Bars`].
@@ -551,6 +606,21 @@ mod tests {
             Bars::new(vec!["A".into()], vec![], c).unwrap_err(),
             MarketError::Unsorted { row: 1 }
         );
+    }
+
+    #[test]
+    fn bars_refill_reuses_names_and_validates() {
+        let mut b = two_assets();
+        let mut c = b.take_columns();
+        assert!(b.is_empty() && c.is_empty());
+        assert_eq!(b.n_timestamps(), 0);
+        c.push(5, AssetId(1), 1.0, 1.0, 1.0, 1.0, 0.0, &[0.5]);
+        b.set_columns(c).unwrap();
+        assert_eq!((b.n_timestamps(), b.bar(0).asset_name()), (1, "B"));
+        let mut bad = b.take_columns();
+        bad.push(5, AssetId(2), 1.0, 1.0, 1.0, 1.0, 0.0, &[0.5]);
+        assert!(matches!(b.set_columns(bad), Err(MarketError::AssetOutOfRange { .. })));
+        assert_eq!(b.assets().len(), 2);
     }
 
     #[test]

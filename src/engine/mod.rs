@@ -2,7 +2,8 @@
 //!
 //! The run loop is a plain loop over the feed (DESIGN.md, "Engine event loop"): per timestamp,
 //! (1) the broker fills pending orders against the new bars and marks positions to the close,
-//! (2) strategy callbacks run and their order requests are submitted, (3) equity is recorded;
+//! (2) strategy callbacks run and their order requests are submitted, (3) equity is recorded and
+//! the broker commits the timestamp ([`broker::Broker::end_timestamp`]);
 //! every `progress_every` timestamps the progress callback runs and the cancel flag is read.
 
 /// Brokers, orders, commission; the simulation broker.
@@ -176,8 +177,9 @@ impl<'a> Engine<'a> {
                 fills.append(&mut new_fills);
             }
 
-            // 3. Equity at the close.
+            // 3. Equity at the close; the broker's commit point.
             record_equity(broker.portfolio(), ts, &mut equity);
+            broker.end_timestamp(&slice);
             bars_done += slice.len();
             self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
 

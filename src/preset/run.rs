@@ -28,6 +28,19 @@ pub fn build_strategy(spec: &StrategySpec, bars: &Bars) -> Result<Box<dyn Strate
     }
 }
 
+/// The executable strategy for `spec` on a feed that yields bars one timestamp at a time (live):
+/// rules run interpreted, since compiled masks need the whole data up front. Same trades as
+/// [`build_strategy`] on the same bars.
+pub fn build_live_strategy(
+    spec: &StrategySpec,
+    signal_names: &[String],
+    n_assets: usize,
+) -> Result<Box<dyn Strategy + Send>, RunError> {
+    match spec {
+        StrategySpec::Rules(rules) => Ok(Box::new(rules.interpret(signal_names, n_assets)?)),
+    }
+}
+
 /// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks.
 pub fn run(preset: &Preset, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
     preset.broker.validate().map_err(RunError::Broker)?;

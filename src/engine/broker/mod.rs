@@ -138,7 +138,7 @@ pub trait Broker {
     fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
     /// Timestamps `from..to` of `bars` on which no order is pending and the strategy does nothing:
     /// mark positions and record equity for each (the engine's fast-forward). The default goes
-    /// through [`Broker::on_bars`] one timestamp at a time.
+    /// through [`Broker::on_bars`] and [`Broker::end_timestamp`] one timestamp at a time.
     fn on_quiet(&mut self, bars: &Bars, from: usize, to: usize, equity: &mut EquityCurve) {
         let mut fills = Vec::new();
         for t in from..to {
@@ -147,11 +147,19 @@ pub trait Broker {
                 let p = self.portfolio();
                 let (eq, gross, _) = p.marked();
                 equity.push(slice.ts(), eq, p.cash(), gross);
+                self.end_timestamp(&slice);
             }
         }
     }
     /// After the decisions at the close: fill what the fill timing puts at the close.
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
+    /// Once per timestamp, last: after the fills, the decisions, their orders and the equity
+    /// record. The commit point for brokers that persist or reconcile state (the paper broker
+    /// journals the timestamp here). The default does nothing.
+    #[inline]
+    fn end_timestamp(&mut self, bars: &BarSlice<'_>) {
+        let _ = bars;
+    }
     /// Orders the broker refused or could not fill at all, with the reason.
     fn rejections(&self) -> &[Rejection];
 }
