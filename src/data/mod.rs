@@ -192,6 +192,10 @@ pub enum DataError {
     Empty { file: PathBuf },
     #[error("{origin}: no rows left after the asset and date filters; widen the date range or pick other assets")]
     EmptyAfterFilter { origin: String },
+    #[error(
+        "sample: {bars} bars from the start date run past the year 2262 (the end of nanosecond time); use fewer bars or a shorter bar spacing"
+    )]
+    SampleTooLong { bars: usize },
     #[error("internal error building bars from validated data: {0}")]
     Market(#[from] MarketError),
 }

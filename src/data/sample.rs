@@ -61,6 +61,9 @@ pub fn sample(spec: &SampleSpec) -> Result<Bars, DataError> {
     let (n_assets, n_bars) = (spec.assets, spec.bars);
     let rows = n_assets * n_bars;
     let times = timestamps(spec.start, n_bars, spec.freq);
+    if times.len() < n_bars {
+        return Err(DataError::SampleTooLong { bars: n_bars });
+    }
     let mut cols = BarColumns {
         ts: Vec::with_capacity(rows),
         asset: Vec::with_capacity(rows),
@@ -76,7 +79,7 @@ pub fn sample(spec: &SampleSpec) -> Result<Bars, DataError> {
         cols.asset.extend((0..n_assets as u32).map(AssetId));
     }
     for a in 0..n_assets {
-        walk(&mut cols, a, n_assets, spec.seed);
+        walk(&mut cols, a, n_assets, spec.seed, step_scale(spec.freq));
     }
     let width = (n_assets.saturating_sub(1)).to_string().len().max(3);
     let names = (0..n_assets).map(|i| format!("A{i:0width$}")).collect();
@@ -105,12 +108,24 @@ fn timestamps(start: TimestampNs, n: usize, freq: SampleFreq) -> Vec<i64> {
     out
 }
 
-/// Fills asset `a`'s rows (every `stride`-th row from `a`) with one random walk.
-fn walk(cols: &mut BarColumns, a: usize, stride: usize, seed: u64) {
+/// Daily drift and volatility scale with the bar spacing: (drift factor, volatility factor).
+fn step_scale(freq: SampleFreq) -> (f64, f64) {
+    match freq {
+        SampleFreq::Weekdays => (1.0, 1.0),
+        SampleFreq::Every { step_ns } => {
+            let days = step_ns.max(1) as f64 / NS_PER_DAY as f64;
+            (days, days.sqrt())
+        }
+    }
+}
+
+/// Fills asset `a`'s rows (every `stride`-th row from `a`) with one random walk whose daily drift
+/// and volatility are scaled to the bar spacing (`scale` from [`step_scale`]).
+fn walk(cols: &mut BarColumns, a: usize, stride: usize, seed: u64, scale: (f64, f64)) {
     let mut rng = Rng::new(seed ^ (a as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
     let mut prev_close = 20.0 * 10f64.powf(rng.uniform());
     let base_volume = 1e5 * 10f64.powf(rng.uniform());
-    let (mut drift, mut vol) = (DRIFTS[1], VOLS[1]);
+    let (mut drift, mut vol) = (DRIFTS[1] * scale.0, VOLS[1] * scale.1);
     let mut returns = [0.0; WINDOW];
     let mut closes = [0.0; WINDOW];
     let mut z_next = rng.normal();
@@ -119,8 +134,8 @@ fn walk(cols: &mut BarColumns, a: usize, stride: usize, seed: u64) {
         let z = z_next;
         z_next = rng.normal();
         if rng.uniform() < REGIME_SWITCH {
-            drift = DRIFTS[rng.below(DRIFTS.len())];
-            vol = VOLS[rng.below(VOLS.len())];
+            drift = DRIFTS[rng.below(DRIFTS.len())] * scale.0;
+            vol = VOLS[rng.below(VOLS.len())] * scale.1;
         }
         let close = prev_close * (drift + vol * z).exp();
         let open = prev_close * (0.2 * vol * (rng.uniform() - 0.5)).exp();
@@ -219,6 +234,31 @@ mod tests {
             seed,
             ..SampleSpec::default()
         }
+    }
+
+    #[test]
+    fn sample_minute_bars_stay_finite_and_long_spans_fail_clearly() {
+        let spec = SampleSpec {
+            bars: 200_000,
+            freq: SampleFreq::Every {
+                step_ns: 60_000_000_000,
+            },
+            ..SampleSpec::default()
+        };
+        let b = sample(&spec).unwrap();
+        assert!(b.close().iter().all(|c| c.is_finite() && *c > 0.0));
+        let (lo, hi) = b
+            .close()
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(l, h), &c| (l.min(c), h.max(c)));
+        assert!(hi / lo < 100.0, "minute bars move like minutes, not days: {lo}..{hi}");
+        let err = sample(&SampleSpec {
+            bars: 1_000_000,
+            ..SampleSpec::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("2262"), "{err}");
     }
 
     #[test]
