@@ -187,3 +187,16 @@ fn cli_gen_sample_is_deterministic_and_bench_reports_json() {
         assert!(levels.contains(&l), "{l} missing from {levels:?}");
     }
 }
+
+#[test]
+fn cli_without_display_points_to_ml4t_run() {
+    let res = Command::new(env!("CARGO_BIN_EXE_ml4t"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("no display") && err.contains("ml4t run"), "{err}");
+}

@@ -210,3 +210,49 @@ fn gui_results_fit_the_window() {
         );
     }
 }
+
+#[test]
+fn gui_hot_reload_reruns_on_new_data_and_survives_a_half_written_file() {
+    use ml4t_backtest::data::write_parquet;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("predictions.parquet");
+    write_parquet(
+        &sample(&SampleSpec {
+            assets: 3,
+            bars: 600,
+            ..SampleSpec::default()
+        })
+        .unwrap(),
+        &data,
+    )
+    .unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    h.state_mut().commands.push(Command::OpenData(data.clone()));
+    step_until(&mut h, "the run on our file", |a| {
+        idle(a) && a.run.as_ref().is_some_and(|r| r.bars.assets().len() == 3)
+    });
+    // A retrained model rewrites the predictions (atomically, as write_parquet does).
+    write_parquet(
+        &sample(&SampleSpec {
+            assets: 4,
+            bars: 600,
+            seed: 7,
+            ..SampleSpec::default()
+        })
+        .unwrap(),
+        &data,
+    )
+    .unwrap();
+    step_until(&mut h, "the hot reload", |a| {
+        idle(a) && a.run.as_ref().is_some_and(|r| r.bars.assets().len() == 4)
+    });
+    let trades = h.state().run.as_ref().unwrap().result.trades.len();
+    // A half-written file: error banner, previous data and results stay.
+    std::fs::write(&data, b"PAR1\0\0half").unwrap();
+    step_until(&mut h, "the failed reload", |a| idle(a) && a.error.is_some());
+    let app = h.state();
+    assert!(app.error.as_deref().unwrap().contains("predictions.parquet"));
+    assert_eq!(app.run.as_ref().unwrap().result.trades.len(), trades);
+    assert_eq!(app.data.as_ref().unwrap().bars.assets().len(), 4);
+}
