@@ -1,7 +1,8 @@
-//! Where panels go: top bar, left panel (data / rules / broker), central results, log at the bottom.
+//! Where panels go: top bar, left panel (data / rules / broker / live), central results, log at the
+//! bottom.
 
 use super::{Command, LeftTab, Workbench};
-use crate::ui::{data_ui::data_ui, log_ui::log_ui, results_ui::results_ui, rules_ui};
+use crate::ui::{data_ui::data_ui, live_ui::live_ui, log_ui::log_ui, results_ui::results_ui, rules_ui};
 
 pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, app));
@@ -158,6 +159,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             (LeftTab::Data, "Data"),
             (LeftTab::Rules, "Rules"),
             (LeftTab::Broker, "Broker & metrics"),
+            (LeftTab::Live, "Live"),
         ] {
             ui.selectable_value(&mut app.persisted.left_tab, tab, label);
         }
@@ -170,6 +172,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             LeftTab::Data => data_ui(ui, app),
             LeftTab::Rules => rules_tab_ui(ui, app),
             LeftTab::Broker => broker_tab_ui(ui, app),
+            LeftTab::Live => live_ui(ui, app),
         });
 }
 
