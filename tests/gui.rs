@@ -256,3 +256,219 @@ fn gui_hot_reload_reruns_on_new_data_and_survives_a_half_written_file() {
     assert_eq!(app.run.as_ref().unwrap().result.trades.len(), trades);
     assert_eq!(app.data.as_ref().unwrap().bars.assets().len(), 4);
 }
+
+mod live {
+    //! The Live tab against a replay server in this process (127.0.0.1, a port picked by the OS).
+
+    use super::*;
+    use ml4t_backtest::app::live::{LiveSession, LiveState};
+    use ml4t_backtest::data::{LoadOptions, load};
+    use ml4t_backtest::live::{ReplayOptions, ReplayServer, serve};
+
+    fn fixture(rel: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel)
+    }
+
+    /// A replay server for syn_2k at `rate` bars per second (`None`: as fast as the client reads).
+    fn replay(rate: Option<f64>) -> ReplayServer {
+        let bars = load(&fixture("data/syn_2k.parquet"), &LoadOptions::default())
+            .unwrap()
+            .bars;
+        serve(
+            Arc::new(bars),
+            ReplayOptions {
+                port: 0,
+                rate,
+                ..ReplayOptions::default()
+            },
+        )
+        .unwrap()
+    }
+
+    /// The workbench on S2 and syn_2k, its backtest done, showing the Live tab.
+    fn on_live_tab(dir: &std::path::Path) -> Harness<'static, Workbench> {
+        let mut h = harness(dir);
+        h.state_mut()
+            .commands
+            .push(Command::OpenPreset(fixture("presets/S2.ron")));
+        step_until(&mut h, "S2 on syn_2k", |a| {
+            idle(a)
+                && a.run.is_some()
+                && a.data
+                    .as_ref()
+                    .is_some_and(|d| d.loaded.path.ends_with("syn_2k.parquet"))
+        });
+        h.get_by_label("Live").click();
+        h.step();
+        h.step();
+        assert_eq!(h.state().persisted.left_tab, ml4t_backtest::app::LeftTab::Live);
+        h
+    }
+
+    /// Replaces the URL field's text by typing, as a user would.
+    fn type_url(h: &mut Harness<'static, Workbench>, url: &str) {
+        h.get_by_label("Feed URL").click();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.step();
+        h.get_by_label("Feed URL").type_text(url);
+        h.step();
+        h.key_press(egui::Key::Enter);
+        h.step();
+        assert_eq!(h.state().persisted.live_url, url);
+    }
+
+    fn start(h: &mut Harness<'static, Workbench>) {
+        h.get_by_label("Start").click();
+        h.step();
+        h.step();
+        assert!(h.state().live.is_some(), "Start made a session");
+    }
+
+    fn session<'a>(h: &'a Harness<'static, Workbench>) -> &'a LiveSession {
+        h.state().live.as_ref().unwrap()
+    }
+
+    fn shows(h: &Harness<'static, Workbench>, text: &str) -> bool {
+        h.query_all_by_label_contains(text).next().is_some()
+    }
+
+    #[test]
+    fn gui_live_run_trades_like_the_backtest() {
+        let server = replay(None);
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = on_live_tab(dir.path());
+        assert_eq!(h.state().persisted.live_url, "ws://127.0.0.1:9001", "the default URL");
+        assert!(shows(&h, "ml4t replay --data"), "the hint on starting a source");
+        h.check_accessibility();
+        let backtest = h.state().run.as_ref().unwrap().result.trades.len();
+        assert_eq!(backtest, 69, "S2 on syn_2k");
+        type_url(&mut h, &server.url());
+        start(&mut h);
+        step_until(&mut h, "the live run to end", |a| {
+            a.live.as_ref().is_some_and(|s| !s.is_running())
+        });
+        h.step();
+        let s = session(&h);
+        assert_eq!(s.state, LiveState::Ended { stopped: false }, "{:?}", s.state);
+        let summary = s.summary.as_ref().unwrap();
+        assert_eq!(summary.trades, backtest, "the live run's trades are the backtest's");
+        assert_eq!(s.trades, backtest);
+        assert_eq!((summary.timestamps, s.timestamps, s.bars), (2000, 2000, 2000));
+        assert_eq!(s.fills, summary.fills);
+        assert!(s.fills >= 2 * backtest, "every round trip has two fills");
+        assert!(!s.recent_fills.is_empty() && !s.equity_xs.is_empty());
+        assert!(s.last_ts.is_some());
+        let final_equity = h.state().run.as_ref().unwrap().result.final_equity();
+        assert!((summary.final_equity - final_equity).abs() < 1e-6 * final_equity);
+        assert!(shows(&h, "ended (end of stream)"), "the state is shown");
+        assert!(shows(&h, &format!("Result: {backtest} trades")), "the result is shown");
+        assert!(
+            h.query_all_by_label("buy").next().is_some() && h.query_all_by_label("sell").next().is_some(),
+            "the fills are listed"
+        );
+        h.check_accessibility();
+    }
+
+    #[test]
+    fn gui_live_stop_ends_a_slow_run_cleanly() {
+        let server = replay(Some(100.0));
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = on_live_tab(dir.path());
+        type_url(&mut h, &server.url());
+        start(&mut h);
+        step_until(&mut h, "bars to arrive", |a| {
+            a.live.as_ref().is_some_and(|s| s.timestamps >= 20)
+        });
+        assert_eq!(session(&h).state, LiveState::Connected);
+        assert!(shows(&h, "connected"));
+        h.get_by_label("Stop").click();
+        h.step();
+        step_until(&mut h, "the stopped run", |a| {
+            a.live.as_ref().is_some_and(|s| !s.is_running())
+        });
+        let s = session(&h);
+        assert_eq!(s.state, LiveState::Ended { stopped: true }, "{:?}", s.state);
+        let summary = s.summary.as_ref().unwrap();
+        assert!(
+            (20..2000).contains(&summary.timestamps),
+            "stopped mid-stream: {} timestamps",
+            summary.timestamps
+        );
+        assert!(shows(&h, "stopped"));
+        // Start again after a stop: a new session from the start of the stream.
+        start(&mut h);
+        step_until(&mut h, "bars of the second session", |a| {
+            a.live.as_ref().is_some_and(|s| s.timestamps >= 5)
+        });
+        // Dropping the app stops the feed and joins the worker (bounded by step_until's clock).
+        let started = Instant::now();
+        drop(h);
+        assert!(started.elapsed() < Duration::from_secs(10), "closing waited too long");
+    }
+
+    #[test]
+    fn gui_live_bad_url_shows_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = on_live_tab(dir.path());
+        type_url(&mut h, "http://127.0.0.1:9001");
+        start(&mut h);
+        step_until(&mut h, "the failed start", |a| {
+            a.live.as_ref().is_some_and(|s| !s.is_running())
+        });
+        match &session(&h).state {
+            LiveState::Error(e) => assert!(e.contains("not a WebSocket URL"), "{e}"),
+            other => panic!("expected an error, got {other:?}"),
+        }
+        assert!(shows(&h, "not a WebSocket URL"), "the error is shown");
+
+        // Nobody listening: reconnect attempts are shown until Stop.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        type_url(&mut h, &format!("ws://127.0.0.1:{port}"));
+        start(&mut h);
+        step_until(&mut h, "a reconnect attempt", |a| {
+            a.live
+                .as_ref()
+                .is_some_and(|s| matches!(s.state, LiveState::Reconnecting { attempt: 2.., .. }))
+        });
+        assert!(shows(&h, "reconnecting (attempt"));
+        h.get_by_label("Stop").click();
+        h.step();
+        step_until(&mut h, "the stop", |a| a.live.as_ref().is_some_and(|s| !s.is_running()));
+        assert_eq!(session(&h).state, LiveState::Ended { stopped: true });
+
+        // No data: a clear error instead of a session.
+        h.state_mut().data = None;
+        start(&mut h);
+        match &session(&h).state {
+            LiveState::Error(e) => assert!(e.contains("no data loaded"), "{e}"),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn gui_preset_path_field_saves_and_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    let path = dir.path().join("typed.ron");
+    h.get_by_label("Preset").click();
+    h.step();
+    h.get_by_label("Preset").type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Save to path").click();
+    h.step();
+    h.step();
+    assert!(path.is_file(), "saved through the path field");
+    assert_eq!(h.state().preset_path.as_deref(), Some(path.as_path()));
+    h.get_by_label("Open path").click();
+    step_until(&mut h, "the reopen", |a| idle(a) && a.run.is_some());
+    assert!(h.state().error.is_none());
+}

@@ -26,4 +26,8 @@ pub enum Command {
     /// The data options (signals, mapping, assets, dates) changed: reload the data.
     DataOptionsEdited,
     DismissError,
+    /// Paper trade the current strategy on the Live tab's feed URL.
+    StartLive,
+    /// Stop the live session's feed; the run finishes with what it has.
+    StopLive,
 }

@@ -1,7 +1,8 @@
-//! Where panels go: top bar, left panel (data / rules / broker), central results, log at the bottom.
+//! Where panels go: top bar, left panel (data / rules / broker / live), central results, log at the
+//! bottom.
 
 use super::{Command, LeftTab, Workbench};
-use crate::ui::{data_ui::data_ui, log_ui::log_ui, results_ui::results_ui, rules_ui};
+use crate::ui::{data_ui::data_ui, live_ui::live_ui, log_ui::log_ui, results_ui::results_ui, rules_ui};
 
 pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, app));
@@ -46,6 +47,7 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             app.commands.push(Command::SavePreset);
         }
         ui.menu_button("Save as / recent", |ui| preset_menu_ui(ui, app));
+        preset_path_ui(ui, app);
         ui.separator();
         let can_run = app.data.is_some() && app.invalid.is_none();
         let run = ui.add_enabled(can_run, egui::Button::new("Run (F5)"));
@@ -71,30 +73,32 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     });
 }
 
-fn preset_menu_ui(ui: &mut egui::Ui, app: &mut Workbench) {
-    ui.label("Preset path:");
+/// The preset path field: typing a path works where no file dialog can open (no desktop portal).
+/// It lives in the top bar, not in a menu, because a click in a menu closes it.
+fn preset_path_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    let label = ui.label("Preset");
     ui.add(
         egui::TextEdit::singleline(&mut app.preset_path_field)
             .hint_text("path/to/strategy.ron")
-            .desired_width(320.0),
-    );
-    ui.horizontal(|ui| {
-        let path = app.preset_path_field.trim().to_owned();
-        if ui
-            .add_enabled(!path.is_empty(), egui::Button::new("Save as this path"))
-            .clicked()
-        {
-            app.commands.push(Command::SavePresetAs(path.clone().into()));
-            ui.close();
-        }
-        if ui
-            .add_enabled(!path.is_empty(), egui::Button::new("Open this path"))
-            .clicked()
-        {
-            app.commands.push(Command::OpenPreset(path.into()));
-            ui.close();
-        }
-    });
+            .desired_width(220.0),
+    )
+    .labelled_by(label.id);
+    let path = app.preset_path_field.trim().to_owned();
+    if ui
+        .add_enabled(!path.is_empty(), egui::Button::new("Open path"))
+        .clicked()
+    {
+        app.commands.push(Command::OpenPreset(path.clone().into()));
+    }
+    if ui
+        .add_enabled(!path.is_empty(), egui::Button::new("Save to path"))
+        .clicked()
+    {
+        app.commands.push(Command::SavePresetAs(path.into()));
+    }
+}
+
+fn preset_menu_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     if ui.button("Save as... (dialog)").clicked() {
         app.commands.push(Command::SavePresetAsDialog);
         ui.close();
@@ -158,6 +162,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             (LeftTab::Data, "Data"),
             (LeftTab::Rules, "Rules"),
             (LeftTab::Broker, "Broker & metrics"),
+            (LeftTab::Live, "Live"),
         ] {
             ui.selectable_value(&mut app.persisted.left_tab, tab, label);
         }
@@ -170,6 +175,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             LeftTab::Data => data_ui(ui, app),
             LeftTab::Rules => rules_tab_ui(ui, app),
             LeftTab::Broker => broker_tab_ui(ui, app),
+            LeftTab::Live => live_ui(ui, app),
         });
 }
 

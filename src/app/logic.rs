@@ -135,6 +135,9 @@ impl Workbench {
         }
         self.poll_load();
         self.poll_run();
+        if let Some(live) = &mut self.live {
+            live.poll(&mut self.log);
+        }
         self.poll_files();
         if self.run_at.is_some_and(|t| Instant::now() >= t) && self.load_task.is_none() {
             self.run_at = None;
@@ -222,6 +225,8 @@ impl Workbench {
                 }
             }
             Command::DismissError => self.error = None,
+            Command::StartLive => self.start_live(),
+            Command::StopLive => self.stop_live(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod command;
 mod layout;
+pub mod live;
 pub mod log;
 mod logic;
 pub mod sample;
@@ -29,10 +30,11 @@ pub enum LeftTab {
     Data,
     Rules,
     Broker,
+    Live,
 }
 
 /// What survives a restart (eframe storage).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Persisted {
     pub recent_data: Vec<PathBuf>,
@@ -45,6 +47,34 @@ pub struct Persisted {
     pub results: ResultsState,
     pub left_tab: LeftTab,
     pub show_log: bool,
+    /// The Live tab's feed URL.
+    pub live_url: String,
+    /// The Live tab's journal folder (empty: no journal).
+    pub live_journal: String,
+    /// End the live run at the end of the stream (otherwise wait for more data until stopped).
+    pub live_exit_at_end: bool,
+}
+
+/// Where `ml4t replay --port 9001` serves.
+pub const DEFAULT_LIVE_URL: &str = "ws://127.0.0.1:9001";
+
+impl Default for Persisted {
+    fn default() -> Self {
+        Persisted {
+            recent_data: Vec::new(),
+            recent_presets: Vec::new(),
+            data_path: None,
+            preset_path: None,
+            unsaved_preset: None,
+            auto_run: false,
+            results: ResultsState::default(),
+            left_tab: LeftTab::default(),
+            show_log: false,
+            live_url: DEFAULT_LIVE_URL.into(),
+            live_journal: String::new(),
+            live_exit_at_end: true,
+        }
+    }
 }
 
 const STORAGE_KEY: &str = "ml4t-workbench";
@@ -76,6 +106,8 @@ pub struct Workbench {
     pub run: Option<RunView>,
     pub load_task: Option<Task<LoadOutcome>>,
     pub run_task: Option<Task<RunView>>,
+    /// The live paper-trading session (running or finished), if one was started.
+    pub live: Option<live::LiveSession>,
     /// A run requested while the data was loading (or debounced auto-run): when to start it.
     pub run_at: Option<Instant>,
     /// The last error, shown as a banner until dismissed or fixed.
@@ -123,6 +155,7 @@ impl Workbench {
             run: None,
             load_task: None,
             run_task: None,
+            live: None,
             run_at: None,
             error: None,
             invalid: None,
@@ -206,6 +239,11 @@ impl eframe::App for Workbench {
         self.persisted.data_path = self.data.as_ref().map(|d| d.loaded.path.clone());
         self.persisted.unsaved_preset = self.dirty.then(|| self.preset.clone());
         eframe::set_value(storage, STORAGE_KEY, &self.persisted);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Stops the feed and joins the worker.
+        self.live = None;
     }
 }
 

@@ -123,6 +123,7 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
                 positions,
                 trades,
                 replayed,
+                ..
             } => {
                 if replayed {
                     was_replaying = true;

@@ -30,6 +30,8 @@ pub enum PaperEvent<'a> {
     Timestamp {
         index: usize,
         ts: TimestampNs,
+        /// Bars of this timestamp (one per asset that has a bar).
+        bars: usize,
         equity: f64,
         cash: f64,
         positions: usize,
@@ -201,6 +203,7 @@ impl PaperBroker {
         f(&PaperEvent::Timestamp {
             index: slice.index(),
             ts: slice.ts(),
+            bars: slice.len(),
             equity: p.equity(),
             cash: p.cash(),
             positions: p.held().len(),

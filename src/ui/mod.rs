@@ -3,6 +3,8 @@
 
 /// The data panel: file, schema, mapping, signals, assets, dates.
 pub mod data_ui;
+/// The Live tab: paper trading on a WebSocket feed with connection state, equity and fills.
+pub mod live_ui;
 /// The log panel.
 pub mod log_ui;
 /// Time plots: equity, drawdown, price with fills, signal with thresholds, exposure; line thinning.
