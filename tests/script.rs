@@ -445,6 +445,7 @@ fn on_bar(bar, ctx) {
         if bar.asset != "AAA" { throw `asset ${bar.asset}`; }
         if bar.open != 100.0 || bar.high != 101.0 || bar.low != 99.0 || bar.close != 100.0 { throw "prices"; }
         if bar.volume != 1000.0 { throw "volume"; }
+        if `${bar}` != "Bar(AAA 2023-11-14T22:13:20 close 100)" { throw `to_string ${bar}`; }
     }
     if bar.s != bar.signal("s") || bar.s != bar["s"] || bar["close"] != bar.close { throw "signal access"; }
     ctx.state.sum += bar.s;

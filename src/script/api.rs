@@ -277,8 +277,9 @@ fn register_bar(engine: &mut Engine, signal_names: &[String], names: Arc<[Immuta
     engine.register_type_with_name::<ScriptBar>("Bar");
     engine.register_get("ts", |b: &mut ScriptBar| b.ts as INT);
     engine.register_get("timestamp", |b: &mut ScriptBar| TimestampNs(b.ts).to_iso());
+    let bar_names = names.clone();
     engine.register_get("asset", move |b: &mut ScriptBar| {
-        names.get(b.asset as usize).cloned().unwrap_or_default()
+        bar_names.get(b.asset as usize).cloned().unwrap_or_default()
     });
     engine.register_get("open", |b: &mut ScriptBar| b.open as FLOAT);
     engine.register_get("high", |b: &mut ScriptBar| b.high as FLOAT);
@@ -302,13 +303,9 @@ fn register_bar(engine: &mut Engine, signal_names: &[String], names: Arc<[Immuta
     engine.register_fn("signal", move |b: &mut ScriptBar, name: ImmutableString| {
         column(b, &t2, &name)
     });
-    engine.register_fn("to_string", |b: &mut ScriptBar| {
-        format!(
-            "Bar(asset #{}, {}, close {})",
-            b.asset,
-            TimestampNs(b.ts).to_iso(),
-            b.close
-        )
+    engine.register_fn("to_string", move |b: &mut ScriptBar| {
+        let asset = names.get(b.asset as usize).map_or("?", |s| s.as_str());
+        format!("Bar({asset} {} close {})", TimestampNs(b.ts).to_iso(), b.close)
     });
 }
 

@@ -188,22 +188,23 @@ impl Script {
 
 const CALLBACKS: [&str; 5] = ["on_start", "on_bar", "on_timestamp", "on_fill", "on_end"];
 
-/// Line and column of `fn <callback>` in the source (a text scan: the AST keeps no positions of
-/// function definitions).
+/// Line and column of each line starting with `fn <callback>` (a text scan: the AST keeps no
+/// positions of function definitions).
 fn definitions(source: &str) -> Vec<(&'static str, usize, usize)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(&'static str, usize, usize)> = Vec::new();
     for (i, line) in source.lines().enumerate() {
-        let mut rest = line;
-        let mut offset = 0;
-        while let Some(at) = rest.find("fn ") {
-            let after = rest[at + 3..].trim_start();
-            if let Some(name) = CALLBACKS.iter().find(|c| {
-                after.starts_with(**c) && !after[c.len()..].starts_with(|ch: char| ch.is_alphanumeric() || ch == '_')
-            }) {
-                out.push((*name, i + 1, offset + at + 1));
-            }
-            offset += at + 3;
-            rest = &rest[at + 3..];
+        let text = line.trim_start();
+        let Some(after) = text.strip_prefix("fn ") else {
+            continue;
+        };
+        let after = after.trim_start();
+        let is_name_end = |rest: &str| !rest.starts_with(|ch: char| ch.is_alphanumeric() || ch == '_');
+        if let Some(name) = CALLBACKS
+            .iter()
+            .find(|c| after.strip_prefix(**c).is_some_and(is_name_end))
+            && !out.iter().any(|(n, ..)| n == name)
+        {
+            out.push((*name, i + 1, line.len() - text.len() + 1));
         }
     }
     out
@@ -249,4 +250,27 @@ fn hooks(ast: &AST, origin: &str) -> Result<Hooks, ScriptError> {
         });
     }
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn definitions_find_callbacks_at_line_starts_only() {
+        let src = "fn on_bar(bar, ctx) {}\n  fn  on_start(ctx) {}\n// fn on_end(ctx)\nfn on_bar_x() {}\nlet s = \"fn on_fill\";";
+        assert_eq!(definitions(src), [("on_bar", 1, 1), ("on_start", 2, 3)]);
+    }
+
+    #[test]
+    fn callbacks_are_listed_in_call_order() {
+        let s = Script::compile(
+            "fn on_end(ctx) {}\nfn on_bar(bar, ctx) {}\nfn on_start(ctx) {}",
+            "s.rhai",
+        )
+        .unwrap();
+        assert_eq!(s.callbacks(), ["on_start", "on_bar", "on_end"]);
+        assert_eq!(s.origin(), "s.rhai");
+    }
 }
