@@ -2,8 +2,8 @@
 //! strategies. Predictions arrive as signal columns next to OHLCV bars; strategies turn them into
 //! orders; a simulation broker fills them under the rules of SEMANTICS.md.
 //!
-//! Dependencies point one way: `ui -> app -> {worker, preset, data, live} -> engine`, and
-//! `cli -> {preset, data, live} -> engine`. The engine is pure and synchronous.
+//! Dependencies point one way: `ui -> app -> {worker, preset, data, script, live} -> engine`, and
+//! `cli -> {preset, data, script, live} -> engine`. The engine is pure and synchronous.
 
 /// The workbench app (eframe): state, commands, background loads and runs, hot reload.
 pub mod app;
@@ -18,6 +18,8 @@ pub mod engine;
 pub mod live;
 /// Strategy presets: data, rules, broker and metric settings as versioned RON files, saved atomically.
 pub mod preset;
+/// Scripted strategies (Rhai, sandboxed) for people who do not write Rust: level 2 without Rust.
+pub mod script;
 /// Panels and plots of the workbench (egui).
 pub mod ui;
 /// Background jobs: named threads, bounded progress, cancel flag, join on drop.

@@ -47,7 +47,7 @@ fn backtest_preset(name: &str) -> (Preset, Arc<Bars>, RunResult) {
     let path = fixture(&format!("presets/{name}.ron"));
     let p = preset::load(&path).unwrap();
     let bars = Arc::new(p.load_data(&path).unwrap().bars);
-    let run = preset::run::run(&p, &bars, &mut Engine::new()).unwrap();
+    let run = preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
     (p, bars, run)
 }
 
@@ -97,7 +97,13 @@ fn paper_config(feed: LiveFeedConfig, p: &Preset, journal: Option<PathBuf>) -> P
 }
 
 fn rules(p: &Preset, bars: &Bars) -> Box<dyn Strategy + Send> {
-    preset::run::build_live_strategy(&p.strategy, bars.signal_names(), bars.assets().len()).unwrap()
+    preset::run::build_live_strategy(
+        &p.strategy,
+        bars.signal_names(),
+        bars.assets().len(),
+        Path::new("live.ron"),
+    )
+    .unwrap()
 }
 
 /// Same trades, fills, equity curve and counts: the live run is the backtest.

@@ -45,7 +45,9 @@ fn dir_entries(dir: &Path) -> Vec<String> {
 }
 
 fn rules(p: &Preset) -> &SignalStrategy {
-    let StrategySpec::Rules(r) = &p.strategy;
+    let StrategySpec::Rules(r) = &p.strategy else {
+        panic!("a rules preset")
+    };
     r
 }
 
@@ -70,6 +72,7 @@ fn shipped_presets_load_and_validate_against_the_sample() {
     let files = ron_files(&root().join("assets/presets"));
     let expected = [
         "default.ron",
+        "hybrid_user_journey.ron",
         "ml_threshold.ron",
         "seed_a1.ron",
         "top_n.ron",
@@ -134,17 +137,31 @@ fn default_preset_is_the_documented_one() {
 fn fixture_presets_reproduce_the_goldens() {
     let dir = root().join("tests/fixtures/presets");
     let files = ron_files(&dir);
-    assert_eq!(names(&files), ["S0.ron", "S1.ron", "S2.ron", "S3.ron", "S3C.ron"]);
+    assert_eq!(
+        names(&files),
+        [
+            "S0.ron",
+            "S1.ron",
+            "S1_script.ron",
+            "S2.ron",
+            "S2_script.ron",
+            "S3.ron",
+            "S3C.ron",
+            "S3_script.ron"
+        ]
+    );
     for file in &files {
         let p = preset::load(file).unwrap_or_else(|e| panic!("{e}"));
-        let case = file.file_stem().unwrap().to_string_lossy().into_owned();
+        // S2_script.ron is S2 as a script: same golden.
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let case = stem.trim_end_matches("_script").to_owned();
         let data_path = p.data_path(file);
         let data = data_path.file_stem().unwrap().to_string_lossy().into_owned();
         let bars = load_data(&data_path, &p.load_options().unwrap()).unwrap().bars;
         p.validate_against(file, bars.signal_names(), bars.assets().len())
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut compiled = rules(&p).compile(&bars).unwrap();
-        let run = backtest(&bars, &mut compiled, p.broker).unwrap();
+        let mut strategy = preset::run::build_strategy(&p.strategy, &bars, file).unwrap();
+        let run = backtest(&bars, &mut strategy, p.broker).unwrap();
         let label = RunLabel {
             scenario: case.clone(),
             data: format!("{data}.parquet"),

@@ -194,6 +194,18 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 app.commands.push(Command::StrategyEdited);
             }
         }
+        crate::preset::StrategySpec::Script(source) => {
+            ui.label(format!("This preset runs a script: {}", source.describe()));
+        }
+        crate::preset::StrategySpec::Hybrid { filter, script } => {
+            ui.label(format!(
+                "Hybrid: a compiled filter in front of the script {}",
+                script.describe()
+            ));
+            for rule in filter.iter() {
+                ui.label(format!("filter: {}", rule.describe()));
+            }
+        }
     }
 }
 

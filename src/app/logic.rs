@@ -78,6 +78,14 @@ impl Workbench {
         }
     }
 
+    /// The file the preset's relative paths (data, scripts) resolve against: its own file, or for
+    /// the built-in preset a name in the working directory.
+    pub fn preset_origin(&self) -> PathBuf {
+        self.preset_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("untitled.ron"))
+    }
+
     /// The data path the preset names (resolved against the preset file).
     pub fn data_path(&self) -> PathBuf {
         match &self.preset_path {
@@ -345,6 +353,7 @@ impl Workbench {
         self.run_task = None;
         let bars = data.bars.clone();
         let preset = self.preset.clone();
+        let origin = self.preset_origin();
         let job = move |h: &crate::worker::JobHandle| {
             let started = Instant::now();
             let mut report = |p: Progress| h.progress(p.fraction().unwrap_or(0.0) as f32);
@@ -353,7 +362,7 @@ impl Workbench {
                     .progress_every(1 << 16)
                     .on_progress(&mut report)
                     .cancel_flag(h.cancel_flag());
-                preset::run::run(&preset, &bars, &mut engine).map_err(|e| e.to_string())?
+                preset::run::run(&preset, &origin, &bars, &mut engine).map_err(|e| e.to_string())?
             };
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {

@@ -1,5 +1,6 @@
-//! `ml4t bench`: engine throughput on generated data for each strategy level, S0 and S2 logic,
-//! engine-only and end-to-end (Parquet load included). Best of `--repeat` runs.
+//! `ml4t bench`: engine throughput on generated data for each strategy level (rules, Rust callback,
+//! script, hybrid), S0 and S2 logic, engine-only and end-to-end (Parquet load included). Best of
+//! `--repeat` runs.
 
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::engine::strategy::reference::MlThreshold;
 use crate::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
 use crate::engine::types::SignalId;
 use crate::engine::{EngineError, backtest};
+use crate::script::{Script, ScriptStrategy};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -50,6 +52,31 @@ struct Report {
     total_bars: usize,
     hybrid_filter_pass_fraction: f64,
     results: Vec<Measurement>,
+}
+
+/// SEMANTICS.md's S0 and S2 as scripts (the same logic as [`rules`] and `MlThreshold`).
+fn script(logic: &str) -> &'static str {
+    match logic {
+        "S0" => {
+            "fn on_bar(bar, ctx) {
+    if ctx.position() == 0.0 {
+        if bar.ml_pred > 0.8 { ctx.buy(100); }
+    } else if bar.ml_pred < 0.4 {
+        ctx.close_position();
+    }
+}"
+        }
+        _ => {
+            "fn on_bar(bar, ctx) {
+    if ctx.position() == 0.0 {
+        if bar.ml_pred > 0.8 && bar.confidence > 0.7 { ctx.buy_percent(0.95); }
+    } else {
+        let pnl = ctx.unrealized_pnl_pct();
+        if bar.ml_pred < 0.4 || pnl < -0.05 || pnl > 0.15 { ctx.close_position(); }
+    }
+}"
+        }
+    }
 }
 
 /// SEMANTICS.md's S0 and S2 as rules.
@@ -163,6 +190,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             logic,
             "engine",
             best_of(args.repeat, || run_strategy(&bars, &mut reference.clone()))?,
+        );
+        let compiled = Script::compile(script(logic), &format!("bench_{logic}.rhai"))?;
+        push(
+            "2 script",
+            logic,
+            "engine",
+            best_of(args.repeat, || {
+                run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()))
+            })?,
         );
         push(
             "3 hybrid (1% filter)",

@@ -54,7 +54,7 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
         anyhow::bail!("--read-timeout-secs must be a positive number");
     }
     let (assets, signals) = names(args, &p)?;
-    let mut strategy = preset::run::build_live_strategy(&p.strategy, &signals, assets.len())
+    let mut strategy = preset::run::build_live_strategy(&p.strategy, &signals, assets.len(), &args.preset)
         .with_context(|| format!("preparing the strategy of {}", args.preset.display()))?;
     let strategy_id = serde_json::to_string(&p.strategy)?;
 

@@ -90,7 +90,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let result = {
         let mut engine = Engine::new().progress_every(1 << 16).on_progress(&mut report);
-        preset::run::run(&p, bars, &mut engine).with_context(|| format!("running {}", args.preset.display()))
+        preset::run::run(&p, &args.preset, bars, &mut engine)
+            .with_context(|| format!("running {}", args.preset.display()))
     };
     if let Some(b) = bar {
         b.finish_and_clear();

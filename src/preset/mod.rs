@@ -31,8 +31,9 @@ pub use error::PresetError;
 use crate::data::{ColumnMapping, LoadOptions, LoadedData};
 use crate::engine::broker::BrokerConfig;
 use crate::engine::results::metrics::MetricsOptions;
-use crate::engine::strategy::rules::SignalStrategy;
+use crate::engine::strategy::rules::{Rule, SignalStrategy};
 use crate::engine::types::{NS_PER_DAY, TimestampNs};
+use crate::script::{Script, ScriptError};
 
 /// The preset format this build writes, and the newest it reads.
 pub const CURRENT_VERSION: u32 = 1;
@@ -96,12 +97,25 @@ impl DataSpec {
     }
 }
 
-/// How the strategy is described. An enum so that scripted and hybrid strategies can be added
-/// as variants without breaking existing files.
+/// How the strategy is described. New kinds arrive as new variants, so older files keep reading.
+///
+/// ```ron
+/// strategy: Script(path: "../scripts/s2.rhai"),
+/// strategy: Script(source: "fn on_bar(bar, ctx) { if bar.ml_pred > 0.8 { ctx.buy_percent(0.95); } }"),
+/// strategy: Hybrid(
+///     filter: [Any([SignalAbove("ml_pred", 0.8), InPosition])],
+///     script: (path: "../scripts/s2.rhai"),
+/// ),
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StrategySpec {
     /// Level 1: declarative entry/exit rules and a sizer.
     Rules(SignalStrategy),
+    /// Level 2: a Rhai script (see [`crate::script`]).
+    Script(ScriptSource),
+    /// Level 3: a compiled rule filter in front of a script; the script's `on_bar` runs only on
+    /// the bars where all filter rules hold.
+    Hybrid { filter: Vec<Rule>, script: ScriptSource },
 }
 
 impl StrategySpec {
@@ -109,6 +123,94 @@ impl StrategySpec {
     pub fn rules(&self) -> Option<&SignalStrategy> {
         match self {
             StrategySpec::Rules(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The script, for scripted and hybrid strategies.
+    pub fn script(&self) -> Option<&ScriptSource> {
+        match self {
+            StrategySpec::Script(s) | StrategySpec::Hybrid { script: s, .. } => Some(s),
+            StrategySpec::Rules(_) => None,
+        }
+    }
+}
+
+/// Where a script comes from: a file, or text kept in the preset itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptSource {
+    /// The `.rhai` file; a relative path is relative to the preset file's folder. With `source`
+    /// set, it only names the script in error messages (and may stay empty).
+    #[serde(default)]
+    pub path: PathBuf,
+    /// The script text inline, instead of reading `path`.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl ScriptSource {
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        ScriptSource {
+            path: path.into(),
+            source: None,
+        }
+    }
+
+    pub fn inline(source: impl Into<String>) -> Self {
+        ScriptSource {
+            path: PathBuf::new(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The script path, resolved against the folder of `preset_file` when relative (`..` steps
+    /// folded where possible, so that messages show a short path).
+    pub fn resolved_path(&self, preset_file: &Path) -> PathBuf {
+        let joined = match preset_file.parent() {
+            Some(dir) if self.path.is_relative() => dir.join(&self.path),
+            _ => self.path.clone(),
+        };
+        let mut out = PathBuf::new();
+        for c in joined.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir
+                    if matches!(out.components().next_back(), Some(std::path::Component::Normal(_))) =>
+                {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Reads (unless inline) and compiles the script. Errors name the script file, or the preset
+    /// for inline text, with line and column.
+    /// "path/to/s.rhai", or "(inline, N lines)" for an inline script.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Some(text) => format!("(inline, {} lines)", text.lines().count()),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    pub fn load(&self, preset_file: &Path) -> Result<Script, ScriptError> {
+        match &self.source {
+            Some(text) => {
+                let origin = if self.path.as_os_str().is_empty() {
+                    format!("{} (inline script)", preset_file.display())
+                } else {
+                    self.resolved_path(preset_file).display().to_string()
+                };
+                Script::compile(text, &origin)
+            }
+            None if self.path.as_os_str().is_empty() => Err(ScriptError::Io {
+                origin: preset_file.display().to_string(),
+                message: "the script has neither a path nor inline source".into(),
+            }),
+            None => Script::load(&self.resolved_path(preset_file)),
         }
     }
 }
@@ -212,10 +314,20 @@ impl Preset {
         self.broker
             .validate()
             .map_err(|m| PresetError::field(preset_file, "broker", m))?;
+        let invalid = |e: &dyn std::fmt::Display| PresetError::field(preset_file, "strategy", e.to_string());
         match &self.strategy {
-            StrategySpec::Rules(rules) => rules
-                .validate(signal_names, n_assets)
-                .map_err(|e| PresetError::field(preset_file, "strategy", e.to_string())),
+            StrategySpec::Rules(rules) => rules.validate(signal_names, n_assets).map_err(|e| invalid(&e)),
+            StrategySpec::Script(script) => script.load(preset_file).map(drop).map_err(|e| invalid(&e)),
+            StrategySpec::Hybrid { filter, script } => {
+                let check = SignalStrategy {
+                    entry: filter.clone(),
+                    ..SignalStrategy::default()
+                };
+                check
+                    .validate(signal_names, n_assets)
+                    .map_err(|e| PresetError::field(preset_file, "strategy.filter", e.to_string()))?;
+                script.load(preset_file).map(drop).map_err(|e| invalid(&e))
+            }
         }
     }
 }

@@ -1,50 +1,76 @@
 //! Turning a preset into a run: the strategy it describes, on the data it names, with its broker.
 //! Shared by `ml4t run`, the workbench's background runs and benchmarks.
 
+use std::path::Path;
+
 use super::{Preset, StrategySpec};
 use crate::engine::broker::SimulationBroker;
 use crate::engine::feed::HistoricalFeed;
 use crate::engine::market::Bars;
 use crate::engine::results::RunResult;
 use crate::engine::strategy::Strategy;
+use crate::engine::strategy::hybrid::Hybrid;
 use crate::engine::strategy::rules::RuleError;
 use crate::engine::{Engine, EngineError};
+use crate::script::{ScriptError, ScriptStrategy};
 
 /// Why a preset could not run on some data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RunError {
     #[error("strategy: {0}")]
     Rules(#[from] RuleError),
+    #[error("script: {0}")]
+    Script(#[from] ScriptError),
     #[error("broker settings: {0}")]
     Broker(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
 
-/// The executable strategy for `spec` on `bars` (rules are compiled for these bars).
-pub fn build_strategy(spec: &StrategySpec, bars: &Bars) -> Result<Box<dyn Strategy + Send>, RunError> {
-    match spec {
-        StrategySpec::Rules(rules) => Ok(Box::new(rules.compile(bars)?)),
-    }
+/// The executable strategy for `spec` on `bars` (rules are compiled for these bars; scripts are
+/// read relative to `preset_file`'s folder and compiled).
+pub fn build_strategy(
+    spec: &StrategySpec,
+    bars: &Bars,
+    preset_file: &Path,
+) -> Result<Box<dyn Strategy + Send>, RunError> {
+    Ok(match spec {
+        StrategySpec::Rules(rules) => Box::new(rules.compile(bars)?),
+        StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
+        StrategySpec::Hybrid { filter, script } => {
+            let callback = ScriptStrategy::new(script.load(preset_file)?);
+            Box::new(Hybrid::compile(filter, bars, callback)?)
+        }
+    })
 }
 
 /// The executable strategy for `spec` on a feed that yields bars one timestamp at a time (live):
-/// rules run interpreted, since compiled masks need the whole data up front. Same trades as
-/// [`build_strategy`] on the same bars.
+/// rules run interpreted, since compiled masks need the whole data up front; scripts run as they
+/// are. Same trades as [`build_strategy`] on the same bars.
 pub fn build_live_strategy(
     spec: &StrategySpec,
     signal_names: &[String],
     n_assets: usize,
+    preset_file: &Path,
 ) -> Result<Box<dyn Strategy + Send>, RunError> {
-    match spec {
-        StrategySpec::Rules(rules) => Ok(Box::new(rules.interpret(signal_names, n_assets)?)),
-    }
+    Ok(match spec {
+        StrategySpec::Rules(rules) => Box::new(rules.interpret(signal_names, n_assets)?),
+        StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
+        StrategySpec::Hybrid { .. } => {
+            return Err(RunError::Broker(
+                "a hybrid's filter is compiled over the whole data, so hybrids run in backtests only for now; \
+                 run its script alone, or rules, live"
+                    .into(),
+            ));
+        }
+    })
 }
 
-/// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks.
-pub fn run(preset: &Preset, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
+/// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks;
+/// `preset_file` is where the preset came from (scripts are found relative to it).
+pub fn run(preset: &Preset, preset_file: &Path, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
     preset.broker.validate().map_err(RunError::Broker)?;
-    let mut strategy = build_strategy(&preset.strategy, bars)?;
+    let mut strategy = build_strategy(&preset.strategy, bars, preset_file)?;
     let mut broker = SimulationBroker::new(preset.broker, bars.assets().len());
     Ok(engine.run(&mut HistoricalFeed::new(bars), &mut broker, &mut strategy)?)
 }
@@ -72,6 +98,9 @@ pub fn thresholds(spec: &StrategySpec) -> Vec<(String, f64, String)> {
             s.entry.iter().for_each(|r| walk("entry", r, &mut out));
             s.exit.iter().for_each(|r| walk("exit", r, &mut out));
         }
+        // A script's thresholds live in its code; only a hybrid's filter is known.
+        StrategySpec::Script(_) => {}
+        StrategySpec::Hybrid { filter, .. } => filter.iter().for_each(|r| walk("filter", r, &mut out)),
     }
     out
 }

@@ -1,0 +1,448 @@
+//! What a script sees: the `bar`, `fill` and `ctx` types and the sandboxed Rhai engine.
+//!
+//! The bridge to the borrowed Rust [`Context`]: the script never holds it. Before a callback the
+//! strategy copies what the script may read into [`CtxState`] (a snapshot of the account, taken
+//! once per timestamp: within a timestamp the portfolio does not change, since fills happen at
+//! the open and orders are only submitted after the callbacks), and the script's order calls go
+//! into a queue there. After the script returns, the queue is replayed on the real `Context` in
+//! call order, through the same helpers a Rust strategy calls. So a script sees exactly what a
+//! Rust strategy sees and places exactly the orders it would, and no reference outlives a call.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString, Map};
+
+use super::ScriptLimits;
+use crate::engine::market::Bar;
+use crate::engine::strategy::Context;
+use crate::engine::types::{AssetId, SignalId, TimestampNs};
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// The engine with the sandbox settings only (used to compile; the run adds the API).
+pub(super) fn sandboxed_engine(limits: &ScriptLimits) -> Engine {
+    let mut e = Engine::new();
+    e.set_max_operations(limits.max_operations)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+        .set_max_variables(limits.max_variables)
+        .set_max_functions(256);
+    // `eval` compiles text at run time: nothing a strategy needs, and it would escape the
+    // compile-time checks.
+    e.disable_symbol("eval");
+    e.on_print(|_| {});
+    e.on_debug(|_, _, _| {});
+    e
+}
+
+/// One bar as the script sees it. Signal values are copied in (a handful of floats); the
+/// strategy reuses one `ScriptBar` for every bar, so the copy does not allocate.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ScriptBar {
+    pub ts: i64,
+    pub asset: u32,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    pub signals: Vec<f64>,
+}
+
+impl ScriptBar {
+    /// Overwrites this bar with `bar`'s values, keeping the signal buffer.
+    #[inline]
+    pub fn load(&mut self, bar: &Bar<'_>, n_signals: usize) {
+        self.ts = bar.ts().0;
+        self.asset = bar.asset().0;
+        self.open = bar.open();
+        self.high = bar.high();
+        self.low = bar.low();
+        self.close = bar.close();
+        self.volume = bar.volume();
+        self.signals.clear();
+        self.signals
+            .extend((0..n_signals).map(|i| bar.signal(SignalId(i as u32))));
+    }
+}
+
+/// One execution as `on_fill` sees it.
+#[derive(Debug, Clone)]
+pub(super) struct ScriptFill {
+    pub asset: ImmutableString,
+    pub side: ImmutableString,
+    pub qty: f64,
+    pub price: f64,
+    pub commission: f64,
+    pub ts: i64,
+    pub position_after: f64,
+}
+
+/// The order helpers a script can call; replayed on the real `Context` after the callback.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum OrderCall {
+    Buy(AssetId, f64),
+    Sell(AssetId, f64),
+    BuyPercent(AssetId, f64),
+    SellPercent(AssetId, f64),
+    ClosePosition(AssetId),
+    ReducePosition(AssetId, f64),
+    TargetPercent(AssetId, f64),
+    TargetQty(AssetId, f64),
+}
+
+impl OrderCall {
+    #[inline]
+    pub fn apply(self, ctx: &mut Context<'_>) {
+        match self {
+            OrderCall::Buy(a, q) => ctx.buy(a, q),
+            OrderCall::Sell(a, q) => ctx.sell(a, q),
+            OrderCall::BuyPercent(a, p) => ctx.buy_percent(a, p),
+            OrderCall::SellPercent(a, p) => ctx.sell_percent(a, p),
+            OrderCall::ClosePosition(a) => ctx.close_position(a),
+            OrderCall::ReducePosition(a, q) => ctx.reduce_position(a, q),
+            OrderCall::TargetPercent(a, p) => ctx.order_target_percent(a, p),
+            OrderCall::TargetQty(a, q) => ctx.order_target_qty(a, q),
+        };
+    }
+}
+
+/// The account snapshot, the order queue and the persistent state behind `ctx`.
+pub(super) struct CtxState {
+    pub names: Arc<[ImmutableString]>,
+    qty: Vec<f64>,
+    avg: Vec<f64>,
+    last: Vec<f64>,
+    held: Vec<AssetId>,
+    cash: f64,
+    equity: f64,
+    can_trade: bool,
+    ts: i64,
+    bar_index: usize,
+    /// The asset the argument-less helpers act on: the bar's (on_bar) or the fill's (on_fill).
+    pub current: Option<AssetId>,
+    pub orders: Vec<OrderCall>,
+    /// `ctx.state`: a shared map, so `ctx.state.x = 1` writes through.
+    state: Dynamic,
+    /// `ctx.asset_state`, created on first use.
+    asset_state: Vec<Option<Dynamic>>,
+}
+
+impl CtxState {
+    pub fn new(names: Arc<[ImmutableString]>) -> Self {
+        let n = names.len();
+        CtxState {
+            names,
+            qty: vec![0.0; n],
+            avg: vec![0.0; n],
+            last: vec![f64::NAN; n],
+            held: Vec::new(),
+            cash: 0.0,
+            equity: 0.0,
+            can_trade: false,
+            ts: 0,
+            bar_index: 0,
+            current: None,
+            orders: Vec::new(),
+            state: Dynamic::from_map(Map::new()).into_shared(),
+            asset_state: vec![None; n],
+        }
+    }
+
+    /// Copies what the script can read from the account. O(assets); done once per timestamp.
+    pub fn refresh(&mut self, ctx: &Context<'_>) {
+        for &a in &self.held {
+            self.qty[a.index()] = 0.0;
+            self.avg[a.index()] = 0.0;
+        }
+        self.held.clear();
+        for (a, q) in ctx.positions() {
+            if let Some(slot) = self.qty.get_mut(a.index()) {
+                *slot = q;
+                self.avg[a.index()] = ctx.position_info(a).avg_price;
+                self.held.push(a);
+            }
+        }
+        for (i, p) in self.last.iter_mut().enumerate() {
+            *p = ctx.price(AssetId(i as u32));
+        }
+        self.cash = ctx.cash();
+        self.equity = ctx.equity();
+        self.can_trade = ctx.can_trade();
+        self.ts = ctx.ts().0;
+        self.bar_index = ctx.bar_index();
+    }
+
+    fn asset(&self, name: Option<&str>) -> RhaiResult<AssetId> {
+        match name {
+            None => self.current.ok_or_else(|| {
+                "this helper acts on the current bar's asset, and there is none here (only on_bar and \
+                 on_fill have one); name the asset, e.g. ctx.position(\"AAPL\")"
+                    .into()
+            }),
+            Some(n) => {
+                if let Some(c) = self.current
+                    && self.names[c.index()] == n
+                {
+                    return Ok(c);
+                }
+                self.names
+                    .iter()
+                    .position(|s| s == n)
+                    .map(|i| AssetId(i as u32))
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = self.names.iter().map(|s| s.as_str()).collect();
+                        format!("unknown asset '{n}'; the data has: {}", all.join(", ")).into()
+                    })
+            }
+        }
+    }
+
+    #[inline]
+    fn position(&self, a: AssetId) -> f64 {
+        self.qty[a.index()]
+    }
+    #[inline]
+    fn position_value(&self, a: AssetId) -> f64 {
+        let q = self.qty[a.index()];
+        if q == 0.0 { 0.0 } else { q * self.last[a.index()] }
+    }
+    #[inline]
+    fn unrealized_pnl(&self, a: AssetId) -> f64 {
+        let q = self.qty[a.index()];
+        if q == 0.0 {
+            0.0
+        } else {
+            q * (self.last[a.index()] - self.avg[a.index()])
+        }
+    }
+    #[inline]
+    fn unrealized_pnl_pct(&self, a: AssetId) -> f64 {
+        let q = self.qty[a.index()];
+        if q == 0.0 {
+            return 0.0;
+        }
+        let r = self.last[a.index()] / self.avg[a.index()] - 1.0;
+        if q > 0.0 { r } else { -r }
+    }
+}
+
+/// `ctx`: a handle on the [`CtxState`]. A handle (not the state itself) because Rhai copies
+/// values passed to script functions: `fn enter(ctx) { ctx.buy_percent(0.5) }` must still place
+/// the order.
+#[derive(Clone)]
+pub(super) struct ScriptCtx(pub Arc<Mutex<CtxState>>);
+
+impl ScriptCtx {
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, CtxState> {
+        // A panic while holding the lock cannot leave the state half-written in a way that
+        // matters to a later call (the engine stops the run on any error), so poisoning is ignored.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Registers the script API for data with these signal columns.
+pub(super) fn register(engine: &mut Engine, signal_names: &[String], names: Arc<[ImmutableString]>, origin: &str) {
+    register_bar(engine, signal_names, names.clone());
+    register_fill(engine);
+    register_ctx(engine);
+    let o: Arc<str> = origin.into();
+    let o2 = o.clone();
+    engine.on_print(move |s| eprintln!("{o}: {s}"));
+    engine.on_debug(move |s, _, pos| match pos.line() {
+        Some(l) => eprintln!("{o2}:{l}: {s}"),
+        None => eprintln!("{o2}: {s}"),
+    });
+}
+
+/// Names the bar type already uses; signals with these names stay reachable by index.
+const BAR_FIELDS: [&str; 10] = [
+    "ts",
+    "timestamp",
+    "asset",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "index",
+    "signal",
+];
+
+fn register_bar(engine: &mut Engine, signal_names: &[String], names: Arc<[ImmutableString]>) {
+    engine.register_type_with_name::<ScriptBar>("Bar");
+    engine.register_get("ts", |b: &mut ScriptBar| b.ts as INT);
+    engine.register_get("timestamp", |b: &mut ScriptBar| TimestampNs(b.ts).to_iso());
+    let bar_names = names.clone();
+    engine.register_get("asset", move |b: &mut ScriptBar| {
+        bar_names.get(b.asset as usize).cloned().unwrap_or_default()
+    });
+    engine.register_get("open", |b: &mut ScriptBar| b.open as FLOAT);
+    engine.register_get("high", |b: &mut ScriptBar| b.high as FLOAT);
+    engine.register_get("low", |b: &mut ScriptBar| b.low as FLOAT);
+    engine.register_get("close", |b: &mut ScriptBar| b.close as FLOAT);
+    engine.register_get("volume", |b: &mut ScriptBar| b.volume as FLOAT);
+    // One getter per signal column, its id captured: `bar.ml_pred` costs no name lookup.
+    for (i, name) in signal_names.iter().enumerate() {
+        if BAR_FIELDS.contains(&name.as_str()) {
+            continue;
+        }
+        engine.register_get(name, move |b: &mut ScriptBar| {
+            b.signals.get(i).copied().unwrap_or(f64::NAN)
+        });
+    }
+    // By name at run time (`bar["ml-pred"]`, `bar.signal(name)`, and unknown properties, which
+    // Rhai routes to the indexer): a search of a small table of names.
+    let table: Arc<[String]> = signal_names.into();
+    let t2 = table.clone();
+    engine.register_indexer_get(move |b: &mut ScriptBar, name: ImmutableString| column(b, &table, &name));
+    engine.register_fn("signal", move |b: &mut ScriptBar, name: ImmutableString| {
+        column(b, &t2, &name)
+    });
+    engine.register_fn("to_string", move |b: &mut ScriptBar| {
+        let asset = names.get(b.asset as usize).map_or("?", |s| s.as_str());
+        format!("Bar({asset} {} close {})", TimestampNs(b.ts).to_iso(), b.close)
+    });
+}
+
+fn column(b: &ScriptBar, signal_names: &[String], name: &str) -> RhaiResult<FLOAT> {
+    Ok(match name {
+        "open" => b.open,
+        "high" => b.high,
+        "low" => b.low,
+        "close" => b.close,
+        "volume" => b.volume,
+        _ => match signal_names.iter().position(|s| s == name) {
+            Some(i) => b.signals.get(i).copied().unwrap_or(f64::NAN),
+            None => {
+                return Err(format!(
+                    "the bar has no column '{name}'; it has: open, high, low, close, volume{}{}",
+                    if signal_names.is_empty() { "" } else { ", " },
+                    signal_names.join(", ")
+                )
+                .into());
+            }
+        },
+    })
+}
+
+fn register_fill(engine: &mut Engine) {
+    engine.register_type_with_name::<ScriptFill>("Fill");
+    engine.register_get("asset", |f: &mut ScriptFill| f.asset.clone());
+    engine.register_get("side", |f: &mut ScriptFill| f.side.clone());
+    engine.register_get("qty", |f: &mut ScriptFill| f.qty as FLOAT);
+    engine.register_get("price", |f: &mut ScriptFill| f.price as FLOAT);
+    engine.register_get("commission", |f: &mut ScriptFill| f.commission as FLOAT);
+    engine.register_get("ts", |f: &mut ScriptFill| f.ts as INT);
+    engine.register_get("timestamp", |f: &mut ScriptFill| TimestampNs(f.ts).to_iso());
+    engine.register_get("position_after", |f: &mut ScriptFill| f.position_after as FLOAT);
+}
+
+/// `ctx.name(x)` (current asset) and `ctx.name("ASSET", x)`, for float and integer `x`.
+fn register_order(engine: &mut Engine, name: &str, make: fn(AssetId, f64) -> OrderCall) {
+    fn push(c: &ScriptCtx, name: Option<&str>, x: f64, make: fn(AssetId, f64) -> OrderCall) -> RhaiResult<()> {
+        let mut s = c.lock();
+        let a = s.asset(name)?;
+        s.orders.push(make(a, x));
+        Ok(())
+    }
+    engine.register_fn(name, move |c: &mut ScriptCtx, x: FLOAT| push(c, None, x, make));
+    engine.register_fn(name, move |c: &mut ScriptCtx, x: INT| push(c, None, x as f64, make));
+    engine.register_fn(name, move |c: &mut ScriptCtx, a: ImmutableString, x: FLOAT| {
+        push(c, Some(&a), x, make)
+    });
+    engine.register_fn(name, move |c: &mut ScriptCtx, a: ImmutableString, x: INT| {
+        push(c, Some(&a), x as f64, make)
+    });
+}
+
+/// `ctx.name()` (current asset) and `ctx.name("ASSET")` for a per-asset read.
+fn register_read(engine: &mut Engine, name: &str, read: fn(&CtxState, AssetId) -> f64) {
+    engine.register_fn(name, move |c: &mut ScriptCtx| -> RhaiResult<FLOAT> {
+        let s = c.lock();
+        Ok(read(&s, s.asset(None)?))
+    });
+    engine.register_fn(
+        name,
+        move |c: &mut ScriptCtx, a: ImmutableString| -> RhaiResult<FLOAT> {
+            let s = c.lock();
+            Ok(read(&s, s.asset(Some(&a))?))
+        },
+    );
+}
+
+fn register_ctx(engine: &mut Engine) {
+    engine.register_type_with_name::<ScriptCtx>("Context");
+    register_read(engine, "position", CtxState::position);
+    register_read(engine, "position_value", CtxState::position_value);
+    register_read(engine, "unrealized_pnl", CtxState::unrealized_pnl);
+    register_read(engine, "unrealized_pnl_pct", CtxState::unrealized_pnl_pct);
+    register_read(engine, "price", |s, a| s.last[a.index()]);
+
+    let cash = |c: &mut ScriptCtx| c.lock().cash as FLOAT;
+    let equity = |c: &mut ScriptCtx| c.lock().equity as FLOAT;
+    engine.register_get("cash", cash);
+    engine.register_fn("cash", cash);
+    engine.register_get("equity", equity);
+    engine.register_fn("equity", equity);
+    engine.register_get("can_trade", |c: &mut ScriptCtx| c.lock().can_trade);
+    engine.register_get("bar_index", |c: &mut ScriptCtx| c.lock().bar_index as INT);
+    engine.register_get("ts", |c: &mut ScriptCtx| c.lock().ts as INT);
+    engine.register_get("timestamp", |c: &mut ScriptCtx| TimestampNs(c.lock().ts).to_iso());
+    engine.register_get("asset", |c: &mut ScriptCtx| -> Dynamic {
+        let s = c.lock();
+        s.current
+            .and_then(|a| s.names.get(a.index()).cloned())
+            .map_or(Dynamic::UNIT, Dynamic::from)
+    });
+    engine.register_get("assets", |c: &mut ScriptCtx| -> Array {
+        c.lock().names.iter().cloned().map(Dynamic::from).collect()
+    });
+    engine.register_fn("positions", |c: &mut ScriptCtx| -> Map {
+        let s = c.lock();
+        s.held
+            .iter()
+            .map(|a| {
+                (
+                    s.names[a.index()].as_str().into(),
+                    Dynamic::from_float(s.qty[a.index()]),
+                )
+            })
+            .collect()
+    });
+    engine.register_get("state", |c: &mut ScriptCtx| c.lock().state.clone());
+    engine.register_get("asset_state", |c: &mut ScriptCtx| -> RhaiResult<Dynamic> {
+        let mut s = c.lock();
+        let a = s.asset(None)?;
+        Ok(s.asset_state[a.index()]
+            .get_or_insert_with(|| Dynamic::from_map(Map::new()).into_shared())
+            .clone())
+    });
+
+    register_order(engine, "buy", OrderCall::Buy);
+    register_order(engine, "sell", OrderCall::Sell);
+    register_order(engine, "buy_percent", OrderCall::BuyPercent);
+    register_order(engine, "sell_percent", OrderCall::SellPercent);
+    register_order(engine, "reduce_position", OrderCall::ReducePosition);
+    register_order(engine, "order_target_percent", OrderCall::TargetPercent);
+    register_order(engine, "order_target_qty", OrderCall::TargetQty);
+    engine.register_fn("close_position", |c: &mut ScriptCtx| -> RhaiResult<()> {
+        let mut s = c.lock();
+        let a = s.asset(None)?;
+        s.orders.push(OrderCall::ClosePosition(a));
+        Ok(())
+    });
+    engine.register_fn(
+        "close_position",
+        |c: &mut ScriptCtx, name: ImmutableString| -> RhaiResult<()> {
+            let mut s = c.lock();
+            let a = s.asset(Some(&name))?;
+            s.orders.push(OrderCall::ClosePosition(a));
+            Ok(())
+        },
+    );
+}
