@@ -1,13 +1,16 @@
 //! What a script sees: the `bar`, `fill` and `ctx` types and the sandboxed Rhai engine.
 //!
 //! The bridge to the borrowed Rust [`Context`]: the script never holds it. Before a callback the
-//! strategy copies what the script may read into [`CtxState`] (a snapshot of the account, taken
+//! strategy copies what the script may read into [`ScriptCtx`] (a snapshot of the account, taken
 //! once per timestamp: within a timestamp the portfolio does not change, since fills happen at
 //! the open and orders are only submitted after the callbacks), and the script's order calls go
-//! into a queue there. After the script returns, the queue is replayed on the real `Context` in
-//! call order, through the same helpers a Rust strategy calls. So a script sees exactly what a
-//! Rust strategy sees and places exactly the orders it would, and no reference outlives a call.
+//! into a queue that every copy of `ctx` shares. After the script returns, the queue is replayed
+//! on the real `Context` in call order, through the same helpers a Rust strategy calls. So a
+//! script sees exactly what a Rust strategy sees and places exactly the orders it would; nothing
+//! borrowed outlives a call, and no `unsafe` is needed. The snapshot is read without locks (Rhai
+//! hands the methods `&mut ScriptCtx`); only order calls and `ctx.asset_state` take a mutex.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString, Map};
@@ -110,8 +113,38 @@ impl OrderCall {
     }
 }
 
-/// The account snapshot, the order queue and the persistent state behind `ctx`.
-pub(super) struct CtxState {
+/// What every copy of a `ctx` shares: the order queue and the per-asset state maps. Rhai copies
+/// values passed to script functions, so `fn enter(ctx) { ctx.buy_percent(0.5) }` works on a
+/// copy of `ctx`; its order must still reach the queue.
+pub(super) struct CtxShared {
+    /// Set when `orders` is not empty, so that a callback without orders costs no lock.
+    pending: AtomicBool,
+    orders: Mutex<Vec<OrderCall>>,
+    /// `ctx.asset_state`, created on first use.
+    asset_state: Mutex<Vec<Option<Dynamic>>>,
+}
+
+impl CtxShared {
+    /// Moves the queued order calls into `out` (empty on return when none were queued).
+    #[inline]
+    pub fn take_orders(&self, out: &mut Vec<OrderCall>) {
+        if self.pending.swap(false, Ordering::Acquire) {
+            std::mem::swap(out, &mut lock(&self.orders));
+        }
+    }
+}
+
+/// A panic while holding one of these locks cannot leave a half-written value that matters later
+/// (the run stops on any error), so poisoning is ignored.
+#[inline]
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `ctx`: the account snapshot (read without locks), the persistent `ctx.state` map and a handle
+/// on the shared order queue.
+#[derive(Clone)]
+pub(super) struct ScriptCtx {
     pub names: Arc<[ImmutableString]>,
     qty: Vec<f64>,
     avg: Vec<f64>,
@@ -124,17 +157,15 @@ pub(super) struct CtxState {
     bar_index: usize,
     /// The asset the argument-less helpers act on: the bar's (on_bar) or the fill's (on_fill).
     pub current: Option<AssetId>,
-    pub orders: Vec<OrderCall>,
-    /// `ctx.state`: a shared map, so `ctx.state.x = 1` writes through.
+    /// `ctx.state`: a shared map, so `ctx.state.x = 1` writes through (and copies share it).
     state: Dynamic,
-    /// `ctx.asset_state`, created on first use.
-    asset_state: Vec<Option<Dynamic>>,
+    pub shared: Arc<CtxShared>,
 }
 
-impl CtxState {
+impl ScriptCtx {
     pub fn new(names: Arc<[ImmutableString]>) -> Self {
         let n = names.len();
-        CtxState {
+        ScriptCtx {
             names,
             qty: vec![0.0; n],
             avg: vec![0.0; n],
@@ -146,10 +177,19 @@ impl CtxState {
             ts: 0,
             bar_index: 0,
             current: None,
-            orders: Vec::new(),
             state: Dynamic::from_map(Map::new()).into_shared(),
-            asset_state: vec![None; n],
+            shared: Arc::new(CtxShared {
+                pending: AtomicBool::new(false),
+                orders: Mutex::new(Vec::new()),
+                asset_state: Mutex::new(vec![None; n]),
+            }),
         }
+    }
+
+    #[inline]
+    fn push_order(&self, call: OrderCall) {
+        lock(&self.shared.orders).push(call);
+        self.shared.pending.store(true, Ordering::Release);
     }
 
     /// Copies what the script can read from the account. O(assets); done once per timestamp.
@@ -227,21 +267,6 @@ impl CtxState {
         }
         let r = self.last[a.index()] / self.avg[a.index()] - 1.0;
         if q > 0.0 { r } else { -r }
-    }
-}
-
-/// `ctx`: a handle on the [`CtxState`]. A handle (not the state itself) because Rhai copies
-/// values passed to script functions: `fn enter(ctx) { ctx.buy_percent(0.5) }` must still place
-/// the order.
-#[derive(Clone)]
-pub(super) struct ScriptCtx(pub Arc<Mutex<CtxState>>);
-
-impl ScriptCtx {
-    #[inline]
-    pub fn lock(&self) -> MutexGuard<'_, CtxState> {
-        // A panic while holding the lock cannot leave the state half-written in a way that
-        // matters to a later call (the engine stops the run on any error), so poisoning is ignored.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -345,9 +370,7 @@ fn register_fill(engine: &mut Engine) {
 /// `ctx.name(x)` (current asset) and `ctx.name("ASSET", x)`, for float and integer `x`.
 fn register_order(engine: &mut Engine, name: &str, make: fn(AssetId, f64) -> OrderCall) {
     fn push(c: &ScriptCtx, name: Option<&str>, x: f64, make: fn(AssetId, f64) -> OrderCall) -> RhaiResult<()> {
-        let mut s = c.lock();
-        let a = s.asset(name)?;
-        s.orders.push(make(a, x));
+        c.push_order(make(c.asset(name)?, x));
         Ok(())
     }
     engine.register_fn(name, move |c: &mut ScriptCtx, x: FLOAT| push(c, None, x, make));
@@ -361,64 +384,57 @@ fn register_order(engine: &mut Engine, name: &str, make: fn(AssetId, f64) -> Ord
 }
 
 /// `ctx.name()` (current asset) and `ctx.name("ASSET")` for a per-asset read.
-fn register_read(engine: &mut Engine, name: &str, read: fn(&CtxState, AssetId) -> f64) {
+fn register_read(engine: &mut Engine, name: &str, read: fn(&ScriptCtx, AssetId) -> f64) {
     engine.register_fn(name, move |c: &mut ScriptCtx| -> RhaiResult<FLOAT> {
-        let s = c.lock();
-        Ok(read(&s, s.asset(None)?))
+        Ok(read(c, c.asset(None)?))
     });
     engine.register_fn(
         name,
-        move |c: &mut ScriptCtx, a: ImmutableString| -> RhaiResult<FLOAT> {
-            let s = c.lock();
-            Ok(read(&s, s.asset(Some(&a))?))
-        },
+        move |c: &mut ScriptCtx, a: ImmutableString| -> RhaiResult<FLOAT> { Ok(read(c, c.asset(Some(&a))?)) },
     );
 }
 
 fn register_ctx(engine: &mut Engine) {
     engine.register_type_with_name::<ScriptCtx>("Context");
-    register_read(engine, "position", CtxState::position);
-    register_read(engine, "position_value", CtxState::position_value);
-    register_read(engine, "unrealized_pnl", CtxState::unrealized_pnl);
-    register_read(engine, "unrealized_pnl_pct", CtxState::unrealized_pnl_pct);
+    register_read(engine, "position", ScriptCtx::position);
+    register_read(engine, "position_value", ScriptCtx::position_value);
+    register_read(engine, "unrealized_pnl", ScriptCtx::unrealized_pnl);
+    register_read(engine, "unrealized_pnl_pct", ScriptCtx::unrealized_pnl_pct);
     register_read(engine, "price", |s, a| s.last[a.index()]);
 
-    let cash = |c: &mut ScriptCtx| c.lock().cash as FLOAT;
-    let equity = |c: &mut ScriptCtx| c.lock().equity as FLOAT;
+    let cash = |c: &mut ScriptCtx| c.cash as FLOAT;
+    let equity = |c: &mut ScriptCtx| c.equity as FLOAT;
     engine.register_get("cash", cash);
     engine.register_fn("cash", cash);
     engine.register_get("equity", equity);
     engine.register_fn("equity", equity);
-    engine.register_get("can_trade", |c: &mut ScriptCtx| c.lock().can_trade);
-    engine.register_get("bar_index", |c: &mut ScriptCtx| c.lock().bar_index as INT);
-    engine.register_get("ts", |c: &mut ScriptCtx| c.lock().ts as INT);
-    engine.register_get("timestamp", |c: &mut ScriptCtx| TimestampNs(c.lock().ts).to_iso());
+    engine.register_get("can_trade", |c: &mut ScriptCtx| c.can_trade);
+    engine.register_get("bar_index", |c: &mut ScriptCtx| c.bar_index as INT);
+    engine.register_get("ts", |c: &mut ScriptCtx| c.ts as INT);
+    engine.register_get("timestamp", |c: &mut ScriptCtx| TimestampNs(c.ts).to_iso());
     engine.register_get("asset", |c: &mut ScriptCtx| -> Dynamic {
-        let s = c.lock();
-        s.current
-            .and_then(|a| s.names.get(a.index()).cloned())
+        c.current
+            .and_then(|a| c.names.get(a.index()).cloned())
             .map_or(Dynamic::UNIT, Dynamic::from)
     });
     engine.register_get("assets", |c: &mut ScriptCtx| -> Array {
-        c.lock().names.iter().cloned().map(Dynamic::from).collect()
+        c.names.iter().cloned().map(Dynamic::from).collect()
     });
     engine.register_fn("positions", |c: &mut ScriptCtx| -> Map {
-        let s = c.lock();
-        s.held
+        c.held
             .iter()
             .map(|a| {
                 (
-                    s.names[a.index()].as_str().into(),
-                    Dynamic::from_float(s.qty[a.index()]),
+                    c.names[a.index()].as_str().into(),
+                    Dynamic::from_float(c.qty[a.index()]),
                 )
             })
             .collect()
     });
-    engine.register_get("state", |c: &mut ScriptCtx| c.lock().state.clone());
+    engine.register_get("state", |c: &mut ScriptCtx| c.state.clone());
     engine.register_get("asset_state", |c: &mut ScriptCtx| -> RhaiResult<Dynamic> {
-        let mut s = c.lock();
-        let a = s.asset(None)?;
-        Ok(s.asset_state[a.index()]
+        let a = c.asset(None)?;
+        Ok(lock(&c.shared.asset_state)[a.index()]
             .get_or_insert_with(|| Dynamic::from_map(Map::new()).into_shared())
             .clone())
     });
@@ -431,17 +447,13 @@ fn register_ctx(engine: &mut Engine) {
     register_order(engine, "order_target_percent", OrderCall::TargetPercent);
     register_order(engine, "order_target_qty", OrderCall::TargetQty);
     engine.register_fn("close_position", |c: &mut ScriptCtx| -> RhaiResult<()> {
-        let mut s = c.lock();
-        let a = s.asset(None)?;
-        s.orders.push(OrderCall::ClosePosition(a));
+        c.push_order(OrderCall::ClosePosition(c.asset(None)?));
         Ok(())
     });
     engine.register_fn(
         "close_position",
         |c: &mut ScriptCtx, name: ImmutableString| -> RhaiResult<()> {
-            let mut s = c.lock();
-            let a = s.asset(Some(&name))?;
-            s.orders.push(OrderCall::ClosePosition(a));
+            c.push_order(OrderCall::ClosePosition(c.asset(Some(&name))?));
             Ok(())
         },
     );

@@ -1,10 +1,10 @@
 //! [`ScriptStrategy`]: a [`Script`] driven by the engine's callbacks.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
 
-use super::api::{self, CtxState, OrderCall, ScriptBar, ScriptCtx, ScriptFill};
+use super::api::{self, CtxShared, OrderCall, ScriptBar, ScriptCtx, ScriptFill};
 use super::{Script, error};
 use crate::engine::market::{Bar, BarSlice};
 use crate::engine::results::Fill;
@@ -39,9 +39,9 @@ struct Run {
     /// script is a reference-count increment, not an allocation. Rhai copies it on `let` and on
     /// assignment, so a kept bar does not change under the script's feet.
     bar: Dynamic,
-    /// The `ctx` argument (shared, like `bar`) and the handle it wraps.
+    /// The `ctx` argument (shared, like `bar`), and the order queue its copies share.
     ctx: Dynamic,
-    handle: ScriptCtx,
+    queue: Arc<CtxShared>,
     n_signals: usize,
     /// (bar index, timestamp) of the last account snapshot.
     snapshot_of: Option<(usize, TimestampNs)>,
@@ -69,7 +69,8 @@ impl Run {
         let names: Arc<[ImmutableString]> = ctx.assets().iter().map(|s| ImmutableString::from(s.as_str())).collect();
         let mut engine = api::sandboxed_engine(&script.limits);
         api::register(&mut engine, ctx.signal_names(), names.clone(), &script.origin);
-        let handle = ScriptCtx(Arc::new(Mutex::new(CtxState::new(names))));
+        let ctx_value = ScriptCtx::new(names);
+        let queue = ctx_value.shared.clone();
         let bar = ScriptBar {
             signals: Vec::with_capacity(ctx.signal_names().len()),
             ..ScriptBar::default()
@@ -78,8 +79,8 @@ impl Run {
             engine,
             scope: Scope::new(),
             bar: Dynamic::from(bar).into_shared(),
-            ctx: Dynamic::from(handle.clone()).into_shared(),
-            handle,
+            ctx: Dynamic::from(ctx_value).into_shared(),
+            queue,
             n_signals: ctx.signal_names().len(),
             snapshot_of: None,
             orders: Vec::new(),
@@ -91,7 +92,9 @@ impl Run {
     #[inline]
     fn prepare(&mut self, ctx: &Context<'_>, current: Option<crate::engine::types::AssetId>, always: bool) {
         let key = (ctx.bar_index(), ctx.ts());
-        let mut s = self.handle.lock();
+        let Some(mut s) = self.ctx.write_lock::<ScriptCtx>() else {
+            return;
+        };
         if always || self.snapshot_of != Some(key) {
             s.refresh(ctx);
             self.snapshot_of = if always { None } else { Some(key) };
@@ -108,14 +111,14 @@ impl Run {
         name: &'static str,
         args: impl rhai::FuncArgs,
     ) -> StrategyResult {
+        // Each call_fn starts a fresh runtime state, so the operations budget is per call; the
+        // top-level statements ran once in on_start (eval_ast off); the scope is rewound, so the
+        // call leaves the one reused scope as it found it.
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let result = self
             .engine
             .call_fn_with_options::<Dynamic>(options, &mut self.scope, &script.ast, name, args);
-        {
-            let mut s = self.handle.lock();
-            std::mem::swap(&mut self.orders, &mut s.orders);
-        }
+        self.queue.take_orders(&mut self.orders);
         // A failed call places nothing: the run stops anyway.
         if let Err(e) = result {
             self.orders.clear();
