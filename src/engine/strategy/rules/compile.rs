@@ -181,7 +181,7 @@ impl CompiledCondition {
     fn build(&mut self, rule: &Rule, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
         let col = |name: &str| Column::resolve(name, bars.signal_names());
         let map = |name: &str, f: &dyn Fn(f64) -> bool| match col(name) {
-            Some(c) => Node::Static(c.values(bars).iter().map(|&v| u8::from(f(v))).collect()),
+            Some(c) => Node::Static(mask(c.values(bars).iter().map(|&v| u8::from(f(v))))),
             None => Node::Static(vec![0; bars.len()]),
         };
         match rule {
@@ -195,23 +195,18 @@ impl CompiledCondition {
                 let prev = prev_row.get_or_insert_with(|| previous_rows(bars));
                 let v = column.values(bars);
                 let above = matches!(rule, Rule::CrossAbove(..));
-                Node::Static(
-                    (0..bars.len())
-                        .map(|r| {
-                            let p = prev[r];
-                            u8::from(p != u32::MAX && crossed(above, v[p as usize], v[r], *x))
-                        })
-                        .collect(),
-                )
+                Node::Static(mask((0..bars.len()).map(|r| {
+                    let p = prev[r];
+                    u8::from(p != u32::MAX && crossed(above, v[p as usize], v[r], *x))
+                })))
             }
             Rule::Compare(a, op, b) => match (col(a), col(b)) {
-                (Some(a), Some(b)) => Node::Static(
+                (Some(a), Some(b)) => Node::Static(mask(
                     a.values(bars)
                         .iter()
                         .zip(b.values(bars))
-                        .map(|(&x, &y)| u8::from(op.holds(x, y)))
-                        .collect(),
-                ),
+                        .map(|(&x, &y)| u8::from(op.holds(x, y))),
+                )),
                 _ => Node::Static(vec![0; bars.len()]),
             },
             Rule::TopN(c, n) | Rule::BottomN(c, n) => {
@@ -292,6 +287,14 @@ impl CompiledCondition {
             _ => (from < n).then_some(from),
         }
     }
+}
+
+/// A byte mask from an exact-size iterator, in a buffer advised to use huge pages.
+fn mask(bytes: impl ExactSizeIterator<Item = u8>) -> Vec<u8> {
+    let mut m = Vec::with_capacity(bytes.len());
+    crate::engine::results::advise_huge_pages(&mut m);
+    m.extend(bytes);
+    m
 }
 
 #[inline]
