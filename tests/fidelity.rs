@@ -14,7 +14,7 @@ use ml4t_backtest::engine::market::Bars;
 use ml4t_backtest::engine::results::compare::compare;
 use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
 use ml4t_backtest::engine::strategy::Strategy;
-use ml4t_backtest::engine::strategy::hybrid::Hybrid;
+use ml4t_backtest::engine::strategy::hybrid::{Hybrid, LiveHybrid};
 use ml4t_backtest::engine::strategy::reference::MlThreshold;
 use ml4t_backtest::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
 

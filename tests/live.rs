@@ -674,3 +674,25 @@ fn live_feed_reconnects_after_silence_and_resumes() {
         "{log:#?}"
     );
 }
+
+#[test]
+fn live_parity_hybrid_preset() {
+    // A hybrid preset (compiled filter + the S2 script): its filter runs interpreted live.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hybrid.ron");
+    let text = format!(
+        "(version: 1, name: \"hybrid S2\", data: (path: {:?}),\n strategy: Hybrid(filter: [Any([SignalAbove(\"ml_pred\", 0.8), InPosition])], script: (path: {:?})),\n broker: (initial_cash: 100000.0, commission: (percent: 0.001)))",
+        fixture("data/syn_2k.parquet"),
+        fixture("scripts/S2.rhai")
+    );
+    std::fs::write(&path, text).unwrap();
+    let p = preset::load(&path).unwrap();
+    let bars = Arc::new(p.load_data(&path).unwrap().bars);
+    let expected = preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
+    assert_eq!(expected.trades.len(), 69, "the hybrid trades like S2");
+    let srv = server(&bars, ReplayOptions::default());
+    let strategy =
+        preset::run::build_live_strategy(&p.strategy, bars.signal_names(), bars.assets().len(), &path).unwrap();
+    let live = paper(paper_config(feed_config(&srv.url(), &bars), &p, None), strategy, None);
+    assert_same_run("hybrid", &live.result, &expected);
+}

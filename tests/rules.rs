@@ -94,6 +94,41 @@ proptest! {
     }
 }
 
+/// A callback that trades on every bar it is shown.
+struct EveryBar;
+
+impl ml4t_backtest::engine::strategy::Strategy for EveryBar {
+    fn on_bar(
+        &mut self,
+        ctx: &mut ml4t_backtest::engine::strategy::Context<'_>,
+        bar: ml4t_backtest::engine::market::Bar<'_>,
+    ) -> ml4t_backtest::engine::strategy::StrategyResult {
+        if ctx.position(bar.asset()) == 0.0 {
+            ctx.buy_percent(bar.asset(), 0.3);
+        } else {
+            ctx.close_position(bar.asset());
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn prop_live_hybrid_equals_compiled_hybrid(bars in arb_bars(60, 3), filter in prop::collection::vec(arb_rule(), 1..3)) {
+        use ml4t_backtest::engine::strategy::hybrid::{Hybrid, LiveHybrid};
+        let check = SignalStrategy { entry: filter.clone(), ..SignalStrategy::default() };
+        prop_assume!(check.validate(bars.signal_names(), bars.assets().len()).is_ok());
+        let mut compiled = Hybrid::compile(&filter, &bars, EveryBar).unwrap();
+        let mut live = LiveHybrid::new(&filter, bars.signal_names(), bars.assets().len(), EveryBar).unwrap();
+        let a = backtest(&bars, &mut compiled, config()).unwrap();
+        let b = backtest(&bars, &mut live, config()).unwrap();
+        prop_assert_eq!(&a.fills, &b.fills);
+        prop_assert_eq!(&a.equity, &b.equity);
+    }
+}
+
 fn one_asset(closes: &[f64], s: &[f64]) -> Bars {
     let mut cols = BarColumns::with_capacity(closes.len(), 2);
     for (t, (&c, &v)) in closes.iter().zip(s).enumerate() {

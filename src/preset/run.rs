@@ -9,7 +9,7 @@ use crate::engine::feed::HistoricalFeed;
 use crate::engine::market::Bars;
 use crate::engine::results::RunResult;
 use crate::engine::strategy::Strategy;
-use crate::engine::strategy::hybrid::Hybrid;
+use crate::engine::strategy::hybrid::{Hybrid, LiveHybrid};
 use crate::engine::strategy::rules::RuleError;
 use crate::engine::{Engine, EngineError};
 use crate::script::{ScriptError, ScriptStrategy};
@@ -45,8 +45,8 @@ pub fn build_strategy(
 }
 
 /// The executable strategy for `spec` on a feed that yields bars one timestamp at a time (live):
-/// rules run interpreted, since compiled masks need the whole data up front; scripts run as they
-/// are. Same trades as [`build_strategy`] on the same bars.
+/// rules and a hybrid's filter run interpreted, since compiled masks need the whole data up
+/// front; scripts run as they are. Same trades as [`build_strategy`] on the same bars.
 pub fn build_live_strategy(
     spec: &StrategySpec,
     signal_names: &[String],
@@ -56,12 +56,9 @@ pub fn build_live_strategy(
     Ok(match spec {
         StrategySpec::Rules(rules) => Box::new(rules.interpret(signal_names, n_assets)?),
         StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
-        StrategySpec::Hybrid { .. } => {
-            return Err(RunError::Broker(
-                "a hybrid's filter is compiled over the whole data, so hybrids run in backtests only for now; \
-                 run its script alone, or rules, live"
-                    .into(),
-            ));
+        StrategySpec::Hybrid { filter, script } => {
+            let callback = ScriptStrategy::new(script.load(preset_file)?);
+            Box::new(LiveHybrid::new(filter, signal_names, n_assets, callback)?)
         }
     })
 }

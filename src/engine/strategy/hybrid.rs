@@ -15,7 +15,7 @@
 //! # Ok(()) }
 //! ```
 
-use super::rules::{AssetState, CompiledCondition, Rule, RuleError, scan_quiet};
+use super::rules::{AssetState, CompiledCondition, InterpretedRules, Rule, RuleError, SignalStrategy, scan_quiet};
 use super::{Context, Strategy, StrategyResult};
 use crate::engine::market::{Bar, BarSlice, Bars};
 use crate::engine::results::Fill;
@@ -115,5 +115,68 @@ impl<S: Strategy> Strategy for Hybrid<S> {
         scan_quiet(ctx, bars, next, &mut self.state, |row, qty, avg, close, st| {
             filter.holds(row, qty, avg, close, st)
         })
+    }
+}
+
+/// The same filter-then-callback strategy for feeds that yield one timestamp at a time (live):
+/// the filter runs interpreted, bar by bar, and gives the trades of [`Hybrid`] on the same bars.
+pub struct LiveHybrid<S> {
+    filter: InterpretedRules,
+    callback: S,
+    passed: Vec<bool>,
+}
+
+impl<S: Strategy> LiveHybrid<S> {
+    /// "All of `filter`" in front of `callback`, for data with these signal columns and assets.
+    pub fn new(filter: &[Rule], signal_names: &[String], n_assets: usize, callback: S) -> Result<Self, RuleError> {
+        let rules = SignalStrategy {
+            entry: filter.to_vec(),
+            ..Default::default()
+        };
+        Ok(LiveHybrid {
+            filter: rules.interpret(signal_names, n_assets)?,
+            callback,
+            passed: Vec::new(),
+        })
+    }
+
+    /// The callback strategy.
+    pub fn callback(&self) -> &S {
+        &self.callback
+    }
+}
+
+impl<S: Strategy> Strategy for LiveHybrid<S> {
+    fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.filter.on_start(ctx)?;
+        self.callback.on_start(ctx)
+    }
+
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.filter.on_fill(ctx, fill)?;
+        self.callback.on_fill(ctx, fill)
+    }
+
+    /// The whole timestamp at once: orders apply only after all callbacks of a timestamp, so
+    /// calling the callback's `on_bar` here, in name order, is the same as from the bar loop.
+    fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        let mut passed = std::mem::take(&mut self.passed);
+        self.filter.filter_timestamp(ctx, bars, &mut passed);
+        let mut any = false;
+        for (bar, ok) in bars.iter().zip(&passed) {
+            if *ok {
+                any = true;
+                self.callback.on_bar(ctx, bar)?;
+            }
+        }
+        self.passed = passed;
+        if any {
+            self.callback.on_timestamp(ctx, bars)?;
+        }
+        Ok(())
+    }
+
+    fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.callback.on_end(ctx)
     }
 }

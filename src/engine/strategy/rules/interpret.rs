@@ -133,6 +133,47 @@ impl InterpretedRules {
     }
 }
 
+impl InterpretedRules {
+    /// Top/bottom-N marks of this timestamp's bars.
+    fn prepare_ranks(&mut self, bars: &BarSlice<'_>) {
+        let mut ranks = std::mem::take(&mut self.ranks);
+        for (column, n, top, marks) in &mut ranks {
+            self.values.clear();
+            self.values.extend(bars.iter().map(|b| column.value(&b)));
+            marks.clear();
+            marks.resize(bars.len(), 0);
+            rank_rows(&self.values, *n, *top, &mut self.scratch, marks);
+        }
+        self.ranks = ranks;
+    }
+
+    /// Each asset's values for cross rules at the next timestamp.
+    fn remember_previous(&mut self, bars: &BarSlice<'_>) {
+        for (column, prev) in &mut self.cross {
+            for bar in bars.iter() {
+                prev[bar.asset().index()] = column.value(&bar);
+            }
+        }
+    }
+
+    /// A hybrid's filter on any feed: whether "all of the entry rules" hold on each bar of this
+    /// timestamp, with the position state advanced exactly as the compiled filter does.
+    pub(crate) fn filter_timestamp(&mut self, ctx: &Context<'_>, bars: &BarSlice<'_>, out: &mut Vec<bool>) {
+        self.prepare_ranks(bars);
+        out.clear();
+        for (i, bar) in bars.iter().enumerate() {
+            let asset = bar.asset();
+            let qty = ctx.position(asset);
+            let st = &mut self.state[asset.index()];
+            st.on_bar(qty, bar.close());
+            let st = *st;
+            let avg = ctx.position_info(asset).avg_price;
+            out.push(self.entry.iter().all(|n| self.eval(n, &bar, i, qty, avg, &st)));
+        }
+        self.remember_previous(bars);
+    }
+}
+
 impl Strategy for InterpretedRules {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         let n = ctx.assets().len();
@@ -151,15 +192,7 @@ impl Strategy for InterpretedRules {
     }
 
     fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
-        let mut ranks = std::mem::take(&mut self.ranks);
-        for (column, n, top, marks) in &mut ranks {
-            self.values.clear();
-            self.values.extend(bars.iter().map(|b| column.value(&b)));
-            marks.clear();
-            marks.resize(bars.len(), 0);
-            rank_rows(&self.values, *n, *top, &mut self.scratch, marks);
-        }
-        self.ranks = ranks;
+        self.prepare_ranks(bars);
         for (i, bar) in bars.iter().enumerate() {
             let asset = bar.asset();
             let qty = ctx.position(asset);
@@ -177,11 +210,7 @@ impl Strategy for InterpretedRules {
             }
             self.state[asset.index()] = st;
         }
-        for (column, prev) in &mut self.cross {
-            for bar in bars.iter() {
-                prev[bar.asset().index()] = column.value(&bar);
-            }
-        }
+        self.remember_previous(bars);
         Ok(())
     }
 }
