@@ -68,6 +68,10 @@ fn check(data: &str, case: &str) {
         case,
         &mut Hybrid::compile(&filter, &bars, callback).unwrap(),
     );
+    // The same hybrid as it runs on a live feed (filter interpreted bar by bar).
+    let callback = MlThreshold::scenario(scenario).unwrap();
+    let mut live = LiveHybrid::new(&filter, bars.signal_names(), bars.assets().len(), callback).unwrap();
+    check_with(&bars, data, case, &mut live);
     check_with(
         &bars,
         data,
