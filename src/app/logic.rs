@@ -24,7 +24,7 @@ fn remember(list: &mut Vec<PathBuf>, path: &Path) {
 }
 
 /// `data` relative to the folder of `preset_file` when it lies below it, else unchanged.
-fn relative_to(data: &Path, preset_file: &Path) -> PathBuf {
+pub(super) fn relative_to(data: &Path, preset_file: &Path) -> PathBuf {
     let abs = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
     let dir = preset_file
         .parent()
@@ -58,6 +58,7 @@ impl Workbench {
             self.dirty = true;
             self.log.info("restored unsaved edits from the last session");
         }
+        self.sync_script();
         let data = self.data_path();
         self.start_load(data, true);
     }
@@ -94,7 +95,7 @@ impl Workbench {
         }
     }
 
-    fn fail(&mut self, message: String) {
+    pub(super) fn fail(&mut self, message: String) {
         self.log.error(message.clone());
         self.error = Some(message);
     }
@@ -235,17 +236,19 @@ impl Workbench {
             Command::DismissError => self.error = None,
             Command::StartLive => self.start_live(),
             Command::StopLive => self.stop_live(),
+            cmd => self.apply_script(cmd),
         }
     }
 
-    fn request_run(&mut self, delay: Duration) {
+    pub(super) fn request_run(&mut self, delay: Duration) {
         self.run_at = Some(Instant::now() + delay);
     }
 
     /// Checks the strategy and broker against the loaded data.
     pub fn validate(&mut self) {
+        let script_problem = self.check_script();
         let Some(data) = &self.data else {
-            self.invalid = None;
+            self.invalid = script_problem;
             return;
         };
         let bars = &data.bars;
@@ -263,7 +266,20 @@ impl Workbench {
                 .err()
                 .map(|e| e.to_string());
         }
-        self.invalid = problem;
+        if problem.is_none()
+            && let crate::preset::StrategySpec::Hybrid { filter, .. } = &self.preset.strategy
+        {
+            let check = crate::engine::strategy::rules::SignalStrategy {
+                entry: filter.clone(),
+                ..Default::default()
+            };
+            problem = check
+                .validate(bars.signal_names(), bars.assets().len())
+                .err()
+                .filter(|e| !matches!(e, crate::engine::strategy::rules::RuleError::NoEntry))
+                .map(|e| format!("filter: {e}"));
+        }
+        self.invalid = problem.or(script_problem);
     }
 
     fn start_load(&mut self, path: PathBuf, then_run: bool) {
@@ -352,7 +368,7 @@ impl Workbench {
         // The newest request wins: a running job is cancelled (dropping it joins its thread).
         self.run_task = None;
         let bars = data.bars.clone();
-        let preset = self.preset.clone();
+        let preset = self.preset_for_run();
         let origin = self.preset_origin();
         let job = move |h: &crate::worker::JobHandle| {
             let started = Instant::now();
@@ -408,9 +424,10 @@ impl Workbench {
         }
     }
 
-    fn rewatch(&mut self) {
+    pub(super) fn rewatch(&mut self) {
         let mut files = vec![self.data_path()];
         files.extend(self.preset_path.clone());
+        files.extend(self.script_file());
         if let Some(w) = &mut self.watcher
             && let Err(e) = w.watch(&files)
         {
@@ -427,7 +444,12 @@ impl Workbench {
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let data = canon(&self.data_path());
         let preset_file = self.preset_path.as_deref().map(canon);
+        let script_file = self.script_file().as_deref().map(canon);
         for path in changed {
+            if Some(&path) == script_file.as_ref() {
+                self.script_changed_on_disk(&path);
+                continue;
+            }
             if Some(&path) == preset_file.as_ref() {
                 if self.dirty {
                     self.preset_changed_on_disk = true;
@@ -458,6 +480,7 @@ impl Workbench {
                 self.preset_changed_on_disk = false;
                 self.error = None;
                 remember(&mut self.persisted.recent_presets, path);
+                self.sync_script();
                 let data = self.data_path();
                 self.start_load(data, true);
             }
@@ -469,6 +492,12 @@ impl Workbench {
         let mut p: Preset = self.preset.clone();
         let data = self.data_path();
         p.data.path = relative_to(&data, path);
+        if let Some(rel) = self.script_path_for(path)
+            && let crate::preset::StrategySpec::Script(s) | crate::preset::StrategySpec::Hybrid { script: s, .. } =
+                &mut p.strategy
+        {
+            s.path = rel;
+        }
         if let Some(w) = &mut self.watcher {
             w.suppress(path);
         }

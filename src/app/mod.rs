@@ -7,6 +7,7 @@ pub mod live;
 pub mod log;
 mod logic;
 pub mod sample;
+pub mod script;
 mod watch;
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ pub enum LeftTab {
     Rules,
     Broker,
     Live,
+    Script,
 }
 
 /// What survives a restart (eframe storage).
@@ -125,6 +127,8 @@ pub struct Workbench {
     pub known_assets: Vec<String>,
     /// The preset on disk changed while there were unsaved edits.
     pub preset_changed_on_disk: bool,
+    /// The Script tab's editor buffer.
+    pub script: script::ScriptEditor,
     title: String,
     sample_dir: PathBuf,
 }
@@ -166,6 +170,7 @@ impl Workbench {
             watcher,
             wake,
             preset_changed_on_disk: false,
+            script: Default::default(),
             known_assets: Vec::new(),
             title: String::new(),
             sample_dir,

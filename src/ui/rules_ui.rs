@@ -20,7 +20,7 @@ mod tests;
 use eframe::egui;
 
 use crate::data::SignalInfo;
-use crate::engine::strategy::rules::SignalStrategy;
+use crate::engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
 pub use broker_ui::broker_editor_ui;
 use edit::ListKind;
@@ -62,6 +62,31 @@ pub fn strategy_editor_ui(
     changed |= param_ui::sizer_ui(ui, &mut strategy.sizer, &editor);
     if changed {
         // The messages above were computed before the edit: draw again with fresh ones.
+        ui.ctx().request_repaint();
+    }
+    changed
+}
+
+/// A hybrid's filter: one rule list edited like an entry list (all must hold). Returns true when
+/// the user changed anything.
+pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[SignalInfo], n_assets: usize) -> bool {
+    let signal_names: Vec<String> = signals.iter().map(|s| s.name.clone()).collect();
+    let check = SignalStrategy {
+        entry: filter.clone(),
+        ..SignalStrategy::default()
+    };
+    let editor = Editor {
+        id: ui.make_persistent_id("filter_editor"),
+        signals,
+        signal_names: &signal_names,
+        columns: kind::column_options(signals),
+        n_assets,
+        // An empty filter is fine: the script then sees every bar.
+        problem: problem::find_problem(&check, &signal_names, n_assets)
+            .filter(|_| !matches!(check.validate(&signal_names, n_assets), Err(RuleError::NoEntry))),
+    };
+    let changed = list_ui::rule_list_ui(ui, ListKind::Entry, filter, &editor);
+    if changed {
         ui.ctx().request_repaint();
     }
     changed
