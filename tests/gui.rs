@@ -638,4 +638,60 @@ mod script_tab {
         h.step();
         assert_eq!(h.state().preset.strategy, rules, "the rules come back");
     }
+
+    #[test]
+    fn gui_script_inline_or_file_and_saving_the_preset_keeps_a_relative_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, preset, script) = on_script_tab(dir.path());
+        let original = std::fs::read_to_string(&script).unwrap();
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+
+        // Inline: the preset holds the text.
+        h.get_by_label("Inline in preset").click();
+        h.step();
+        h.step();
+        let src = h.state().preset.strategy.script().unwrap().clone();
+        assert_eq!(src.source.as_deref(), Some(original.as_str()));
+        // Back to the file.
+        h.get_by_label("File").click();
+        h.step();
+        h.step();
+        assert_eq!(h.state().preset.strategy.script().unwrap().source, None);
+
+        // An edit, then saving the preset in place: the script is saved with it, its path stays relative.
+        let edited = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.85");
+        retype(&mut h, &edited);
+        h.state_mut().commands.push(Command::SavePreset);
+        h.step();
+        h.step();
+        assert_eq!(read(&script), edited, "one Save writes the script too");
+        assert!(
+            read(&preset).contains("path: \"../scripts/S2.rhai\""),
+            "{}",
+            read(&preset)
+        );
+        // Saved elsewhere: the path is rewritten relative to the new file.
+        let elsewhere = dir.path().join("saved.ron");
+        h.state_mut().commands.push(Command::SavePresetAs(elsewhere.clone()));
+        h.step();
+        assert!(
+            read(&elsewhere).contains("path: \"scripts/S2.rhai\""),
+            "{}",
+            read(&elsewhere)
+        );
+
+        // Save script to path: a new file, which the preset then names.
+        let copy = dir.path().join("scripts/copy.rhai");
+        h.get_by_label("Script path").click();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("Script path").type_text(&copy.display().to_string());
+        h.step();
+        h.get_by_label("Save script to path").click();
+        h.step();
+        h.step();
+        assert_eq!(read(&copy), edited);
+        assert_eq!(h.state().script_file().as_deref(), Some(copy.as_path()));
+        assert!(h.state().dirty, "the preset names another file now");
+    }
 }

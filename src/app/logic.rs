@@ -59,6 +59,13 @@ impl Workbench {
             self.log.info("restored unsaved edits from the last session");
         }
         self.sync_script();
+        if let Some(text) = self.persisted.unsaved_script.take()
+            && self.script.disk_text.is_some()
+        {
+            self.script.text = text;
+            self.check_script();
+            self.log.info("restored unsaved script edits from the last session");
+        }
         let data = self.data_path();
         self.start_load(data, true);
     }
@@ -489,6 +496,12 @@ impl Workbench {
     }
 
     fn save_preset(&mut self, path: &Path) {
+        // One Save keeps the preset and the script it names in step.
+        if self.script.unsaved()
+            && let Some(file) = self.script_file()
+        {
+            self.save_script(&file);
+        }
         let mut p: Preset = self.preset.clone();
         let data = self.data_path();
         p.data.path = relative_to(&data, path);

@@ -45,6 +45,8 @@ pub struct Persisted {
     pub preset_path: Option<PathBuf>,
     /// The preset with unsaved edits, if any.
     pub unsaved_preset: Option<Preset>,
+    /// The text of a file-based script with unsaved edits, if any.
+    pub unsaved_script: Option<String>,
     pub auto_run: bool,
     pub results: ResultsState,
     pub left_tab: LeftTab,
@@ -68,6 +70,7 @@ impl Default for Persisted {
             data_path: None,
             preset_path: None,
             unsaved_preset: None,
+            unsaved_script: None,
             auto_run: false,
             results: ResultsState::default(),
             left_tab: LeftTab::default(),
@@ -243,6 +246,7 @@ impl eframe::App for Workbench {
         self.persisted.preset_path = self.preset_path.clone();
         self.persisted.data_path = self.data.as_ref().map(|d| d.loaded.path.clone());
         self.persisted.unsaved_preset = self.dirty.then(|| self.preset.clone());
+        self.persisted.unsaved_script = self.script.unsaved().then(|| self.script.text.clone());
         eframe::set_value(storage, STORAGE_KEY, &self.persisted);
     }
 

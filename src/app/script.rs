@@ -116,7 +116,7 @@ impl Workbench {
     pub(super) fn check_script(&mut self) -> Option<String> {
         let src = self.preset.strategy.script()?;
         let origin = if src.path.as_os_str().is_empty() {
-            "script".to_owned()
+            "inline script".to_owned()
         } else {
             src.path.display().to_string()
         };
@@ -126,13 +126,15 @@ impl Workbench {
             return Some(msg);
         }
         self.script.error = Script::compile(&self.script.text, &origin).err();
-        self.script.error.as_ref().map(|e| format!("script: {e}"))
+        self.script.error.as_ref().map(ToString::to_string)
     }
 
     pub(super) fn apply_script(&mut self, cmd: Command) {
         match cmd {
             Command::SetStrategyKind(kind) => self.set_strategy_kind(kind),
-            Command::OpenScript(path) => self.open_script(&path),
+            // Typed paths are relative to the working directory, where the preset's relative
+            // paths are relative to the preset: keep them absolute until the preset is saved.
+            Command::OpenScript(path) => self.open_script(&std::path::absolute(&path).unwrap_or(path)),
             Command::OpenScriptDialog => {
                 match rfd::FileDialog::new()
                     .add_filter("Rhai script", &["rhai"])
@@ -151,7 +153,7 @@ impl Workbench {
                     .log
                     .warn("the script is inline: use Save script to path to write it to a file"),
             },
-            Command::SaveScriptAs(path) => self.save_script(&path),
+            Command::SaveScriptAs(path) => self.save_script(&std::path::absolute(&path).unwrap_or(path)),
             Command::SetScriptInline(inline) => self.set_script_inline(inline),
             Command::ReloadScript => {
                 self.sync_script();
@@ -238,7 +240,7 @@ impl Workbench {
     }
 
     /// Writes the buffer to `path` (atomically) and makes the script file-based there.
-    fn save_script(&mut self, path: &Path) {
+    pub(super) fn save_script(&mut self, path: &Path) {
         if let Some(w) = &mut self.watcher {
             w.suppress(path);
         }
@@ -313,11 +315,49 @@ impl Workbench {
         }
     }
 
-    /// Before saving the preset to `preset_file`: the script path relative to it.
+    /// Before saving the preset to `preset_file`: the script's path relative to that file's
+    /// folder (with `..` steps when they share a folder), so the pair can move together.
     pub(super) fn script_path_for(&self, preset_file: &Path) -> Option<PathBuf> {
-        let file = self.script_file()?;
-        Some(super::logic::relative_to(&file, preset_file))
+        let s = self.preset.strategy.script()?;
+        if s.path.as_os_str().is_empty() {
+            return None;
+        }
+        let file = s.resolved_path(&self.preset_origin());
+        let dir = preset_file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(relative_path(&file, dir).unwrap_or(file))
     }
+}
+
+/// `target` relative to the folder `base` (both made absolute), or None when they share no
+/// folder below the root.
+fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let abs = |p: &Path| -> Option<PathBuf> {
+        if let Ok(a) = std::fs::canonicalize(p) {
+            return Some(a);
+        }
+        // A file not written yet: its folder must exist.
+        let dir = std::fs::canonicalize(p.parent()?).ok()?;
+        Some(dir.join(p.file_name()?))
+    };
+    let (t, b) = (abs(target)?, abs(base)?);
+    let tc: Vec<Component> = t.components().collect();
+    let bc: Vec<Component> = b.components().collect();
+    let common = tc.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    if common <= 1 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &tc[common..] {
+        out.push(c);
+    }
+    Some(out)
 }
 
 /// A script doing what simple rules do (thresholds on signals, stop-loss and take-profit exits,
@@ -406,6 +446,27 @@ mod tests {
             "{text}"
         );
         Script::compile(&text, "t.rhai").unwrap();
+    }
+
+    #[test]
+    fn relative_path_steps_up_to_the_shared_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["presets", "scripts", "a/b"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let script = dir.path().join("scripts/s.rhai");
+        std::fs::write(&script, "").unwrap();
+        let rel = |base: &str| relative_path(&script, &dir.path().join(base)).unwrap();
+        assert_eq!(rel("presets"), Path::new("../scripts/s.rhai"));
+        assert_eq!(rel("scripts"), Path::new("s.rhai"));
+        assert_eq!(rel("a/b"), Path::new("../../scripts/s.rhai"));
+        assert_eq!(rel(""), Path::new("scripts/s.rhai"));
+        // Not written yet: its folder decides.
+        let new = dir.path().join("scripts/new.rhai");
+        assert_eq!(
+            relative_path(&new, &dir.path().join("presets")).unwrap(),
+            Path::new("../scripts/new.rhai")
+        );
     }
 
     #[test]

@@ -123,18 +123,22 @@ fn source_ui(ui: &mut egui::Ui, app: &mut Workbench, inline: bool) {
             }
         }
     });
-    ui.horizontal(|ui| {
-        let label = ui.label("Script path");
-        let field = ui
-            .add(
-                egui::TextEdit::singleline(&mut app.script.path_field)
-                    .hint_text("path/to/strategy.rhai")
-                    .desired_width(200.0),
-            )
-            .labelled_by(label.id)
-            .on_hover_text("Type or paste a path, then Open script path or Save script to path");
-        let path = app.script.path_field.trim().to_owned();
-        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let enter = ui
+        .horizontal(|ui| {
+            let label = ui.label("Script path");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut app.script.path_field)
+                        .hint_text("path/to/strategy.rhai")
+                        .desired_width(ui.available_width()),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Type or paste a path, then Open script path or Save script to path");
+            field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+        })
+        .inner;
+    let path = app.script.path_field.trim().to_owned();
+    ui.horizontal_wrapped(|ui| {
         if (ui
             .add_enabled(!path.is_empty(), egui::Button::new("Open script path"))
             .on_hover_text("Use this .rhai file (unsaved script edits are dropped)")
