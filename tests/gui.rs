@@ -694,4 +694,46 @@ mod script_tab {
         assert_eq!(h.state().script_file().as_deref(), Some(copy.as_path()));
         assert!(h.state().dirty, "the preset names another file now");
     }
+
+    #[test]
+    fn gui_hybrid_filter_rules_are_edited_on_the_script_tab() {
+        use ml4t_backtest::engine::strategy::rules::Rule;
+        use ml4t_backtest::preset::StrategySpec;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, _) = on_script_tab(dir.path());
+        h.get_by_label("Hybrid").click();
+        h.step();
+        h.step();
+        let StrategySpec::Hybrid { filter, script } = &h.state().preset.strategy else {
+            panic!("a hybrid: {:?}", h.state().preset.strategy)
+        };
+        assert!(filter.is_empty());
+        assert_eq!(script.path, Path::new("../scripts/S2.rhai"), "the script carries over");
+        // The engine needs a filter: said on the tab, runs blocked.
+        assert!(
+            h.state()
+                .invalid
+                .as_deref()
+                .unwrap()
+                .contains("no (enabled) filter rule")
+        );
+        assert!(shows(&h, "no (enabled) filter rule"));
+
+        // A filter row, as the Rules tab adds them: ml_pred > 0.9 (and position holders pass).
+        h.get_by_label("Add filter ANY group").click();
+        h.step();
+        h.step();
+        let StrategySpec::Hybrid { filter, .. } = &mut h.state_mut().preset.strategy else {
+            unreachable!()
+        };
+        assert_eq!(filter.len(), 1, "{filter:?}");
+        // The group's children are set directly (the row editors are tested on the Rules tab).
+        filter[0] = Rule::Any(vec![Rule::signal_above("ml_pred", 0.9), Rule::InPosition]);
+        h.state_mut().commands.push(Command::StrategyEdited);
+        h.step();
+        assert!(shows(&h, "filter rule 1"), "rows are named as filter rules");
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the filtered run", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        assert!(trades(h.state()).unwrap() < S2_TRADES);
+    }
 }

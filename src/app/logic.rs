@@ -16,6 +16,9 @@ const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
 /// Quiet time after a file event before hot reload.
 const RELOAD_DEBOUNCE: Duration = Duration::from_millis(400);
 const RECENT_MAX: usize = 10;
+/// A hybrid needs a filter (the engine compiles it into a mask).
+pub const NO_FILTER: &str =
+    "the hybrid has no (enabled) filter rule: add one on the Script tab, or switch the kind to Script";
 
 fn remember(list: &mut Vec<PathBuf>, path: &Path) {
     list.retain(|p| p != path);
@@ -283,8 +286,10 @@ impl Workbench {
             problem = check
                 .validate(bars.signal_names(), bars.assets().len())
                 .err()
-                .filter(|e| !matches!(e, crate::engine::strategy::rules::RuleError::NoEntry))
-                .map(|e| format!("filter: {e}"));
+                .map(|e| match e {
+                    crate::engine::strategy::rules::RuleError::NoEntry => NO_FILTER.to_owned(),
+                    e => format!("filter: {e}"),
+                });
         }
         self.invalid = problem.or(script_problem);
     }

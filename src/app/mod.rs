@@ -5,7 +5,7 @@ pub mod command;
 mod layout;
 pub mod live;
 pub mod log;
-mod logic;
+pub(crate) mod logic;
 pub mod sample;
 pub mod script;
 mod watch;

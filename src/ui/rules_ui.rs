@@ -24,7 +24,7 @@ use crate::engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
 pub use broker_ui::broker_editor_ui;
 use edit::ListKind;
-use problem::Problem;
+use problem::{Place, Problem};
 
 /// What every row needs to draw itself.
 struct Editor<'a> {
@@ -81,11 +81,20 @@ pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[Si
         signal_names: &signal_names,
         columns: kind::column_options(signals),
         n_assets,
-        // An empty filter is fine: the script then sees every bar.
-        problem: problem::find_problem(&check, &signal_names, n_assets)
-            .filter(|_| !matches!(check.validate(&signal_names, n_assets), Err(RuleError::NoEntry))),
+        // Checked as an entry list, named as the filter.
+        problem: problem::find_problem(&check, &signal_names, n_assets).map(|mut p| {
+            if matches!(check.validate(&signal_names, n_assets), Err(RuleError::NoEntry)) {
+                crate::app::logic::NO_FILTER.clone_into(&mut p.message);
+            }
+            p.place = match p.place {
+                Place::ListTop(_) => Place::ListTop(ListKind::Filter),
+                Place::Row(_, i) => Place::Row(ListKind::Filter, i),
+                other => other,
+            };
+            p
+        }),
     };
-    let changed = list_ui::rule_list_ui(ui, ListKind::Entry, filter, &editor);
+    let changed = list_ui::rule_list_ui(ui, ListKind::Filter, filter, &editor);
     if changed {
         ui.ctx().request_repaint();
     }

@@ -25,14 +25,9 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     if let StrategySpec::Hybrid { filter, .. } = &mut app.preset.strategy {
         let signals = app.data.as_ref().map(|d| d.signals.clone()).unwrap_or_default();
         let n_assets = app.data.as_ref().map_or(1, |d| d.bars.assets().len());
-        egui::CollapsingHeader::new("Filter rules")
-            .default_open(true)
-            .show(ui, |ui| {
-                ui.weak("The script's on_bar runs only on bars where all of these hold (none: every bar).");
-                if rules_ui::filter_editor_ui(ui, filter, &signals, n_assets) {
-                    app.commands.push(Command::StrategyEdited);
-                }
-            });
+        if rules_ui::filter_editor_ui(ui, filter, &signals, n_assets) {
+            app.commands.push(Command::StrategyEdited);
+        }
         ui.separator();
     }
     source_ui(ui, app, src.source.is_some());
