@@ -597,7 +597,7 @@ mod script_tab {
     }
 
     #[test]
-    fn gui_switching_rules_to_script_writes_an_equivalent_script_and_back() {
+    fn gui_switching_kinds_writes_an_equivalent_script_and_hybrid_and_restores_the_rules() {
         let dir = tempfile::tempdir().unwrap();
         fixture_copy(dir.path());
         let rules_preset = dir.path().join("presets/S2.ron");
@@ -637,6 +637,22 @@ mod script_tab {
         h.step();
         h.step();
         assert_eq!(h.state().preset.strategy, rules, "the rules come back");
+
+        // Rules to hybrid: a filter passing the entry bars and open positions, in front of the
+        // script written before: the same trades again.
+        h.get_by_label("Hybrid").click();
+        h.step();
+        h.step();
+        let app = h.state();
+        assert!(app.invalid.is_none(), "{:?}", app.invalid);
+        assert!(app.script.text.contains("Generated from the rules"));
+        h.state_mut().run = None;
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the hybrid run", |a| {
+            idle(a) && (a.run.is_some() || a.error.is_some())
+        });
+        assert!(h.state().error.is_none(), "{:?}", h.state().error);
+        assert_eq!(trades(h.state()), Some(S2_TRADES));
     }
 
     #[test]
@@ -734,6 +750,22 @@ mod script_tab {
         assert!(shows(&h, "filter rule 1"), "rows are named as filter rules");
         h.key_press(egui::Key::F5);
         step_until(&mut h, "the filtered run", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        assert!(trades(h.state()).unwrap() < S2_TRADES);
+    }
+
+    #[test]
+    fn gui_script_edit_with_auto_run_reruns_without_f5() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, script) = on_script_tab(dir.path());
+        h.get_by_label("Auto-run").click();
+        h.step();
+        assert!(h.state().persisted.auto_run);
+        let original = std::fs::read_to_string(&script).unwrap();
+        retype(
+            &mut h,
+            &original.replace("bar.confidence > 0.7", "bar.confidence > 0.9"),
+        );
+        step_until(&mut h, "the auto-run", |a| idle(a) && trades(a) != Some(S2_TRADES));
         assert!(trades(h.state()).unwrap() < S2_TRADES);
     }
 }

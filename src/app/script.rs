@@ -157,7 +157,7 @@ impl Workbench {
             Command::SetScriptInline(inline) => self.set_script_inline(inline),
             Command::ReloadScript => {
                 self.sync_script();
-                self.apply(Command::StrategyEdited);
+                self.validate();
                 self.request_run(std::time::Duration::ZERO);
             }
             _ => {}
@@ -202,7 +202,13 @@ impl Workbench {
             StrategyKind::Rules => StrategySpec::Rules(ed.stash_rules.clone().unwrap_or_default()),
             StrategyKind::Script => StrategySpec::Script(script()),
             StrategyKind::Hybrid => StrategySpec::Hybrid {
-                filter: ed.stash_filter.clone().unwrap_or_default(),
+                filter: ed.stash_filter.clone().unwrap_or_else(|| {
+                    template_from
+                        .as_ref()
+                        .or(ed.stash_rules.as_ref())
+                        .map(filter_from_rules)
+                        .unwrap_or_default()
+                }),
                 script: script(),
             },
         };
@@ -358,6 +364,15 @@ fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
         out.push(c);
     }
     Some(out)
+}
+
+/// A hybrid filter that lets through the bars where the rules could act: the entry holds, or a
+/// position is open (so the script can exit). Empty without entry rules.
+pub fn filter_from_rules(rules: &SignalStrategy) -> Vec<Rule> {
+    if rules.entry.is_empty() {
+        return Vec::new();
+    }
+    vec![Rule::Any(vec![Rule::All(rules.entry.clone()), Rule::InPosition])]
 }
 
 /// A script doing what simple rules do (thresholds on signals, stop-loss and take-profit exits,
