@@ -768,4 +768,22 @@ mod script_tab {
         step_until(&mut h, "the auto-run", |a| idle(a) && trades(a) != Some(S2_TRADES));
         assert!(trades(h.state()).unwrap() < S2_TRADES);
     }
+
+    #[test]
+    fn gui_script_runtime_error_marks_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, _) = on_script_tab(dir.path());
+        // Compiles, but fails on the first bar: line 3 calls a function that does not exist.
+        retype(
+            &mut h,
+            "fn on_bar(bar, ctx) {\n    let x = 1;\n    no_such_function(x);\n}\n",
+        );
+        assert!(h.state().script.error.is_none(), "{:?}", h.state().script.error);
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the failed run", |a| idle(a) && a.error.is_some());
+        let (line, message) = h.state().script.runtime_error.clone().expect("a runtime error");
+        assert_eq!(line, 3, "{message}");
+        assert!(shows(&h, "The last run failed"));
+        assert_eq!(trades(h.state()), Some(S2_TRADES), "previous results stay");
+    }
 }

@@ -238,6 +238,7 @@ impl Workbench {
             }
             Command::StrategyEdited => {
                 self.dirty = true;
+                self.script.runtime_error = None;
                 self.validate();
                 if self.persisted.auto_run && self.invalid.is_none() {
                     self.request_run(AUTO_RUN_DEBOUNCE);
@@ -430,9 +431,13 @@ impl Workbench {
                     ));
                 }
                 self.run = Some(view);
+                self.script.runtime_error = None;
             }
             Err(e) if e.contains("cancelled") => self.log.info(format!("{e}; the previous results stay")),
-            Err(e) => self.fail(format!("the run failed, keeping the previous results: {e}")),
+            Err(e) => {
+                self.script.runtime_error = self.runtime_error_line(&e).map(|line| (line, e.clone()));
+                self.fail(format!("the run failed, keeping the previous results: {e}"));
+            }
         }
     }
 

@@ -45,6 +45,8 @@ pub struct ScriptEditor {
     pub path_field: String,
     /// The file changed on disk while the buffer had unsaved edits.
     pub changed_on_disk: bool,
+    /// The last run failed in the script: (line, message); cleared by an edit or a good run.
+    pub runtime_error: Option<(usize, String)>,
     /// Specs switched away from, restored when switching back.
     stash_rules: Option<SignalStrategy>,
     stash_filter: Option<Vec<Rule>>,
@@ -110,6 +112,19 @@ impl Workbench {
             }
         }
         self.check_script();
+    }
+
+    /// The script line a failed run's message points at (`origin:line:column: ...`), if any.
+    pub(super) fn runtime_error_line(&self, message: &str) -> Option<usize> {
+        let p = self.preset_for_run();
+        let s = p.strategy.script()?;
+        let origin = match &s.source {
+            Some(_) if s.path.as_os_str().is_empty() => format!("{} (inline script)", self.preset_origin().display()),
+            _ => s.resolved_path(&self.preset_origin()).display().to_string(),
+        };
+        let rest = &message[message.find(&format!("{origin}:"))? + origin.len() + 1..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok().filter(|l| *l > 0)
     }
 
     /// Compiles the buffer (without running it) and returns the error message, if any.

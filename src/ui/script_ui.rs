@@ -42,7 +42,10 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             }
         });
     }
-    let error_line = app.script.error.as_ref().and_then(|e| e.location()).map(|(l, _)| l);
+    let error_line = match &app.script.error {
+        Some(e) => e.location().map(|(l, _)| l),
+        None => app.script.runtime_error.as_ref().map(|(l, _)| *l),
+    };
     if editor_ui(ui, &mut app.script.text, error_line) {
         if let StrategySpec::Script(s) | StrategySpec::Hybrid { script: s, .. } = &mut app.preset.strategy
             && s.source.is_some()
@@ -51,11 +54,14 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
         app.commands.push(Command::StrategyEdited);
     }
-    match &app.script.error {
-        Some(e) => {
+    match (&app.script.error, &app.script.runtime_error) {
+        (Some(e), _) => {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
-        None => {
+        (None, Some((_, message))) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("The last run failed: {message}"));
+        }
+        (None, None) => {
             ui.weak("Compiles. F5 runs it; with Auto-run each edit re-runs.");
         }
     }
