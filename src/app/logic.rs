@@ -27,7 +27,7 @@ fn remember(list: &mut Vec<PathBuf>, path: &Path) {
 }
 
 /// `data` relative to the folder of `preset_file` when it lies below it, else unchanged.
-pub(super) fn relative_to(data: &Path, preset_file: &Path) -> PathBuf {
+fn relative_to(data: &Path, preset_file: &Path) -> PathBuf {
     let abs = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
     let dir = preset_file
         .parent()
