@@ -472,3 +472,318 @@ fn gui_preset_path_field_saves_and_opens() {
     step_until(&mut h, "the reopen", |a| idle(a) && a.run.is_some());
     assert!(h.state().error.is_none());
 }
+
+mod script_tab {
+    //! The Script tab on a copy of the S2 script preset (file-based script, syn_2k data).
+
+    use super::*;
+    use std::path::Path;
+
+    /// 69 trades on syn_2k (tests/fixtures/expected/syn_2k/S2.json).
+    const S2_TRADES: usize = 69;
+
+    /// presets/S2_script.ron, scripts/S2.rhai and data/syn_2k.parquet copied under `dir`.
+    fn fixture_copy(dir: &Path) -> (PathBuf, PathBuf) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for (from, to) in [
+            ("presets/S2_script.ron", "presets/S2_script.ron"),
+            ("scripts/S2.rhai", "scripts/S2.rhai"),
+            ("data/syn_2k.parquet", "data/syn_2k.parquet"),
+        ] {
+            let to = dir.join(to);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(src.join(from), &to).unwrap();
+        }
+        (dir.join("presets/S2_script.ron"), dir.join("scripts/S2.rhai"))
+    }
+
+    fn trades(app: &Workbench) -> Option<usize> {
+        app.run.as_ref().map(|r| r.result.trades.len())
+    }
+
+    /// The S2 script preset opened and run, the Script tab shown.
+    fn on_script_tab(dir: &Path) -> (Harness<'static, Workbench>, PathBuf, PathBuf) {
+        let (preset, script) = fixture_copy(dir);
+        let mut h = harness(dir);
+        step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+        h.state_mut().commands.push(Command::OpenPreset(preset.clone()));
+        step_until(&mut h, "the S2 script run", |a| idle(a) && trades(a) == Some(S2_TRADES));
+        h.get_by_label("Script").click();
+        h.step();
+        h.step();
+        (h, preset, script)
+    }
+
+    /// Replaces the editor's text by typing, as a user would (select all, type).
+    fn retype(h: &mut Harness<'static, Workbench>, text: &str) {
+        h.get_by_label("Script text").click();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.step();
+        h.get_by_label("Script text").type_text(text);
+        h.step();
+        h.step();
+    }
+
+    fn shows(h: &Harness<'static, Workbench>, text: &str) -> bool {
+        h.query_all_by(|n| n.label().is_some_and(|l| l.contains(text)) || n.value().is_some_and(|v| v.contains(text)))
+            .next()
+            .is_some()
+    }
+
+    #[test]
+    fn gui_script_edit_reruns_and_a_syntax_error_keeps_the_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, script) = on_script_tab(dir.path());
+        let original = std::fs::read_to_string(&script).unwrap();
+        assert_eq!(h.state().script.text, original, "the editor shows the file");
+        assert!(shows(&h, "Compiles"));
+
+        // A stricter entry threshold, typed into the editor, then F5.
+        let stricter = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.9");
+        assert_ne!(stricter, original);
+        retype(&mut h, &stricter);
+        assert_eq!(h.state().script.text, stricter, "typed into the editor");
+        assert!(h.state().dirty && h.state().script.unsaved());
+        assert!(h.state().invalid.is_none(), "{:?}", h.state().invalid);
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the re-run", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        let stricter_trades = trades(h.state()).unwrap();
+        assert!(stricter_trades < S2_TRADES, "{stricter_trades} trades");
+        // The file is untouched until saved.
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), original);
+
+        // A syntax error on line 3: shown with its line, runs blocked, results kept.
+        retype(&mut h, "fn on_bar(bar, ctx) {\n    let x = 1;\n    let y = ;\n}\n");
+        let err = h.state().script.error.clone().expect("a compile error");
+        assert_eq!(err.location().map(|(l, _)| l), Some(3), "{err}");
+        assert!(shows(&h, "S2.rhai:3:"), "the tab shows file:line:column");
+        assert!(h.state().invalid.is_some());
+        h.key_press(egui::Key::F5);
+        for _ in 0..5 {
+            h.step();
+        }
+        step_until(&mut h, "nothing to run", idle);
+        assert_eq!(trades(h.state()), Some(stricter_trades), "previous results stay");
+
+        // Fixed and saved: the file holds the editor's text.
+        retype(&mut h, &stricter);
+        assert!(h.state().script.error.is_none());
+        h.get_by_label("Save script *").click();
+        h.step();
+        h.step();
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), stricter);
+        assert!(!h.state().script.unsaved());
+    }
+
+    #[test]
+    fn gui_script_file_changed_on_disk_reloads_and_reruns() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, script) = on_script_tab(dir.path());
+        let original = std::fs::read_to_string(&script).unwrap();
+        let looser = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.7");
+        std::fs::write(&script, &looser).unwrap();
+        step_until(&mut h, "the hot reload", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        assert_eq!(h.state().script.text, looser);
+        assert!(trades(h.state()).unwrap() > S2_TRADES);
+
+        // With unsaved edits, a change on disk keeps them and shows a banner.
+        retype(&mut h, &original);
+        std::fs::write(&script, "// someone else's\n").unwrap();
+        step_until(&mut h, "the banner", |a| a.script.changed_on_disk);
+        assert_eq!(h.state().script.text, original);
+        h.step();
+        assert!(shows(&h, "changed on disk"));
+    }
+
+    #[test]
+    fn gui_switching_kinds_writes_an_equivalent_script_and_hybrid_and_restores_the_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        fixture_copy(dir.path());
+        let rules_preset = dir.path().join("presets/S2.ron");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/presets/S2.ron"),
+            &rules_preset,
+        )
+        .unwrap();
+        let mut h = harness(dir.path());
+        step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+        h.state_mut().commands.push(Command::OpenPreset(rules_preset));
+        step_until(&mut h, "the S2 rules run", |a| idle(a) && trades(a) == Some(S2_TRADES));
+        let rules = h.state().preset.strategy.clone();
+        h.get_by_label("Script").click();
+        h.step();
+        // The second "Script": the kind switch (the first is the tab).
+        h.get_all_by_label("Script").nth(1).unwrap().click();
+        h.step();
+        h.step();
+        let app = h.state();
+        assert!(matches!(
+            app.preset.strategy,
+            ml4t_backtest::preset::StrategySpec::Script(_)
+        ));
+        assert!(app.script.error.is_none(), "{:?}", app.script.error);
+        assert!(
+            app.script.text.contains("Generated from the rules"),
+            "{}",
+            app.script.text
+        );
+        // The generated script trades like the rules it came from.
+        h.state_mut().run = None;
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the script run", |a| idle(a) && a.run.is_some());
+        assert_eq!(trades(h.state()), Some(S2_TRADES));
+        h.get_all_by_label("Rules").nth(1).unwrap().click();
+        h.step();
+        h.step();
+        assert_eq!(h.state().preset.strategy, rules, "the rules come back");
+
+        // Rules to hybrid: a filter passing the entry bars and open positions, in front of the
+        // script written before: the same trades again.
+        h.get_by_label("Hybrid").click();
+        h.step();
+        h.step();
+        let app = h.state();
+        assert!(app.invalid.is_none(), "{:?}", app.invalid);
+        assert!(app.script.text.contains("Generated from the rules"));
+        h.state_mut().run = None;
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the hybrid run", |a| {
+            idle(a) && (a.run.is_some() || a.error.is_some())
+        });
+        assert!(h.state().error.is_none(), "{:?}", h.state().error);
+        assert_eq!(trades(h.state()), Some(S2_TRADES));
+    }
+
+    #[test]
+    fn gui_script_inline_or_file_and_saving_the_preset_keeps_a_relative_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, preset, script) = on_script_tab(dir.path());
+        let original = std::fs::read_to_string(&script).unwrap();
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+
+        // Inline: the preset holds the text.
+        h.get_by_label("Inline in preset").click();
+        h.step();
+        h.step();
+        let src = h.state().preset.strategy.script().unwrap().clone();
+        assert_eq!(src.source.as_deref(), Some(original.as_str()));
+        // Back to the file.
+        h.get_by_label("File").click();
+        h.step();
+        h.step();
+        assert_eq!(h.state().preset.strategy.script().unwrap().source, None);
+
+        // An edit, then saving the preset in place: the script is saved with it, its path stays relative.
+        let edited = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.85");
+        retype(&mut h, &edited);
+        h.state_mut().commands.push(Command::SavePreset);
+        h.step();
+        h.step();
+        assert_eq!(read(&script), edited, "one Save writes the script too");
+        assert!(
+            read(&preset).contains("path: \"../scripts/S2.rhai\""),
+            "{}",
+            read(&preset)
+        );
+        // Saved elsewhere: the path is rewritten relative to the new file.
+        let elsewhere = dir.path().join("saved.ron");
+        h.state_mut().commands.push(Command::SavePresetAs(elsewhere.clone()));
+        h.step();
+        assert!(
+            read(&elsewhere).contains("path: \"scripts/S2.rhai\""),
+            "{}",
+            read(&elsewhere)
+        );
+
+        // Save script to path: a new file, which the preset then names.
+        let copy = dir.path().join("scripts/copy.rhai");
+        h.get_by_label("Script path").click();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("Script path").type_text(&copy.display().to_string());
+        h.step();
+        h.get_by_label("Save script to path").click();
+        h.step();
+        h.step();
+        assert_eq!(read(&copy), edited);
+        assert_eq!(h.state().script_file().as_deref(), Some(copy.as_path()));
+        assert!(h.state().dirty, "the preset names another file now");
+    }
+
+    #[test]
+    fn gui_hybrid_filter_rules_are_edited_on_the_script_tab() {
+        use ml4t_backtest::engine::strategy::rules::Rule;
+        use ml4t_backtest::preset::StrategySpec;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, _) = on_script_tab(dir.path());
+        h.get_by_label("Hybrid").click();
+        h.step();
+        h.step();
+        let StrategySpec::Hybrid { filter, script } = &h.state().preset.strategy else {
+            panic!("a hybrid: {:?}", h.state().preset.strategy)
+        };
+        assert!(filter.is_empty());
+        assert_eq!(script.path, Path::new("../scripts/S2.rhai"), "the script carries over");
+        // The engine needs a filter: said on the tab, runs blocked.
+        assert!(
+            h.state()
+                .invalid
+                .as_deref()
+                .unwrap()
+                .contains("no (enabled) filter rule")
+        );
+        assert!(shows(&h, "no (enabled) filter rule"));
+
+        // A filter row, as the Rules tab adds them: ml_pred > 0.9 (and position holders pass).
+        h.get_by_label("Add filter ANY group").click();
+        h.step();
+        h.step();
+        let StrategySpec::Hybrid { filter, .. } = &mut h.state_mut().preset.strategy else {
+            unreachable!()
+        };
+        assert_eq!(filter.len(), 1, "{filter:?}");
+        // The group's children are set directly (the row editors are tested on the Rules tab).
+        filter[0] = Rule::Any(vec![Rule::signal_above("ml_pred", 0.9), Rule::InPosition]);
+        h.state_mut().commands.push(Command::StrategyEdited);
+        h.step();
+        assert!(shows(&h, "filter rule 1"), "rows are named as filter rules");
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the filtered run", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        assert!(trades(h.state()).unwrap() < S2_TRADES);
+    }
+
+    #[test]
+    fn gui_script_edit_with_auto_run_reruns_without_f5() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, script) = on_script_tab(dir.path());
+        h.get_by_label("Auto-run").click();
+        h.step();
+        assert!(h.state().persisted.auto_run);
+        let original = std::fs::read_to_string(&script).unwrap();
+        retype(
+            &mut h,
+            &original.replace("bar.confidence > 0.7", "bar.confidence > 0.9"),
+        );
+        step_until(&mut h, "the auto-run", |a| idle(a) && trades(a) != Some(S2_TRADES));
+        assert!(trades(h.state()).unwrap() < S2_TRADES);
+    }
+
+    #[test]
+    fn gui_script_runtime_error_marks_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _, _) = on_script_tab(dir.path());
+        // Compiles, but fails on the first bar: line 3 calls a function that does not exist.
+        retype(
+            &mut h,
+            "fn on_bar(bar, ctx) {\n    let x = 1;\n    no_such_function(x);\n}\n",
+        );
+        assert!(h.state().script.error.is_none(), "{:?}", h.state().script.error);
+        h.key_press(egui::Key::F5);
+        step_until(&mut h, "the failed run", |a| idle(a) && a.error.is_some());
+        let (line, message) = h.state().script.runtime_error.clone().expect("a runtime error");
+        assert_eq!(line, 3, "{message}");
+        assert!(shows(&h, "The last run failed"));
+        assert_eq!(trades(h.state()), Some(S2_TRADES), "previous results stay");
+    }
+}

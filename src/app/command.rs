@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::script::StrategyKind;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Load a data file or folder (background), keeping the current one until it succeeds.
@@ -30,4 +32,17 @@ pub enum Command {
     StartLive,
     /// Stop the live session's feed; the run finishes with what it has.
     StopLive,
+    /// Switch between rules, script and hybrid (the previous spec stays recoverable).
+    SetStrategyKind(StrategyKind),
+    /// Use this `.rhai` file as the strategy's script.
+    OpenScript(PathBuf),
+    OpenScriptDialog,
+    /// Write the script buffer to its file.
+    SaveScript,
+    /// Write the script buffer to this file and use it from there.
+    SaveScriptAs(PathBuf),
+    /// Keep the script inline in the preset (true) or in its file (false).
+    SetScriptInline(bool),
+    /// Reload the script file, dropping unsaved script edits.
+    ReloadScript,
 }

@@ -1,8 +1,10 @@
-//! Where panels go: top bar, left panel (data / rules / broker / live), central results, log at the
+//! Where panels go: top bar, left panel (data / rules / script / broker / live), central results, log at the
 //! bottom.
 
 use super::{Command, LeftTab, Workbench};
-use crate::ui::{data_ui::data_ui, live_ui::live_ui, log_ui::log_ui, results_ui::results_ui, rules_ui};
+use crate::ui::{
+    data_ui::data_ui, live_ui::live_ui, log_ui::log_ui, results_ui::results_ui, rules_ui, script_ui::script_ui,
+};
 
 pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, app));
@@ -161,6 +163,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         for (tab, label) in [
             (LeftTab::Data, "Data"),
             (LeftTab::Rules, "Rules"),
+            (LeftTab::Script, "Script"),
             (LeftTab::Broker, "Broker & metrics"),
             (LeftTab::Live, "Live"),
         ] {
@@ -176,6 +179,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             LeftTab::Rules => rules_tab_ui(ui, app),
             LeftTab::Broker => broker_tab_ui(ui, app),
             LeftTab::Live => live_ui(ui, app),
+            LeftTab::Script => script_ui(ui, app),
         });
 }
 
@@ -195,7 +199,10 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             }
         }
         crate::preset::StrategySpec::Script(source) => {
-            ui.label(format!("This preset runs a script: {}", source.describe()));
+            ui.label(format!(
+                "This preset runs a script: {} (edit it on the Script tab)",
+                source.describe()
+            ));
         }
         crate::preset::StrategySpec::Hybrid { filter, script } => {
             ui.label(format!(

@@ -503,9 +503,13 @@ impl Workbench {
         }
         let assets = data.bars.assets().to_vec();
         let signals = data.bars.signal_names().to_vec();
-        let strategy =
-            preset::run::build_live_strategy(&self.preset.strategy, &signals, assets.len(), &self.preset_origin())
-                .map_err(|e| format!("preparing the strategy: {e}"))?;
+        let strategy = preset::run::build_live_strategy(
+            &self.preset_for_run().strategy,
+            &signals,
+            assets.len(),
+            &self.preset_origin(),
+        )
+        .map_err(|e| format!("preparing the strategy: {e}"))?;
         let strategy_id =
             serde_json::to_string(&self.preset.strategy).map_err(|e| format!("describing the strategy: {e}"))?;
         let journal = self.persisted.live_journal.trim();

@@ -16,6 +16,9 @@ const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
 /// Quiet time after a file event before hot reload.
 const RELOAD_DEBOUNCE: Duration = Duration::from_millis(400);
 const RECENT_MAX: usize = 10;
+/// A hybrid needs a filter (the engine compiles it into a mask).
+pub const NO_FILTER: &str =
+    "the hybrid has no (enabled) filter rule: add one on the Script tab, or switch the kind to Script";
 
 fn remember(list: &mut Vec<PathBuf>, path: &Path) {
     list.retain(|p| p != path);
@@ -58,6 +61,14 @@ impl Workbench {
             self.dirty = true;
             self.log.info("restored unsaved edits from the last session");
         }
+        self.sync_script();
+        if let Some(text) = self.persisted.unsaved_script.take()
+            && self.script.disk_text.is_some()
+        {
+            self.script.text = text;
+            self.check_script();
+            self.log.info("restored unsaved script edits from the last session");
+        }
         let data = self.data_path();
         self.start_load(data, true);
     }
@@ -94,7 +105,7 @@ impl Workbench {
         }
     }
 
-    fn fail(&mut self, message: String) {
+    pub(super) fn fail(&mut self, message: String) {
         self.log.error(message.clone());
         self.error = Some(message);
     }
@@ -227,6 +238,7 @@ impl Workbench {
             }
             Command::StrategyEdited => {
                 self.dirty = true;
+                self.script.runtime_error = None;
                 self.validate();
                 if self.persisted.auto_run && self.invalid.is_none() {
                     self.request_run(AUTO_RUN_DEBOUNCE);
@@ -235,17 +247,19 @@ impl Workbench {
             Command::DismissError => self.error = None,
             Command::StartLive => self.start_live(),
             Command::StopLive => self.stop_live(),
+            cmd => self.apply_script(cmd),
         }
     }
 
-    fn request_run(&mut self, delay: Duration) {
+    pub(super) fn request_run(&mut self, delay: Duration) {
         self.run_at = Some(Instant::now() + delay);
     }
 
     /// Checks the strategy and broker against the loaded data.
     pub fn validate(&mut self) {
+        let script_problem = self.check_script();
         let Some(data) = &self.data else {
-            self.invalid = None;
+            self.invalid = script_problem;
             return;
         };
         let bars = &data.bars;
@@ -263,7 +277,22 @@ impl Workbench {
                 .err()
                 .map(|e| e.to_string());
         }
-        self.invalid = problem;
+        if problem.is_none()
+            && let crate::preset::StrategySpec::Hybrid { filter, .. } = &self.preset.strategy
+        {
+            let check = crate::engine::strategy::rules::SignalStrategy {
+                entry: filter.clone(),
+                ..Default::default()
+            };
+            problem = check
+                .validate(bars.signal_names(), bars.assets().len())
+                .err()
+                .map(|e| match e {
+                    crate::engine::strategy::rules::RuleError::NoEntry => NO_FILTER.to_owned(),
+                    e => format!("filter: {e}"),
+                });
+        }
+        self.invalid = problem.or(script_problem);
     }
 
     fn start_load(&mut self, path: PathBuf, then_run: bool) {
@@ -352,7 +381,7 @@ impl Workbench {
         // The newest request wins: a running job is cancelled (dropping it joins its thread).
         self.run_task = None;
         let bars = data.bars.clone();
-        let preset = self.preset.clone();
+        let preset = self.preset_for_run();
         let origin = self.preset_origin();
         let job = move |h: &crate::worker::JobHandle| {
             let started = Instant::now();
@@ -402,15 +431,20 @@ impl Workbench {
                     ));
                 }
                 self.run = Some(view);
+                self.script.runtime_error = None;
             }
             Err(e) if e.contains("cancelled") => self.log.info(format!("{e}; the previous results stay")),
-            Err(e) => self.fail(format!("the run failed, keeping the previous results: {e}")),
+            Err(e) => {
+                self.script.runtime_error = self.runtime_error_line(&e).map(|line| (line, e.clone()));
+                self.fail(format!("the run failed, keeping the previous results: {e}"));
+            }
         }
     }
 
-    fn rewatch(&mut self) {
+    pub(super) fn rewatch(&mut self) {
         let mut files = vec![self.data_path()];
         files.extend(self.preset_path.clone());
+        files.extend(self.script_file());
         if let Some(w) = &mut self.watcher
             && let Err(e) = w.watch(&files)
         {
@@ -427,7 +461,12 @@ impl Workbench {
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let data = canon(&self.data_path());
         let preset_file = self.preset_path.as_deref().map(canon);
+        let script_file = self.script_file().as_deref().map(canon);
         for path in changed {
+            if Some(&path) == script_file.as_ref() {
+                self.script_changed_on_disk(&path);
+                continue;
+            }
             if Some(&path) == preset_file.as_ref() {
                 if self.dirty {
                     self.preset_changed_on_disk = true;
@@ -458,6 +497,7 @@ impl Workbench {
                 self.preset_changed_on_disk = false;
                 self.error = None;
                 remember(&mut self.persisted.recent_presets, path);
+                self.sync_script();
                 let data = self.data_path();
                 self.start_load(data, true);
             }
@@ -466,9 +506,21 @@ impl Workbench {
     }
 
     fn save_preset(&mut self, path: &Path) {
+        // One Save keeps the preset and the script it names in step.
+        if self.script.unsaved()
+            && let Some(file) = self.script_file()
+        {
+            self.save_script(&file);
+        }
         let mut p: Preset = self.preset.clone();
         let data = self.data_path();
         p.data.path = relative_to(&data, path);
+        if let Some(rel) = self.script_path_for(path)
+            && let crate::preset::StrategySpec::Script(s) | crate::preset::StrategySpec::Hybrid { script: s, .. } =
+                &mut p.strategy
+        {
+            s.path = rel;
+        }
         if let Some(w) = &mut self.watcher {
             w.suppress(path);
         }

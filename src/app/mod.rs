@@ -5,8 +5,9 @@ pub mod command;
 mod layout;
 pub mod live;
 pub mod log;
-mod logic;
+pub(crate) mod logic;
 pub mod sample;
+pub mod script;
 mod watch;
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ pub enum LeftTab {
     Rules,
     Broker,
     Live,
+    Script,
 }
 
 /// What survives a restart (eframe storage).
@@ -43,6 +45,8 @@ pub struct Persisted {
     pub preset_path: Option<PathBuf>,
     /// The preset with unsaved edits, if any.
     pub unsaved_preset: Option<Preset>,
+    /// The text of a file-based script with unsaved edits, if any.
+    pub unsaved_script: Option<String>,
     pub auto_run: bool,
     pub results: ResultsState,
     pub left_tab: LeftTab,
@@ -66,6 +70,7 @@ impl Default for Persisted {
             data_path: None,
             preset_path: None,
             unsaved_preset: None,
+            unsaved_script: None,
             auto_run: false,
             results: ResultsState::default(),
             left_tab: LeftTab::default(),
@@ -125,6 +130,8 @@ pub struct Workbench {
     pub known_assets: Vec<String>,
     /// The preset on disk changed while there were unsaved edits.
     pub preset_changed_on_disk: bool,
+    /// The Script tab's editor buffer.
+    pub script: script::ScriptEditor,
     title: String,
     sample_dir: PathBuf,
 }
@@ -166,6 +173,7 @@ impl Workbench {
             watcher,
             wake,
             preset_changed_on_disk: false,
+            script: Default::default(),
             known_assets: Vec::new(),
             title: String::new(),
             sample_dir,
@@ -238,6 +246,7 @@ impl eframe::App for Workbench {
         self.persisted.preset_path = self.preset_path.clone();
         self.persisted.data_path = self.data.as_ref().map(|d| d.loaded.path.clone());
         self.persisted.unsaved_preset = self.dirty.then(|| self.preset.clone());
+        self.persisted.unsaved_script = self.script.unsaved().then(|| self.script.text.clone());
         eframe::set_value(storage, STORAGE_KEY, &self.persisted);
     }
 

@@ -11,7 +11,7 @@ static NEXT_TMP: AtomicU32 = AtomicU32::new(0);
 
 /// Writes `bytes` to `path` atomically. On failure the target is untouched and no temporary file
 /// is left behind. A symbolic link is followed: the file it points to is replaced.
-pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = target
         .file_name()

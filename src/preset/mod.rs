@@ -16,7 +16,8 @@
 //! format `version` (missing = 1); files of older formats are migrated on reading, newer ones are
 //! refused with a request to upgrade. Saving is atomic.
 
-mod atomic;
+/// Atomic file replacement (temp file + rename), for presets and scripts.
+pub(crate) mod atomic;
 mod error;
 mod format;
 /// Running a preset: its strategy on its data with its broker.

@@ -13,6 +13,8 @@ pub mod plots;
 pub mod results_ui;
 /// Visual editor of level-1 rule strategies (entry, exit, sizer) and of the broker settings.
 pub mod rules_ui;
+/// The Script tab: strategy kind switch, Rhai editor with highlighting and errors, open/save.
+pub mod script_ui;
 /// The sortable, filterable trade table.
 pub mod trades_ui;
 

@@ -20,11 +20,11 @@ mod tests;
 use eframe::egui;
 
 use crate::data::SignalInfo;
-use crate::engine::strategy::rules::SignalStrategy;
+use crate::engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
 pub use broker_ui::broker_editor_ui;
 use edit::ListKind;
-use problem::Problem;
+use problem::{Place, Problem};
 
 /// What every row needs to draw itself.
 struct Editor<'a> {
@@ -62,6 +62,40 @@ pub fn strategy_editor_ui(
     changed |= param_ui::sizer_ui(ui, &mut strategy.sizer, &editor);
     if changed {
         // The messages above were computed before the edit: draw again with fresh ones.
+        ui.ctx().request_repaint();
+    }
+    changed
+}
+
+/// A hybrid's filter: one rule list edited like an entry list (all must hold). Returns true when
+/// the user changed anything.
+pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[SignalInfo], n_assets: usize) -> bool {
+    let signal_names: Vec<String> = signals.iter().map(|s| s.name.clone()).collect();
+    let check = SignalStrategy {
+        entry: filter.clone(),
+        ..SignalStrategy::default()
+    };
+    let editor = Editor {
+        id: ui.make_persistent_id("filter_editor"),
+        signals,
+        signal_names: &signal_names,
+        columns: kind::column_options(signals),
+        n_assets,
+        // Checked as an entry list, named as the filter.
+        problem: problem::find_problem(&check, &signal_names, n_assets).map(|mut p| {
+            if matches!(check.validate(&signal_names, n_assets), Err(RuleError::NoEntry)) {
+                crate::app::logic::NO_FILTER.clone_into(&mut p.message);
+            }
+            p.place = match p.place {
+                Place::ListTop(_) => Place::ListTop(ListKind::Filter),
+                Place::Row(_, i) => Place::Row(ListKind::Filter, i),
+                other => other,
+            };
+            p
+        }),
+    };
+    let changed = list_ui::rule_list_ui(ui, ListKind::Filter, filter, &editor);
+    if changed {
         ui.ctx().request_repaint();
     }
     changed

@@ -5,11 +5,12 @@ use super::kind::RuleKind;
 use crate::data::SignalInfo;
 use crate::engine::strategy::rules::Rule;
 
-/// The entry or the exit list of a strategy.
+/// The entry or the exit list of a strategy, or a hybrid's filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum ListKind {
     Entry,
     Exit,
+    Filter,
 }
 
 impl ListKind {
@@ -18,6 +19,7 @@ impl ListKind {
         match self {
             ListKind::Entry => "entry",
             ListKind::Exit => "exit",
+            ListKind::Filter => "filter",
         }
     }
 }

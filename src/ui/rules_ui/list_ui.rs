@@ -75,6 +75,10 @@ pub(super) fn rule_list_ui(ui: &mut egui::Ui, list: ListKind, rules: &mut Vec<Ru
 fn list_heading_ui(ui: &mut egui::Ui, list: ListKind) {
     let (title, note) = match list {
         ListKind::Entry => ("Entry rules", "checked for each flat asset; all must hold to buy"),
+        ListKind::Filter => (
+            "Filter rules",
+            "checked on every bar; all must hold for the script's on_bar to run",
+        ),
         ListKind::Exit => (
             "Exit rules",
             "checked for each asset in position; all must hold to sell (use an ANY group for OR)",
