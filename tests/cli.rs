@@ -3,31 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 
 use ml4t_backtest::engine::results::compare::compare;
 use ml4t_backtest::engine::results::json::ResultJson;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ml4t(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ml4t"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn golden(data: &str, case: &str) -> ResultJson {
-    let p = root()
-        .join("tests/fixtures/expected")
-        .join(data)
-        .join(format!("{case}.json"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
+mod common;
+use common::{golden, ml4t, root};
 
 fn run_json(extra: &[&str], preset: &str) -> (ResultJson, PathBuf) {
     let dir = tempfile::tempdir().unwrap().keep();

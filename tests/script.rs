@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use ml4t_backtest::data::{LoadOptions, SampleSpec, load, sample};
@@ -23,25 +22,8 @@ use ml4t_backtest::engine::{EngineError, backtest};
 use ml4t_backtest::preset::{self, ScriptSource, StrategySpec};
 use ml4t_backtest::script::{Script, ScriptError, ScriptLimits, ScriptStrategy};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ml4t(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ml4t"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn golden(data: &str, case: &str) -> ResultJson {
-    let p = root()
-        .join("tests/fixtures/expected")
-        .join(data)
-        .join(format!("{case}.json"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
+mod common;
+use common::{golden, ml4t, root};
 
 /// `ml4t run --preset <preset> --json ... --quiet <extra>`, the result JSON parsed.
 fn run_json(preset: &str, extra: &[&str]) -> ResultJson {

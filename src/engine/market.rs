@@ -321,43 +321,6 @@ impl Bars {
             .map(|(i, _)| i)
             .collect()
     }
-
-    /// Replaces the timestamp-grouped rows by those in `keep` (row indices, ascending). Used for
-    /// asset and date-range selection at the data boundary.
-    pub fn select_rows(&self, keep: &[usize], assets: Option<&[String]>) -> Result<Bars, MarketError> {
-        let (names, remap): (Vec<String>, Vec<u32>) = match assets {
-            Some(sel) => {
-                let mut remap = vec![u32::MAX; self.assets.len()];
-                let mut names = Vec::new();
-                for (i, name) in self.assets.iter().enumerate() {
-                    if sel.iter().any(|s| s == name) {
-                        remap[i] = names.len() as u32;
-                        names.push(name.clone());
-                    }
-                }
-                (names, remap)
-            }
-            None => (self.assets.clone(), (0..self.assets.len() as u32).collect()),
-        };
-        let mut cols = BarColumns::with_capacity(keep.len(), self.signals.len());
-        for &r in keep {
-            let id = remap[self.asset[r].index()];
-            if id == u32::MAX {
-                continue;
-            }
-            cols.ts.push(self.ts[r]);
-            cols.asset.push(AssetId(id));
-            cols.open.push(self.open[r]);
-            cols.high.push(self.high[r]);
-            cols.low.push(self.low[r]);
-            cols.close.push(self.close[r]);
-            cols.volume.push(self.volume[r]);
-            for (dst, src) in cols.signals.iter_mut().zip(&self.signals) {
-                dst.push(src[r]);
-            }
-        }
-        Bars::new(names, self.signal_names.clone(), cols)
-    }
 }
 
 /// Checks the columns of [`Bars::new`] and fills `ts_start` (cleared first) with the start row of
@@ -621,14 +584,5 @@ mod tests {
         bad.push(5, AssetId(2), 1.0, 1.0, 1.0, 1.0, 0.0, &[0.5]);
         assert!(matches!(b.set_columns(bad), Err(MarketError::AssetOutOfRange { .. })));
         assert_eq!(b.assets().len(), 2);
-    }
-
-    #[test]
-    fn bars_select_rows_remaps_assets() {
-        let b = two_assets();
-        let s = b.select_rows(&[0, 1, 2], Some(&["B".to_string()])).unwrap();
-        assert_eq!(s.assets(), &["B".to_string()]);
-        assert_eq!(s.len(), 2);
-        assert_eq!(s.bar(1).close(), 21.0);
     }
 }

@@ -151,18 +151,6 @@ impl Portfolio {
         }
     }
 
-    /// (gross, net) exposure: `Σ |qty * price|` and `Σ qty * price`.
-    #[inline]
-    pub fn exposure(&self) -> (f64, f64) {
-        let (mut gross, mut net) = (0.0, 0.0);
-        for a in &self.held {
-            let v = self.positions[a.index()].qty * self.last_price[a.index()];
-            gross += v.abs();
-            net += v;
-        }
-        (gross, net)
-    }
-
     #[inline]
     pub(crate) fn mark(&mut self, asset: AssetId, price: f64) {
         self.last_price[asset.index()] = price;
@@ -319,7 +307,7 @@ mod tests {
         assert_eq!(p.cash(), 8_999.0);
         p.mark(AssetId(0), 105.0);
         assert_eq!(p.equity(), 8_999.0 + 1_050.0);
-        assert_eq!(p.exposure(), (1_050.0, 1_050.0));
+        assert_eq!(p.marked(), (8_999.0 + 1_050.0, 1_050.0, 1_050.0));
         // Sell 10 @ 110, commission 1.1: cash 8999 + 1100 - 1.1 = 10097.9.
         p.apply_fill(&fill(Side::Sell, 10.0, 110.0, 1.1, 3));
         assert!((p.cash() - 10_097.9).abs() < 1e-9);

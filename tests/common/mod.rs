@@ -1,7 +1,11 @@
 //! Shared generators for the integration tests.
 #![allow(dead_code)]
 
+use std::path::Path;
+use std::process::{Command, Output};
+
 use ml4t_backtest::engine::market::{BarColumns, Bars};
+use ml4t_backtest::engine::results::json::ResultJson;
 use ml4t_backtest::engine::types::AssetId;
 use proptest::prelude::*;
 
@@ -45,4 +49,27 @@ pub fn arb_bars(max_ts: usize, max_assets: usize) -> impl Strategy<Value = Bars>
             Bars::new(names, vec!["s".into(), "t".into()], cols).unwrap()
         })
     })
+}
+
+/// The crate's root folder (fixtures are below it).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `ml4t` binary in the crate root.
+pub fn ml4t(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ml4t"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// A golden result from `tests/fixtures/expected/<data>/<case>.json`.
+pub fn golden(data: &str, case: &str) -> ResultJson {
+    let p = root()
+        .join("tests/fixtures/expected")
+        .join(data)
+        .join(format!("{case}.json"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
