@@ -32,6 +32,33 @@ pub struct BenchArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Measure only these levels (repeatable): compiled, interpreted, callback, script, hybrid,
+    /// end-to-end. Default: all.
+    #[arg(long = "level", value_enum)]
+    pub levels: Vec<BenchLevel>,
+    /// Measure only this logic (repeatable). Default: S0 and S2.
+    #[arg(long = "logic", value_parser = ["S0", "S2"])]
+    pub logics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchLevel {
+    Compiled,
+    Interpreted,
+    Callback,
+    Script,
+    Hybrid,
+    EndToEnd,
+}
+
+impl BenchArgs {
+    fn wants(&self, level: BenchLevel) -> bool {
+        self.levels.is_empty() || self.levels.contains(&level)
+    }
+
+    fn wants_logic(&self, logic: &str) -> bool {
+        self.logics.is_empty() || self.logics.iter().any(|l| l == logic)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -163,76 +190,91 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         });
     };
     for logic in ["S0", "S2"] {
+        if !args.wants_logic(logic) {
+            continue;
+        }
         let r = rules(logic);
-        push(
-            "1 compiled",
-            logic,
-            "engine",
-            best_of(args.repeat, || {
-                let mut c = r.compile(&bars).map_err(|e| EngineError::Config(e.to_string()))?;
-                run_strategy(&bars, &mut c)
-            })?,
-        );
-        push(
-            "1 interpreted",
-            logic,
-            "engine",
-            best_of(args.repeat, || {
-                let mut s = r
-                    .interpret(bars.signal_names(), bars.assets().len())
-                    .map_err(|e| EngineError::Config(e.to_string()))?;
-                run_strategy(&bars, &mut s)
-            })?,
-        );
         let reference = MlThreshold::scenario(logic).context("reference scenario")?;
-        push(
-            "2 rust callback",
-            logic,
-            "engine",
-            best_of(args.repeat, || run_strategy(&bars, &mut reference.clone()))?,
-        );
-        let compiled = Script::compile(script(logic), &format!("bench_{logic}.rhai"))?;
-        push(
-            "2 script",
-            logic,
-            "engine",
-            best_of(args.repeat, || {
-                run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()))
-            })?,
-        );
-        push(
-            "3 hybrid (1% filter)",
-            logic,
-            "engine",
-            best_of(args.repeat, || {
-                let mut h = Hybrid::compile(&filter, &bars, reference.clone())
-                    .map_err(|e| EngineError::Config(e.to_string()))?;
-                run_strategy(&bars, &mut h)
-            })?,
-        );
+        if args.wants(BenchLevel::Compiled) {
+            push(
+                "1 compiled",
+                logic,
+                "engine",
+                best_of(args.repeat, || {
+                    let mut c = r.compile(&bars).map_err(|e| EngineError::Config(e.to_string()))?;
+                    run_strategy(&bars, &mut c)
+                })?,
+            );
+        }
+        if args.wants(BenchLevel::Interpreted) {
+            push(
+                "1 interpreted",
+                logic,
+                "engine",
+                best_of(args.repeat, || {
+                    let mut s = r
+                        .interpret(bars.signal_names(), bars.assets().len())
+                        .map_err(|e| EngineError::Config(e.to_string()))?;
+                    run_strategy(&bars, &mut s)
+                })?,
+            );
+        }
+        if args.wants(BenchLevel::Callback) {
+            push(
+                "2 rust callback",
+                logic,
+                "engine",
+                best_of(args.repeat, || run_strategy(&bars, &mut reference.clone()))?,
+            );
+        }
+        if args.wants(BenchLevel::Script) {
+            let compiled = Script::compile(script(logic), &format!("bench_{logic}.rhai"))?;
+            push(
+                "2 script",
+                logic,
+                "engine",
+                best_of(args.repeat, || {
+                    run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()))
+                })?,
+            );
+        }
+        if args.wants(BenchLevel::Hybrid) {
+            push(
+                "3 hybrid (1% filter)",
+                logic,
+                "engine",
+                best_of(args.repeat, || {
+                    let mut h = Hybrid::compile(&filter, &bars, reference.clone())
+                        .map_err(|e| EngineError::Config(e.to_string()))?;
+                    run_strategy(&bars, &mut h)
+                })?,
+            );
+        }
     }
-    // End to end: Parquet load + compile + run.
-    let dir = tempfile_dir()?;
-    let path = dir.join("bench.parquet");
-    write_parquet(&bars, &path)?;
-    let r = rules("S2");
-    let mut e2e_err = None;
-    let timing = best_of(args.repeat, || {
-        let data = match load(&path, &LoadOptions::default()) {
-            Ok(d) => d,
-            Err(e) => {
-                e2e_err = Some(e.to_string());
-                return Err(EngineError::Config("load failed".into()));
-            }
-        };
-        let mut c = r.compile(&data.bars).map_err(|e| EngineError::Config(e.to_string()))?;
-        run_strategy(&data.bars, &mut c)
-    });
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Some(e) = e2e_err {
-        anyhow::bail!("end-to-end load failed: {e}");
+    if args.wants(BenchLevel::EndToEnd) && args.wants_logic("S2") {
+        // End to end: Parquet load + compile + run.
+        let dir = tempfile_dir()?;
+        let path = dir.join("bench.parquet");
+        write_parquet(&bars, &path)?;
+        let r = rules("S2");
+        let mut e2e_err = None;
+        let timing = best_of(args.repeat, || {
+            let data = match load(&path, &LoadOptions::default()) {
+                Ok(d) => d,
+                Err(e) => {
+                    e2e_err = Some(e.to_string());
+                    return Err(EngineError::Config("load failed".into()));
+                }
+            };
+            let mut c = r.compile(&data.bars).map_err(|e| EngineError::Config(e.to_string()))?;
+            run_strategy(&data.bars, &mut c)
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Some(e) = e2e_err {
+            anyhow::bail!("end-to-end load failed: {e}");
+        }
+        push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
     }
-    push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
 
     let report = Report {
         bars_per_asset: args.bars,
