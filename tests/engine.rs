@@ -72,6 +72,7 @@ proptest! {
         let k = bars.assets().len();
         let positions = positions_at_each_timestamp(&run, k);
         let mut last_close = vec![f64::NAN; k];
+        let equity = run.equity.equity();
         #[allow(clippy::needless_range_loop)]
         for t in 0..run.timestamps {
             let slice = bars.timestamp(t).unwrap();
@@ -80,8 +81,8 @@ proptest! {
             }
             let marked: f64 = (0..k).filter(|&a| positions[t][a] != 0.0).map(|a| positions[t][a] * last_close[a]).sum();
             let expect = run.equity.cash_at(t) + marked;
-            prop_assert!((run.equity.equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
-                "t={t}: equity {} vs cash + positions {}", run.equity.equity[t], expect);
+            prop_assert!((equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
+                "t={t}: equity {} vs cash + positions {}", equity[t], expect);
         }
     }
 
@@ -128,7 +129,7 @@ proptest! {
         let changed = perturb_after(&bars, t, bump);
         let a = backtest(&bars, &mut DataDriven, config).unwrap();
         let b = backtest(&changed, &mut DataDriven, config).unwrap();
-        prop_assert_eq!(&a.equity.equity[..=t], &b.equity.equity[..=t]);
+        prop_assert_eq!(&a.equity.equity()[..=t], &b.equity.equity()[..=t]);
         prop_assert_eq!(&a.equity.cash()[..=t], &b.equity.cash()[..=t]);
         let fills_a: Vec<_> = a.fills.iter().filter(|f| f.bar_index <= t).collect();
         let fills_b: Vec<_> = b.fills.iter().filter(|f| f.bar_index <= t).collect();

@@ -126,8 +126,8 @@ fn assert_same_run(what: &str, live: &RunResult, expected: &RunResult) {
             .collect::<Vec<_>>()
     };
     assert_eq!(key(live), key(expected), "{what}: fills");
-    assert_eq!(live.equity.ts, expected.equity.ts, "{what}: equity timestamps");
-    assert_eq!(live.equity.equity, expected.equity.equity, "{what}: equity curve");
+    assert_eq!(live.equity.ts(), expected.equity.ts(), "{what}: equity timestamps");
+    assert_eq!(live.equity.equity(), expected.equity.equity(), "{what}: equity curve");
     assert!(!expected.trades.is_empty(), "{what}: the scenario trades");
 }
 

@@ -294,7 +294,7 @@ fn script_and_rules_give_the_same_trades() {
             let diffs = compare(&as_json(&by_script), &as_json(&by_rules));
             assert!(diffs.is_empty(), "{id}: {}", diffs.join("\n"));
             assert_eq!(by_script.fills, by_rules.fills, "{id}");
-            assert_eq!(by_script.equity.equity, by_rules.equity.equity, "{id}");
+            assert_eq!(by_script.equity.equity(), by_rules.equity.equity(), "{id}");
         }
     }
 }

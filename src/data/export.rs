@@ -107,10 +107,10 @@ fn trades_frame(run: &RunResult) -> PolarsResult<DataFrame> {
 fn equity_frame(run: &RunResult) -> PolarsResult<DataFrame> {
     let e = &run.equity;
     let cols = vec![
-        datetime("timestamp", e.ts.iter().copied())?,
-        f64s("equity", e.equity.iter().copied()),
+        datetime("timestamp", e.ts().iter().copied())?,
+        f64s("equity", e.iter().map(|p| p.equity)),
         f64s("cash", e.cash().into_iter()),
-        f64s("gross_exposure", e.gross_exposure.iter().copied()),
+        f64s("gross_exposure", e.iter().map(|p| p.gross_exposure)),
         f64s("net_exposure", e.net_exposure().into_iter()),
         f64s("drawdown", e.drawdown().into_iter()),
     ];

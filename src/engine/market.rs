@@ -297,6 +297,26 @@ impl Bars {
         &self.ts_start
     }
 
+    /// Index of the timestamp that `row` belongs to, searching forward from timestamp `from`
+    /// (at or before the answer): galloping, so a nearby row costs a few probes instead of a
+    /// binary search over the whole index; with one bar per timestamp it is the row itself.
+    #[inline]
+    pub fn timestamp_of_row(&self, row: usize, from: usize) -> usize {
+        let starts = &self.ts_start;
+        if starts.len() == self.ts.len() + 1 {
+            return row;
+        }
+        debug_assert!(starts[from] <= row && row < self.ts.len());
+        let mut step = 1;
+        let mut lo = from;
+        while lo + step < starts.len() - 1 && starts[lo + step] <= row {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(starts.len() - 1);
+        lo + starts[lo..hi].partition_point(|&s| s <= row) - 1
+    }
+
     /// Distinct timestamps in order.
     pub fn timestamps(&self) -> impl Iterator<Item = TimestampNs> + '_ {
         self.ts_start[..self.n_timestamps()]
@@ -547,6 +567,27 @@ mod tests {
         assert!(t1.bar_of(AssetId(1)).unwrap().signal(SignalId(0)).is_nan());
         assert_eq!(t1.iter().next().unwrap().asset_name(), "B");
         assert!(b.timestamp(2).is_none());
+    }
+
+    #[test]
+    fn timestamp_of_row_matches_a_binary_search() {
+        // Timestamps with 1, 2 or 3 assets, in a pattern.
+        let mut c = BarColumns::with_capacity(0, 0);
+        for t in 0..200i64 {
+            for a in 0..=(t % 3) as u32 {
+                c.push(t, AssetId(a), 1.0, 1.0, 1.0, 1.0, 0.0, &[]);
+            }
+        }
+        let b = Bars::new(vec!["A".into(), "B".into(), "C".into()], vec![], c).unwrap();
+        let starts = b.timestamp_starts();
+        for row in 0..b.len() {
+            let want = starts.partition_point(|&s| s <= row) - 1;
+            for from in [0, want / 2, want.saturating_sub(1), want] {
+                assert_eq!(b.timestamp_of_row(row, from), want, "row {row} from {from}");
+            }
+        }
+        let one = two_assets();
+        assert_eq!(one.timestamp_of_row(2, 0), 1);
     }
 
     #[test]

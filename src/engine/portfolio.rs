@@ -126,19 +126,26 @@ impl Portfolio {
         }
         if self.held.is_empty() {
             // Flat: equity is the cash throughout; only the final marks matter.
-            for r in starts[from]..starts[to] {
-                self.last_price[assets[r].index()] = close[r];
+            if self.last_price.len() == 1 {
+                self.last_price[0] = close[starts[to] - 1];
+            } else {
+                for r in starts[from]..starts[to] {
+                    self.last_price[assets[r].index()] = close[r];
+                }
             }
-            for t in from..to {
-                eq.push_same_cash(TimestampNs(ts[starts[t]]), self.cash, 0.0);
+            if starts[to] - starts[from] == to - from {
+                // One row per timestamp: the timestamps are a slice of the rows'.
+                eq.push_flat(ts[starts[from]..starts[to]].iter().copied());
+            } else {
+                eq.push_flat((from..to).map(|t| ts[starts[t]]));
             }
         } else if self.positions.len() == 1 {
             // One asset: a row per timestamp.
-            let q = self.positions[0].qty;
-            for r in starts[from]..starts[to] {
+            let (q, cash) = (self.positions[0].qty, self.cash);
+            eq.extend_same_cash((starts[from]..starts[to]).map(|r| {
                 let v = q * close[r];
-                eq.push_same_cash(TimestampNs(ts[r]), self.cash + v, v.abs());
-            }
+                (ts[r], cash + v, v.abs())
+            }));
             self.last_price[0] = close[starts[to] - 1];
         } else {
             for t in from..to {

@@ -11,7 +11,7 @@ impl RunResult {
     pub fn summary(&self, opts: &MetricsOptions) -> String {
         let m = self.metrics(opts);
         let mut out = String::new();
-        let span = match (self.equity.ts.first(), self.equity.ts.last()) {
+        let span = match (self.equity.ts().first(), self.equity.ts().last()) {
             (Some(&a), Some(&b)) => format!(
                 "{} .. {}",
                 crate::engine::types::TimestampNs(a).to_date(),

@@ -107,7 +107,7 @@ impl<S: Strategy> Strategy for Hybrid<S> {
         if self.filter.is_stateless() {
             // Position state is never read by a stateless filter: jump to the next passing row.
             return match self.filter.next_row(starts[next], bars.len()) {
-                Some(row) => starts.partition_point(|&s| s <= row) - 1 - next,
+                Some(row) => bars.timestamp_of_row(row, next) - next,
                 None => bars.n_timestamps() - next,
             };
         }

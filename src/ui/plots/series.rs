@@ -89,11 +89,12 @@ pub struct RunSeries {
 impl RunSeries {
     pub fn new(run: &RunView) -> Self {
         let curve = &run.result.equity;
+        let equity = curve.equity();
         RunSeries {
-            xs: curve.ts.iter().map(|&t| ts_to_x(t)).collect(),
-            equity: curve.equity.clone(),
-            drawdown_pct: drawdown_pct(run.result.initial_cash, &curve.equity),
-            exposure_pct: exposure_pct(&curve.gross_exposure, &curve.equity),
+            xs: curve.ts().iter().map(|&t| ts_to_x(t)).collect(),
+            drawdown_pct: drawdown_pct(run.result.initial_cash, &equity),
+            exposure_pct: exposure_pct(&curve.gross_exposure(), &equity),
+            equity,
             bench_xs: run.bars.timestamps().map(|t| ts_to_x(t.0)).collect(),
             benchmark: buy_and_hold(&run.bars, run.result.initial_cash),
         }
@@ -169,7 +170,7 @@ pub fn signal_values(bars: &Bars, rows: &[usize], signal: SignalId) -> Vec<f64> 
 pub fn run_key(run: &RunView) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     (Arc::as_ptr(&run.bars) as usize).hash(&mut h);
-    (run.result.equity.equity.as_ptr() as usize).hash(&mut h);
+    (run.result.equity.ts().as_ptr() as usize).hash(&mut h);
     (run.result.trades.as_ptr() as usize).hash(&mut h);
     (
         run.bars.len(),

@@ -19,22 +19,18 @@ pub struct ExposureStats {
 
 /// `years` is the span the returns cover (`n_periods / periods_per_year`).
 pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> ExposureStats {
-    let n = equity.equity.len().min(equity.gross_exposure.len());
-    let (values, gross) = (&equity.equity[..n], &equity.gross_exposure[..n]);
-
-    let exposed = gross.iter().filter(|&&g| g > 0.0).count();
-    let (mut fraction_sum, mut n_positive) = (0.0, 0usize);
-    for (&e, &g) in values.iter().zip(gross) {
+    let n = equity.len();
+    let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) = (0usize, 0.0, 0usize, 0.0);
+    for p in equity.iter() {
+        let (e, g) = (p.equity, p.gross_exposure);
+        exposed += usize::from(g > 0.0);
         if e > 0.0 {
             fraction_sum += g / e;
             n_positive += 1;
         }
+        equity_sum += e;
     }
-    let mean_equity = if n == 0 {
-        0.0
-    } else {
-        values.iter().sum::<f64>() / n as f64
-    };
+    let mean_equity = if n == 0 { 0.0 } else { equity_sum / n as f64 };
     let notional: f64 = fills.iter().map(Fill::notional).sum();
     let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
 

@@ -1,7 +1,8 @@
-//! The rule compiler: stateless conditions become byte masks over all rows, computed once with
+//! The rule compiler: stateless conditions become bit masks over all rows, computed once with
 //! plain column loops; position-dependent conditions stay as a small tree evaluated per bar; and
 //! stretches where nothing can happen are skipped in one scan (`Strategy::skip_quiet`).
 
+use super::bitmask::BitMask;
 use super::column::Column;
 use super::sizer::ResolvedSizer;
 use super::{Rule, RuleError, SignalStrategy};
@@ -106,11 +107,11 @@ enum Cond {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledCondition {
     cond: Cond,
-    masks: Vec<Vec<u8>>,
+    masks: Vec<BitMask>,
 }
 
 enum Node {
-    Static(Vec<u8>),
+    Static(BitMask),
     Dynamic(Cond),
 }
 
@@ -134,8 +135,8 @@ impl CompiledCondition {
     fn finish(&mut self, node: Node) -> Cond {
         match node {
             Node::Dynamic(d) => d,
-            Node::Static(m) if m.iter().all(|&b| b == 1) => Cond::Const(true),
-            Node::Static(m) if m.iter().all(|&b| b == 0) => Cond::Const(false),
+            Node::Static(m) if m.all() => Cond::Const(true),
+            Node::Static(m) if m.none() => Cond::Const(false),
             Node::Static(m) => {
                 self.masks.push(m);
                 Cond::Mask(self.masks.len() - 1)
@@ -144,7 +145,7 @@ impl CompiledCondition {
     }
 
     fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
-        let mut acc: Option<Vec<u8>> = None;
+        let mut acc: Option<BitMask> = None;
         let mut dynamic = Vec::new();
         for r in super::active(rules) {
             match self.build(r, bars, prev_row) {
@@ -153,9 +154,9 @@ impl CompiledCondition {
                         None => m,
                         Some(mut a) => {
                             if all {
-                                a.iter_mut().zip(&m).for_each(|(x, y)| *x &= *y);
+                                a.and_with(&m);
                             } else {
-                                a.iter_mut().zip(&m).for_each(|(x, y)| *x |= *y);
+                                a.or_with(&m);
                             }
                             a
                         }
@@ -165,7 +166,7 @@ impl CompiledCondition {
             }
         }
         if dynamic.is_empty() {
-            return Node::Static(acc.unwrap_or_else(|| vec![u8::from(all); bars.len()]));
+            return Node::Static(acc.unwrap_or_else(|| BitMask::filled(bars.len(), all)));
         }
         if let Some(m) = acc {
             let c = self.finish(Node::Static(m));
@@ -180,46 +181,51 @@ impl CompiledCondition {
 
     fn build(&mut self, rule: &Rule, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
         let col = |name: &str| Column::resolve(name, bars.signal_names());
-        let map = |name: &str, f: &dyn Fn(f64) -> bool| match col(name) {
-            Some(c) => Node::Static(mask(c.values(bars).iter().map(|&v| u8::from(f(v))))),
-            None => Node::Static(vec![0; bars.len()]),
-        };
+        let none = || Node::Static(BitMask::filled(bars.len(), false));
+        // Monomorphised per comparison, so each column loop compiles branch-free.
+        fn map(c: Option<Column>, bars: &Bars, f: impl Fn(f64) -> bool) -> Node {
+            match c {
+                Some(c) => Node::Static(BitMask::from_values(c.values(bars), f)),
+                None => Node::Static(BitMask::filled(bars.len(), false)),
+            }
+        }
         match rule {
-            Rule::SignalAbove(c, x) => map(c, &|v| v > *x),
-            Rule::SignalBelow(c, x) => map(c, &|v| v < *x),
-            Rule::SignalBetween(c, lo, hi) => map(c, &|v| *lo <= v && v <= *hi),
+            Rule::SignalAbove(c, x) => map(col(c), bars, |v| v > *x),
+            Rule::SignalBelow(c, x) => map(col(c), bars, |v| v < *x),
+            Rule::SignalBetween(c, lo, hi) => map(col(c), bars, |v| *lo <= v && v <= *hi),
             Rule::CrossAbove(c, x) | Rule::CrossBelow(c, x) => {
                 let Some(column) = col(c) else {
-                    return Node::Static(vec![0; bars.len()]);
+                    return none();
                 };
                 let prev = prev_row.get_or_insert_with(|| previous_rows(bars));
                 let v = column.values(bars);
                 let above = matches!(rule, Rule::CrossAbove(..));
-                Node::Static(mask((0..bars.len()).map(|r| {
+                Node::Static(BitMask::from_fn(bars.len(), |r| {
                     let p = prev[r];
-                    u8::from(p != u32::MAX && crossed(above, v[p as usize], v[r], *x))
-                })))
+                    p != u32::MAX && crossed(above, v[p as usize], v[r], *x)
+                }))
             }
             Rule::Compare(a, op, b) => match (col(a), col(b)) {
-                (Some(a), Some(b)) => Node::Static(mask(
-                    a.values(bars)
-                        .iter()
-                        .zip(b.values(bars))
-                        .map(|(&x, &y)| u8::from(op.holds(x, y))),
-                )),
-                _ => Node::Static(vec![0; bars.len()]),
+                (Some(a), Some(b)) => Node::Static(BitMask::from_pairs(a.values(bars), b.values(bars), |x, y| {
+                    op.holds(x, y)
+                })),
+                _ => none(),
             },
             Rule::TopN(c, n) | Rule::BottomN(c, n) => {
                 let Some(column) = col(c) else {
-                    return Node::Static(vec![0; bars.len()]);
+                    return none();
                 };
                 let v = column.values(bars);
                 let top = matches!(rule, Rule::TopN(..));
-                let mut mask = vec![0u8; bars.len()];
-                let starts = bars.timestamp_starts();
-                let mut scratch = Vec::new();
-                for w in starts.windows(2) {
-                    rank_rows(&v[w[0]..w[1]], *n, top, &mut scratch, &mut mask[w[0]..w[1]]);
+                let mut mask = BitMask::filled(bars.len(), false);
+                let (mut scratch, mut marks) = (Vec::new(), Vec::new());
+                for w in bars.timestamp_starts().windows(2) {
+                    marks.clear();
+                    marks.resize(w[1] - w[0], 0u8);
+                    rank_rows(&v[w[0]..w[1]], *n, top, &mut scratch, &mut marks);
+                    for (i, _) in marks.iter().enumerate().filter(|(_, m)| **m != 0) {
+                        mask.set(w[0] + i);
+                    }
                 }
                 Node::Static(mask)
             }
@@ -227,14 +233,14 @@ impl CompiledCondition {
             Rule::Any(v) => self.build_group(v, false, bars, prev_row),
             Rule::Not(r) => match self.build(r, bars, prev_row) {
                 Node::Static(mut m) => {
-                    m.iter_mut().for_each(|x| *x ^= 1);
+                    m.invert();
                     Node::Static(m)
                 }
                 Node::Dynamic(d) => Node::Dynamic(Cond::Not(Box::new(d))),
             },
             other => match PosRule::of(other) {
                 Some(p) => Node::Dynamic(Cond::Pos(p)),
-                None => Node::Static(vec![0; bars.len()]),
+                None => none(),
             },
         }
     }
@@ -243,7 +249,7 @@ impl CompiledCondition {
     fn eval(&self, c: &Cond, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
         match c {
             Cond::Const(b) => *b,
-            Cond::Mask(i) => self.masks[*i][row] != 0,
+            Cond::Mask(i) => self.masks[*i].get(row),
             Cond::Pos(p) => p.holds(qty, avg, close, st),
             Cond::All(v) => v.iter().all(|c| self.eval(c, row, qty, avg, close, st)),
             Cond::Any(v) => v.iter().any(|c| self.eval(c, row, qty, avg, close, st)),
@@ -258,7 +264,7 @@ impl CompiledCondition {
     }
 
     /// The row mask, when the whole condition is stateless.
-    fn as_mask(&self) -> Option<&[u8]> {
+    fn as_mask(&self) -> Option<&BitMask> {
         match self.cond {
             Cond::Mask(i) => Some(&self.masks[i]),
             _ => None,
@@ -283,18 +289,10 @@ impl CompiledCondition {
         match (self.as_const(), self.as_mask()) {
             (Some(true), _) => (from < n).then_some(from),
             (Some(false), _) => None,
-            (_, Some(m)) => next_set(m, from),
+            (_, Some(m)) => m.next_set(from),
             _ => (from < n).then_some(from),
         }
     }
-}
-
-/// A byte mask from an exact-size iterator, in a buffer advised to use huge pages.
-fn mask(bytes: impl ExactSizeIterator<Item = u8>) -> Vec<u8> {
-    let mut m = Vec::with_capacity(bytes.len());
-    crate::engine::results::advise_huge_pages(&mut m);
-    m.extend(bytes);
-    m
 }
 
 #[inline]
@@ -328,23 +326,6 @@ pub(super) fn rank_rows(values: &[f64], n: usize, top: bool, scratch: &mut Vec<u
     for &i in scratch.iter().take(n) {
         out[i] = 1;
     }
-}
-
-/// Index of the first non-zero byte at or after `from`, eight bytes at a time.
-fn next_set(mask: &[u8], from: usize) -> Option<usize> {
-    let tail = mask.get(from..)?;
-    let mut chunks = tail.chunks_exact(8);
-    let mut base = from;
-    for chunk in chunks.by_ref() {
-        let word = u64::from_ne_bytes([
-            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-        ]);
-        if word != 0 {
-            return chunk.iter().position(|&b| b != 0).map(|i| base + i);
-        }
-        base += 8;
-    }
-    chunks.remainder().iter().position(|&b| b != 0).map(|i| base + i)
 }
 
 /// A [`SignalStrategy`] compiled for one [`Bars`]: runs at vectorised speed on that data only.
@@ -417,7 +398,7 @@ impl Strategy for CompiledRules {
         // Everyone flat and a stateless entry: jump straight to the next row where it holds.
         if ctx.positions().next().is_none() && self.entry.is_stateless() {
             let to = match self.entry.next_row(starts[next], bars.len()) {
-                Some(row) => starts.partition_point(|&s| s <= row) - 1,
+                Some(row) => bars.timestamp_of_row(row, next),
                 None => n_ts,
             };
             return to - next;
@@ -494,19 +475,6 @@ pub(crate) fn scan_quiet(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_set_finds_first_set_byte() {
-        let mut m = vec![0u8; 37];
-        assert_eq!(next_set(&m, 0), None);
-        m[20] = 1;
-        m[35] = 1;
-        assert_eq!(next_set(&m, 0), Some(20));
-        assert_eq!(next_set(&m, 20), Some(20));
-        assert_eq!(next_set(&m, 21), Some(35));
-        assert_eq!(next_set(&m, 36), None);
-        assert_eq!(next_set(&m, 99), None);
-    }
 
     #[test]
     fn rank_rows_skips_nan_and_breaks_ties_by_order() {

@@ -16,6 +16,7 @@
 //! quiet stretches are skipped) and [`SignalStrategy::interpret`] (a plain bar-by-bar walk of the
 //! rule tree, the reference).
 
+mod bitmask;
 mod column;
 mod compile;
 mod interpret;

@@ -1,0 +1,174 @@
+//! A packed row mask: one bit per row, 64 rows per word.
+//!
+//! Stateless rules compile into these. Packing cuts the memory a compiled rule writes and scans
+//! eightfold against a byte per row (10M rows: 1.25 MB instead of 10 MB, which also spares the
+//! page faults of fresh memory), and finding the next set row skips 64 rows per word.
+
+/// One bit per row; bits past `len` in the last word are always zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BitMask {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl BitMask {
+    /// All rows `value`.
+    pub(crate) fn filled(len: usize, value: bool) -> Self {
+        let mut m = BitMask {
+            words: vec![if value { u64::MAX } else { 0 }; len.div_ceil(64)],
+            len,
+        };
+        m.clear_tail();
+        m
+    }
+
+    /// Bit `i` is `f(values[i])`. Evaluated 64 values per word, in a loop the compiler can
+    /// vectorise (no branches on the values).
+    pub(crate) fn from_values(values: &[f64], f: impl Fn(f64) -> bool) -> Self {
+        let mut words = Vec::with_capacity(values.len().div_ceil(64));
+        let mut chunks = values.chunks_exact(64);
+        for chunk in chunks.by_ref() {
+            let mut w = 0u64;
+            for (i, &v) in chunk.iter().enumerate() {
+                w |= u64::from(f(v)) << i;
+            }
+            words.push(w);
+        }
+        if !chunks.remainder().is_empty() {
+            words.push(pack(chunks.remainder().iter().map(|&v| f(v))));
+        }
+        BitMask {
+            words,
+            len: values.len(),
+        }
+    }
+
+    /// Bit `i` is `f(a[i], b[i])`; `a` and `b` have equal lengths.
+    pub(crate) fn from_pairs(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> bool) -> Self {
+        debug_assert_eq!(a.len(), b.len());
+        let mut words = Vec::with_capacity(a.len().div_ceil(64));
+        for (ca, cb) in a.chunks(64).zip(b.chunks(64)) {
+            words.push(pack(ca.iter().zip(cb).map(|(&x, &y)| f(x, y))));
+        }
+        BitMask { words, len: a.len() }
+    }
+
+    /// Bit `i` is `f(i)`.
+    pub(crate) fn from_fn(len: usize, f: impl Fn(usize) -> bool) -> Self {
+        let words = (0..len.div_ceil(64))
+            .map(|w| pack((w * 64..(w * 64 + 64).min(len)).map(&f)))
+            .collect();
+        BitMask { words, len }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> bool {
+        (self.words[i >> 6] >> (i & 63)) & 1 != 0
+    }
+
+    pub(crate) fn set(&mut self, i: usize) {
+        self.words[i >> 6] |= 1 << (i & 63);
+    }
+
+    pub(crate) fn and_with(&mut self, other: &BitMask) {
+        self.words.iter_mut().zip(&other.words).for_each(|(x, y)| *x &= *y);
+    }
+
+    pub(crate) fn or_with(&mut self, other: &BitMask) {
+        self.words.iter_mut().zip(&other.words).for_each(|(x, y)| *x |= *y);
+    }
+
+    pub(crate) fn invert(&mut self) {
+        self.words.iter_mut().for_each(|x| *x = !*x);
+        self.clear_tail();
+    }
+
+    pub(crate) fn all(&self) -> bool {
+        self.count_ones() == self.len
+    }
+
+    pub(crate) fn none(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+
+    pub(crate) fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The first set row at or after `from`.
+    #[inline]
+    pub(crate) fn next_set(&self, from: usize) -> Option<usize> {
+        if from >= self.len {
+            return None;
+        }
+        let mut w = from >> 6;
+        let mut word = self.words[w] & (u64::MAX << (from & 63));
+        loop {
+            if word != 0 {
+                return Some(w * 64 + word.trailing_zeros() as usize);
+            }
+            w += 1;
+            word = *self.words.get(w)?;
+        }
+    }
+
+    fn clear_tail(&mut self) {
+        let used = self.len % 64;
+        if used != 0
+            && let Some(last) = self.words.last_mut()
+        {
+            *last &= (1u64 << used) - 1;
+        }
+    }
+}
+
+/// Packs up to 64 booleans, the first into the lowest bit.
+fn pack(bits: impl Iterator<Item = bool>) -> u64 {
+    bits.enumerate().fold(0, |w, (i, b)| w | (u64::from(b) << i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_set_finds_first_set_row() {
+        let mut m = BitMask::filled(137, false);
+        assert_eq!(m.next_set(0), None);
+        m.set(20);
+        m.set(135);
+        assert_eq!(m.next_set(0), Some(20));
+        assert_eq!(m.next_set(20), Some(20));
+        assert_eq!(m.next_set(21), Some(135));
+        assert_eq!(m.next_set(136), None);
+        assert_eq!(m.next_set(999), None);
+    }
+
+    #[test]
+    fn constructors_agree_with_a_plain_loop() {
+        let v: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64).collect();
+        let f = |x: f64| x > 50.0;
+        let m = BitMask::from_values(&v, f);
+        let g = BitMask::from_fn(v.len(), |i| f(v[i]));
+        let p = BitMask::from_pairs(&v, &v, |x, _| f(x));
+        assert_eq!(m, g);
+        assert_eq!(m, p);
+        for (i, &x) in v.iter().enumerate() {
+            assert_eq!(m.get(i), f(x), "row {i}");
+        }
+        assert_eq!(m.count_ones(), v.iter().filter(|&&x| f(x)).count());
+    }
+
+    #[test]
+    fn invert_keeps_the_tail_clear() {
+        let mut m = BitMask::filled(70, false);
+        m.invert();
+        assert!(m.all());
+        assert_eq!(m.count_ones(), 70);
+        assert_eq!(m.next_set(69), Some(69));
+        assert_eq!(m.next_set(70), None);
+        m.invert();
+        assert!(m.none());
+        assert!(BitMask::filled(0, true).all());
+    }
+}
