@@ -200,7 +200,7 @@ impl<'a> Engine<'a> {
         }
 
         {
-            let last_ts = equity.ts().last().map_or(TimestampNs::default(), |&t| TimestampNs(t));
+            let last_ts = equity.last().map_or(TimestampNs::default(), |p| p.ts);
             let mut ctx = session.context(broker, last_ts, timestamps.saturating_sub(1), false);
             strategy
                 .on_end(&mut ctx)

@@ -11,12 +11,8 @@ impl RunResult {
     pub fn summary(&self, opts: &MetricsOptions) -> String {
         let m = self.metrics(opts);
         let mut out = String::new();
-        let span = match (self.equity.ts().first(), self.equity.ts().last()) {
-            (Some(&a), Some(&b)) => format!(
-                "{} .. {}",
-                crate::engine::types::TimestampNs(a).to_date(),
-                crate::engine::types::TimestampNs(b).to_date()
-            ),
+        let span = match (self.equity.first_ts(), self.equity.last().map(|p| p.ts)) {
+            (Some(a), Some(b)) => format!("{} .. {}", a.to_date(), b.to_date()),
             _ => "no bars".to_owned(),
         };
         let assets = if self.assets.len() <= 6 {

@@ -170,7 +170,6 @@ pub fn signal_values(bars: &Bars, rows: &[usize], signal: SignalId) -> Vec<f64> 
 pub fn run_key(run: &RunView) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     (Arc::as_ptr(&run.bars) as usize).hash(&mut h);
-    (run.result.equity.ts().as_ptr() as usize).hash(&mut h);
     (run.result.trades.as_ptr() as usize).hash(&mut h);
     (
         run.bars.len(),

@@ -117,14 +117,15 @@ pub fn compute(
     fills: &[Fill],
     opts: &MetricsOptions,
 ) -> Metrics {
-    let ppy = periods::resolve_periods_per_year(opts.periods_per_year, equity.ts());
+    let ts = equity.ts();
+    let ppy = periods::resolve_periods_per_year(opts.periods_per_year, &ts);
     let values = equity.equity();
     let rets = returns::period_returns(init_cash, &values);
     let years = rets.len() as f64 / ppy;
     let final_equity = values.last().copied().unwrap_or(init_cash);
     let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
     let cagr = returns::cagr(init_cash, final_equity, years);
-    let dd = drawdown::drawdown_stats(init_cash, equity.ts(), &values);
+    let dd = drawdown::drawdown_stats(init_cash, &ts, &values);
     let max_dd = dd.max.map_or(0.0, |m| m.depth);
     let t = trades::trade_stats(trades);
     let x = exposure::exposure_stats(equity, fills, years);
