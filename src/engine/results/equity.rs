@@ -96,9 +96,7 @@ impl EquityCurve {
     pub fn push_flat(&mut self, ts: impl IntoIterator<Item = i64>) {
         debug_assert!(!self.cash_steps.is_empty(), "the first point needs its cash");
         let start = self.ts.len();
-        for t in ts {
-            self.ts.push(t);
-        }
+        self.ts.extend(ts);
         let end = self.ts.len();
         match self.flat.last_mut() {
             Some(run) if run.1 == start => run.1 = end,
@@ -249,6 +247,39 @@ impl TimeColumn {
         self.last = t;
     }
 
+    /// Pushes each of `ts`; the points that continue the current run cost one comparison.
+    fn extend(&mut self, ts: impl IntoIterator<Item = i64>) {
+        let mut it = ts.into_iter();
+        loop {
+            let step = match self.runs.last() {
+                Some(run) if self.len - run.start >= 2 => run.step,
+                _ => match it.next() {
+                    Some(t) => {
+                        self.push(t);
+                        continue;
+                    }
+                    None => return,
+                },
+            };
+            let (mut expected, mut n) = (self.last.wrapping_add(step), 0);
+            let mut other = None;
+            for t in it.by_ref() {
+                if t != expected {
+                    other = Some(t);
+                    break;
+                }
+                expected = expected.wrapping_add(step);
+                n += 1;
+            }
+            self.len += n;
+            self.last = expected.wrapping_sub(step);
+            match other {
+                Some(t) => self.push(t),
+                None => return,
+            }
+        }
+    }
+
     fn len(&self) -> usize {
         self.len
     }
@@ -341,6 +372,13 @@ mod tests {
                 (c.len(), c.first(), c.last()),
                 (seq.len(), seq.first().copied(), seq.last().copied())
             );
+            // In one go, and split anywhere, it stores the same runs.
+            for split in 0..=seq.len() {
+                let mut e = TimeColumn::default();
+                e.extend(seq[..split].iter().copied());
+                e.extend(seq[split..].iter().copied());
+                assert_eq!(e, c, "{seq:?} split at {split}");
+            }
         }
         // A day of minute bars, then the next: two runs.
         let mut c = TimeColumn::default();
