@@ -169,6 +169,23 @@ fn cli_gen_sample_is_deterministic_and_bench_reports_json() {
     for l in ["1 compiled", "1 interpreted", "2 rust callback", "3 hybrid (1% filter)"] {
         assert!(levels.contains(&l), "{l} missing from {levels:?}");
     }
+
+    // --level and --logic pick single measurements.
+    let res = ml4t(&[
+        "bench", "--bars", "3000", "--repeat", "1", "--json", "--level", "compiled", "--logic", "S2",
+    ]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    let rows: Vec<(&str, &str)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["level"].as_str().unwrap(), m["logic"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [("1 compiled", "S2")]);
+    let res = ml4t(&["bench", "--level", "fastest"]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("compiled"));
 }
 
 #[test]
