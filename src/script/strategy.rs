@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
+use rhai::{Dynamic, ImmutableString};
 
 use super::api::{self, CtxShared, OrderCall, ScriptBar, ScriptCtx, ScriptFill};
+use super::caller::Caller;
 use super::{Script, error};
 use crate::engine::market::{Bar, BarSlice};
 use crate::engine::results::Fill;
@@ -33,8 +34,7 @@ pub struct ScriptStrategy {
 
 /// Per-run state: everything the hot path reuses.
 struct Run {
-    engine: Engine,
-    scope: Scope<'static>,
+    caller: Caller,
     /// The `bar` argument: one shared value updated in place for every bar, so passing it to the
     /// script is a reference-count increment, not an allocation. Rhai copies it on `let` and on
     /// assignment, so a kept bar does not change under the script's feet.
@@ -65,26 +65,35 @@ fn started(run: &mut Option<Run>) -> Result<&mut Run, StrategyError> {
 }
 
 impl Run {
-    fn new(script: &Script, ctx: &Context<'_>) -> Run {
+    /// Sets up the engine and runs the script's top-level code.
+    fn new(script: &Script, ctx: &Context<'_>) -> Result<Run, StrategyError> {
         let names: Arc<[ImmutableString]> = ctx.assets().iter().map(|s| ImmutableString::from(s.as_str())).collect();
         let mut engine = api::sandboxed_engine(&script.limits);
         api::register(&mut engine, ctx.signal_names(), names.clone(), &script.origin);
+        let caller = Caller::new(engine, &script.ast, script.limits.max_call_levels).map_err(|e| {
+            StrategyError(error::runtime_error(
+                &script.origin,
+                "top-level code",
+                Some((1, 1)),
+                &e,
+                &script.limits,
+            ))
+        })?;
         let ctx_value = ScriptCtx::new(names);
         let queue = ctx_value.shared.clone();
         let bar = ScriptBar {
             signals: Vec::with_capacity(ctx.signal_names().len()),
             ..ScriptBar::default()
         };
-        Run {
-            engine,
-            scope: Scope::new(),
+        Ok(Run {
+            caller,
             bar: Dynamic::from(bar).into_shared(),
             ctx: Dynamic::from(ctx_value).into_shared(),
             queue,
             n_signals: ctx.signal_names().len(),
             snapshot_of: None,
             orders: Vec::new(),
-        }
+        })
     }
 
     /// Refreshes the account snapshot when the engine moved to another timestamp (or always, for
@@ -104,20 +113,14 @@ impl Run {
 
     /// Calls `name` with `args`, then replays the queued orders on `ctx`.
     #[inline]
-    fn call(
+    fn call<const N: usize>(
         &mut self,
         script: &Script,
         ctx: &mut Context<'_>,
         name: &'static str,
-        args: impl rhai::FuncArgs,
+        args: [Dynamic; N],
     ) -> StrategyResult {
-        // Each call_fn starts a fresh runtime state, so the operations budget is per call; the
-        // top-level statements ran once in on_start (eval_ast off); the scope is rewound, so the
-        // call leaves the one reused scope as it found it.
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = self
-            .engine
-            .call_fn_with_options::<Dynamic>(options, &mut self.scope, &script.ast, name, args);
+        let result = self.caller.call(name, args);
         self.queue.take_orders(&mut self.orders);
         // A failed call places nothing: the run stops anyway.
         if let Err(e) = result {
@@ -144,23 +147,11 @@ impl Run {
 
 impl Strategy for ScriptStrategy {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
-        let mut run = Run::new(&self.script, ctx);
-        // Top-level code once, into the scope every callback then sees (constants).
-        run.engine
-            .run_ast_with_scope(&mut run.scope, &self.script.ast)
-            .map_err(|e| {
-                StrategyError(error::runtime_error(
-                    &self.script.origin,
-                    "top-level code",
-                    Some((1, 1)),
-                    &e,
-                    &self.script.limits,
-                ))
-            })?;
+        let mut run = Run::new(&self.script, ctx)?;
         if self.script.hooks.on_start {
             run.prepare(ctx, None, true);
             let c = run.ctx.clone();
-            run.call(&self.script, ctx, "on_start", (c,))?;
+            run.call(&self.script, ctx, "on_start", [c])?;
         }
         self.run = Some(run);
         Ok(())
@@ -186,7 +177,7 @@ impl Strategy for ScriptStrategy {
             position_after: fill.position_after,
         };
         let c = run.ctx.clone();
-        run.call(script, ctx, "on_fill", (Dynamic::from(f), c))
+        run.call(script, ctx, "on_fill", [Dynamic::from(f), c])
     }
 
     #[inline]
@@ -199,7 +190,7 @@ impl Strategy for ScriptStrategy {
         if let Some(mut b) = run.bar.write_lock::<ScriptBar>() {
             b.load(&bar, run.n_signals);
         }
-        let args = (run.bar.clone(), run.ctx.clone());
+        let args = [run.bar.clone(), run.ctx.clone()];
         run.call(&self.script, ctx, "on_bar", args)
     }
 
@@ -220,7 +211,7 @@ impl Strategy for ScriptStrategy {
             })
             .collect();
         let c = run.ctx.clone();
-        run.call(script, ctx, "on_timestamp", (array, c))
+        run.call(script, ctx, "on_timestamp", [Dynamic::from_array(array), c])
     }
 
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
@@ -231,6 +222,6 @@ impl Strategy for ScriptStrategy {
         let run = started(&mut self.run)?;
         run.prepare(ctx, None, true);
         let c = run.ctx.clone();
-        run.call(script, ctx, "on_end", (c,))
+        run.call(script, ctx, "on_end", [c])
     }
 }
