@@ -638,6 +638,22 @@ fn on_end(c) { throw `calls ${c.state.calls} fills ${c.state.fills}`; }
 }
 
 #[test]
+fn reassigned_bar_and_ctx_do_not_reach_the_next_call() {
+    let text = r#"
+fn on_start(ctx) { ctx.state.n = 0; }
+fn on_bar(bar, ctx) {
+    if type_of(bar) != "Bar" || type_of(ctx) != "Context" { throw `arguments ${type_of(bar)} ${type_of(ctx)}`; }
+    ctx.state.n += 1;
+    bar = ();
+    ctx = ();
+}
+fn on_end(ctx) { throw `bars ${ctx.state.n}`; }
+"#;
+    let err = run_script(&small_bars(5), text).unwrap_err().to_string();
+    assert!(err.contains("bars 5"), "{err}");
+}
+
+#[test]
 fn scripts_cannot_call_a_callback_without_its_arguments() {
     let err = limited_error("fn on_bar(bar, ctx) { bar.close }\nfn on_timestamp(bars, ctx) { on_bar(); }");
     assert!(err.contains("Function not found: on_bar"), "{err}");

@@ -6,12 +6,15 @@
 //! for in the engine's modules again on every bar, and it moves the arguments into the scope
 //! under newly allocated names (four allocations for `on_bar(bar, ctx)`). Here the state and the
 //! cache live as long as the run, and each callback is called through a parameterless twin whose
-//! arguments are variables kept at the top of the scope. Rhai's `EvalContext::call_fn_raw` (the
+//! arguments are variables kept at the top of the scope, so the strategy can update them in place
+//! (one `bar` value reloaded for every bar, not a new one). Rhai's `EvalContext::call_fn_raw` (the
 //! `internals` feature) is the call that runs on kept state.
 //!
 //! What a script sees does not change: the same scope layout (top-level variables, then the
 //! arguments, then the callback's locals, which are dropped when it returns), a fresh operations
 //! budget per call, the same call depth limit, and the same errors.
+
+use std::mem;
 
 use rhai::{
     AST, Caches, Dynamic, Engine, EvalAltResult, EvalContext, GlobalRuntimeState, ImmutableString, Module, Scope,
@@ -37,6 +40,9 @@ struct Callback {
     /// The parameterless twin's name.
     twin: String,
     params: Vec<ImmutableString>,
+    /// Its argument values while another callback's are in the scope, so that they can still be
+    /// updated in place when it is called again.
+    parked: Vec<Dynamic>,
 }
 
 /// The engine, its scope and the Rhai state kept across callback calls.
@@ -49,7 +55,7 @@ pub(super) struct Caller {
     /// Scope length below the arguments: the top-level variables.
     base: usize,
     /// The callback whose arguments are at the top of the scope.
-    bound: Option<&'static str>,
+    bound: Option<usize>,
 }
 
 impl Caller {
@@ -74,6 +80,7 @@ impl Caller {
                 name,
                 twin,
                 params: f.params.iter().cloned().collect(),
+                parked: vec![Dynamic::UNIT; f.params.len()],
             });
         }
         let mut global = engine.new_global_runtime_state();
@@ -90,14 +97,17 @@ impl Caller {
         })
     }
 
-    /// Calls the callback `name` (which the script defines) with `args`, as
-    /// `Engine::call_fn_with_options` with `eval_ast(false)` and `rewind_scope(true)` would.
+    /// Calls the callback `name` (which the script defines), as `Engine::call_fn_with_options`
+    /// with `eval_ast(false)` and `rewind_scope(true)` would. `set_arg(k, slot)` puts the k-th
+    /// argument into `slot`, the variable the callback sees under that parameter's name: it
+    /// holds the value it had when this callback last returned (so the argument can be updated
+    /// in place), `()` on the first call.
     #[inline]
-    pub fn call<const N: usize>(&mut self, name: &'static str, args: [Dynamic; N]) -> RhaiResult<()> {
+    pub fn call(&mut self, name: &'static str, set_arg: impl FnMut(usize, &mut Dynamic)) -> RhaiResult<()> {
         let Some(i) = self.callbacks.iter().position(|c| c.name == name) else {
             return Err(EvalAltResult::ErrorFunctionNotFound(name.into(), rhai::Position::NONE).into());
         };
-        self.bind(i, args);
+        self.bind(i, set_arg);
         self.global.num_operations = 0;
         let twin = self.callbacks[i].twin.as_str();
         let result = EvalContext::new(&self.engine, &mut self.global, &mut self.caches, &mut self.scope, None)
@@ -114,24 +124,28 @@ impl Caller {
         }
     }
 
-    /// Puts `args` at the top of the scope under callback `i`'s parameter names. Repeated calls
-    /// of one callback overwrite the values in place (the names stay); another callback's
-    /// arguments replace them.
+    /// Makes callback `i`'s parameters the top of the scope (kept while the same callback
+    /// repeats; when another one is called, their values are parked) and sets their values.
     #[inline]
-    fn bind<const N: usize>(&mut self, i: usize, args: [Dynamic; N]) {
-        let c = &self.callbacks[i];
-        if self.bound == Some(c.name) {
-            for (p, v) in c.params.iter().zip(args) {
-                if let Some(slot) = self.scope.get_mut(p) {
-                    *slot = v;
+    fn bind(&mut self, i: usize, mut set_arg: impl FnMut(usize, &mut Dynamic)) {
+        if self.bound != Some(i) {
+            if let Some(b) = self.bound {
+                let c = &mut self.callbacks[b];
+                for (p, v) in c.params.iter().zip(&mut c.parked) {
+                    *v = self.scope.get_mut(p).map(mem::take).unwrap_or_default();
                 }
             }
-        } else {
             self.scope.rewind(self.base);
-            for (p, v) in c.params.iter().zip(args) {
-                self.scope.push_dynamic(p.as_str(), v);
+            let c = &mut self.callbacks[i];
+            for (p, v) in c.params.iter().zip(&mut c.parked) {
+                self.scope.push_dynamic(p.as_str(), mem::take(v));
             }
-            self.bound = Some(c.name);
+            self.bound = Some(i);
+        }
+        for (k, p) in self.callbacks[i].params.iter().enumerate() {
+            if let Some(slot) = self.scope.get_mut(p) {
+                set_arg(k, slot);
+            }
         }
     }
 }
