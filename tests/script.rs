@@ -553,11 +553,13 @@ fn tight() -> ScriptLimits {
     }
 }
 
-fn limited_error(source: &str) -> String {
+fn run_limited(source: &str, n_bars: usize) -> Result<RunResult, EngineError> {
     let s = Script::compile_with(source, "limits.rhai", tight()).unwrap();
-    backtest(&small_bars(3), &mut ScriptStrategy::new(s), reference_config())
-        .unwrap_err()
-        .to_string()
+    backtest(&small_bars(n_bars), &mut ScriptStrategy::new(s), reference_config())
+}
+
+fn limited_error(source: &str) -> String {
+    run_limited(source, 3).unwrap_err().to_string()
 }
 
 #[test]
@@ -602,6 +604,59 @@ fn sandbox_map_limit_covers_the_state() {
 fn sandbox_call_depth_limit() {
     let err = limited_error("fn down(n) { down(n + 1) }\nfn on_bar(bar, ctx) { down(0); }");
     assert!(err.contains("call depth limit") && err.contains("8 calls"), "{err}");
+    // Exactly the limit: 8 nested calls run, 9 do not.
+    let nested = |calls: usize| {
+        format!(
+            "fn down(n) {{ if n < {} {{ down(n + 1) }} }}\nfn on_bar(bar, ctx) {{ down(0); }}",
+            calls - 1
+        )
+    };
+    run_limited(&nested(8), 3).unwrap();
+    assert!(limited_error(&nested(9)).contains("call depth limit"));
+}
+
+#[test]
+fn callbacks_get_fresh_arguments_and_locals_every_call() {
+    // A reassigned parameter and locals do not outlive a call: on_timestamp runs 300 times (at
+    // most 100 variables alive), on_fill in between some of them.
+    let text = r#"
+fn on_start(c) { c.state.calls = 0; c.state.fills = 0; }
+fn on_timestamp(all, c) {
+    if type_of(all) != "array" { throw `argument ${type_of(all)}`; }
+    c.state.calls += 1;
+    let x = 1;
+    let y = 2;
+    let a = c.assets[0];
+    if c.bar_index % 10 == 0 { c.buy(a, 1); } else if c.bar_index % 10 == 5 { c.close_position(a); }
+    all = ();
+}
+fn on_fill(f, c) { if type_of(f) != "Fill" { throw "fill"; } c.state.fills += 1; let z = 3; f = (); }
+fn on_end(c) { throw `calls ${c.state.calls} fills ${c.state.fills}`; }
+"#;
+    let err = run_limited(text, 300).unwrap_err().to_string();
+    assert!(err.contains("calls 300 fills 60"), "{err}");
+}
+
+#[test]
+fn reassigned_bar_and_ctx_do_not_reach_the_next_call() {
+    let text = r#"
+fn on_start(ctx) { ctx.state.n = 0; }
+fn on_bar(bar, ctx) {
+    if type_of(bar) != "Bar" || type_of(ctx) != "Context" { throw `arguments ${type_of(bar)} ${type_of(ctx)}`; }
+    ctx.state.n += 1;
+    bar = ();
+    ctx = ();
+}
+fn on_end(ctx) { throw `bars ${ctx.state.n}`; }
+"#;
+    let err = run_script(&small_bars(5), text).unwrap_err().to_string();
+    assert!(err.contains("bars 5"), "{err}");
+}
+
+#[test]
+fn scripts_cannot_call_a_callback_without_its_arguments() {
+    let err = limited_error("fn on_bar(bar, ctx) { bar.close }\nfn on_timestamp(bars, ctx) { on_bar(); }");
+    assert!(err.contains("Function not found: on_bar"), "{err}");
 }
 
 #[test]

@@ -41,8 +41,9 @@ pub(super) fn sandboxed_engine(limits: &ScriptLimits) -> Engine {
     e
 }
 
-/// One bar as the script sees it. Signal values are copied in (a handful of floats); the
-/// strategy reuses one `ScriptBar` for every bar, so the copy does not allocate.
+/// One bar as the script sees it. Signal values are copied in (a handful of floats); `on_bar`
+/// reuses one `ScriptBar` for every bar, so the copy does not allocate. Rhai copies it on `let`
+/// and on assignment, so a kept bar does not change under the script's feet.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ScriptBar {
     pub ts: i64,
@@ -56,6 +57,18 @@ pub(super) struct ScriptBar {
 }
 
 impl ScriptBar {
+    /// Loads `bar` into the `ScriptBar` that `slot` holds, or puts a new one there.
+    #[inline]
+    pub fn load_into(slot: &mut Dynamic, bar: &Bar<'_>, n_signals: usize) {
+        if let Some(mut b) = slot.write_lock::<ScriptBar>() {
+            b.load(bar, n_signals);
+            return;
+        }
+        let mut b = ScriptBar::default();
+        b.load(bar, n_signals);
+        *slot = Dynamic::from(b);
+    }
+
     /// Overwrites this bar with `bar`'s values, keeping the signal buffer.
     #[inline]
     pub fn load(&mut self, bar: &Bar<'_>, n_signals: usize) {
@@ -141,11 +154,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// `ctx`: the account snapshot (read without locks), the persistent `ctx.state` map and a handle
-/// on the shared order queue.
+/// What `ctx` reads of the account, copied from the Rust [`Context`].
 #[derive(Clone)]
-pub(super) struct ScriptCtx {
-    pub names: Arc<[ImmutableString]>,
+struct Account {
     qty: Vec<f64>,
     avg: Vec<f64>,
     last: Vec<f64>,
@@ -155,18 +166,13 @@ pub(super) struct ScriptCtx {
     can_trade: bool,
     ts: i64,
     bar_index: usize,
-    /// The asset the argument-less helpers act on: the bar's (on_bar) or the fill's (on_fill).
-    pub current: Option<AssetId>,
-    /// `ctx.state`: a shared map, so `ctx.state.x = 1` writes through (and copies share it).
-    state: Dynamic,
-    pub shared: Arc<CtxShared>,
+    /// (bar index, timestamp) the copy was taken at; `None` forces the next refresh.
+    of: Option<(usize, TimestampNs)>,
 }
 
-impl ScriptCtx {
-    pub fn new(names: Arc<[ImmutableString]>) -> Self {
-        let n = names.len();
-        ScriptCtx {
-            names,
+impl Account {
+    fn new(n: usize) -> Self {
+        Account {
             qty: vec![0.0; n],
             avg: vec![0.0; n],
             last: vec![f64::NAN; n],
@@ -176,24 +182,12 @@ impl ScriptCtx {
             can_trade: false,
             ts: 0,
             bar_index: 0,
-            current: None,
-            state: Dynamic::from_map(Map::new()).into_shared(),
-            shared: Arc::new(CtxShared {
-                pending: AtomicBool::new(false),
-                orders: Mutex::new(Vec::new()),
-                asset_state: Mutex::new(vec![None; n]),
-            }),
+            of: None,
         }
     }
 
-    #[inline]
-    fn push_order(&self, call: OrderCall) {
-        lock(&self.shared.orders).push(call);
-        self.shared.pending.store(true, Ordering::Release);
-    }
-
-    /// Copies what the script can read from the account. O(assets); done once per timestamp.
-    pub fn refresh(&mut self, ctx: &Context<'_>) {
+    /// Copies what the script can read from the account. O(assets).
+    fn refresh(&mut self, ctx: &Context<'_>) {
         for &a in &self.held {
             self.qty[a.index()] = 0.0;
             self.avg[a.index()] = 0.0;
@@ -214,6 +208,76 @@ impl ScriptCtx {
         self.can_trade = ctx.can_trade();
         self.ts = ctx.ts().0;
         self.bar_index = ctx.bar_index();
+    }
+}
+
+/// `ctx`: the account snapshot, the persistent `ctx.state` map and a handle on the shared order
+/// queue. A plain (not shared) value: the script's reads cost no lock; copies (a helper function's
+/// argument) share the snapshot until the next refresh, the state and the queue.
+#[derive(Clone)]
+pub(super) struct ScriptCtx {
+    pub names: Arc<[ImmutableString]>,
+    account: Arc<Account>,
+    /// The asset the argument-less helpers act on: the bar's (on_bar) or the fill's (on_fill).
+    current: Option<AssetId>,
+    /// `ctx.state`: a shared map, so `ctx.state.x = 1` writes through (and copies share it).
+    state: Dynamic,
+    pub shared: Arc<CtxShared>,
+}
+
+impl ScriptCtx {
+    pub fn new(names: Arc<[ImmutableString]>) -> Self {
+        let n = names.len();
+        ScriptCtx {
+            names,
+            account: Arc::new(Account::new(n)),
+            current: None,
+            state: Dynamic::from_map(Map::new()).into_shared(),
+            shared: Arc::new(CtxShared {
+                pending: AtomicBool::new(false),
+                orders: Mutex::new(Vec::new()),
+                asset_state: Mutex::new(vec![None; n]),
+            }),
+        }
+    }
+
+    /// Puts the `ctx` argument into `slot`, in place when it holds the last call's `ctx` (no
+    /// allocation), else as a copy of `template`: the account as of `ctx` (refreshed when the
+    /// engine moved to another timestamp, or always when `always`), acting on `current`.
+    #[inline]
+    pub fn load_into(
+        slot: &mut Dynamic,
+        template: &ScriptCtx,
+        ctx: &Context<'_>,
+        current: Option<AssetId>,
+        always: bool,
+    ) {
+        if let Some(mut c) = slot.write_lock::<ScriptCtx>() {
+            c.load(ctx, current, always);
+            return;
+        }
+        let mut c = template.clone();
+        c.load(ctx, current, always);
+        *slot = Dynamic::from(c);
+    }
+
+    /// Within a timestamp the account does not change (fills happen at the open, orders are only
+    /// submitted after the callbacks), so one copy serves all of its callbacks.
+    #[inline]
+    fn load(&mut self, ctx: &Context<'_>, current: Option<AssetId>, always: bool) {
+        let key = (ctx.bar_index(), ctx.ts());
+        if always || self.account.of != Some(key) {
+            let account = Arc::make_mut(&mut self.account);
+            account.refresh(ctx);
+            account.of = if always { None } else { Some(key) };
+        }
+        self.current = current;
+    }
+
+    #[inline]
+    fn push_order(&self, call: OrderCall) {
+        lock(&self.shared.orders).push(call);
+        self.shared.pending.store(true, Ordering::Release);
     }
 
     fn asset(&self, name: Option<&str>) -> RhaiResult<AssetId> {
@@ -243,29 +307,33 @@ impl ScriptCtx {
 
     #[inline]
     fn position(&self, a: AssetId) -> f64 {
-        self.qty[a.index()]
+        self.account.qty[a.index()]
     }
     #[inline]
     fn position_value(&self, a: AssetId) -> f64 {
-        let q = self.qty[a.index()];
-        if q == 0.0 { 0.0 } else { q * self.last[a.index()] }
-    }
-    #[inline]
-    fn unrealized_pnl(&self, a: AssetId) -> f64 {
-        let q = self.qty[a.index()];
+        let q = self.account.qty[a.index()];
         if q == 0.0 {
             0.0
         } else {
-            q * (self.last[a.index()] - self.avg[a.index()])
+            q * self.account.last[a.index()]
+        }
+    }
+    #[inline]
+    fn unrealized_pnl(&self, a: AssetId) -> f64 {
+        let (q, acc) = (self.account.qty[a.index()], &self.account);
+        if q == 0.0 {
+            0.0
+        } else {
+            q * (acc.last[a.index()] - acc.avg[a.index()])
         }
     }
     #[inline]
     fn unrealized_pnl_pct(&self, a: AssetId) -> f64 {
-        let q = self.qty[a.index()];
+        let (q, acc) = (self.account.qty[a.index()], &self.account);
         if q == 0.0 {
             return 0.0;
         }
-        let r = self.last[a.index()] / self.avg[a.index()] - 1.0;
+        let r = acc.last[a.index()] / acc.avg[a.index()] - 1.0;
         if q > 0.0 { r } else { -r }
     }
 }
@@ -400,18 +468,18 @@ fn register_ctx(engine: &mut Engine) {
     register_read(engine, "position_value", ScriptCtx::position_value);
     register_read(engine, "unrealized_pnl", ScriptCtx::unrealized_pnl);
     register_read(engine, "unrealized_pnl_pct", ScriptCtx::unrealized_pnl_pct);
-    register_read(engine, "price", |s, a| s.last[a.index()]);
+    register_read(engine, "price", |s, a| s.account.last[a.index()]);
 
-    let cash = |c: &mut ScriptCtx| c.cash as FLOAT;
-    let equity = |c: &mut ScriptCtx| c.equity as FLOAT;
+    let cash = |c: &mut ScriptCtx| c.account.cash as FLOAT;
+    let equity = |c: &mut ScriptCtx| c.account.equity as FLOAT;
     engine.register_get("cash", cash);
     engine.register_fn("cash", cash);
     engine.register_get("equity", equity);
     engine.register_fn("equity", equity);
-    engine.register_get("can_trade", |c: &mut ScriptCtx| c.can_trade);
-    engine.register_get("bar_index", |c: &mut ScriptCtx| c.bar_index as INT);
-    engine.register_get("ts", |c: &mut ScriptCtx| c.ts as INT);
-    engine.register_get("timestamp", |c: &mut ScriptCtx| TimestampNs(c.ts).to_iso());
+    engine.register_get("can_trade", |c: &mut ScriptCtx| c.account.can_trade);
+    engine.register_get("bar_index", |c: &mut ScriptCtx| c.account.bar_index as INT);
+    engine.register_get("ts", |c: &mut ScriptCtx| c.account.ts as INT);
+    engine.register_get("timestamp", |c: &mut ScriptCtx| TimestampNs(c.account.ts).to_iso());
     engine.register_get("asset", |c: &mut ScriptCtx| -> Dynamic {
         c.current
             .and_then(|a| c.names.get(a.index()).cloned())
@@ -421,12 +489,13 @@ fn register_ctx(engine: &mut Engine) {
         c.names.iter().cloned().map(Dynamic::from).collect()
     });
     engine.register_fn("positions", |c: &mut ScriptCtx| -> Map {
-        c.held
+        c.account
+            .held
             .iter()
             .map(|a| {
                 (
                     c.names[a.index()].as_str().into(),
-                    Dynamic::from_float(c.qty[a.index()]),
+                    Dynamic::from_float(c.account.qty[a.index()]),
                 )
             })
             .collect()

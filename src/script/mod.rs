@@ -48,10 +48,12 @@
 //! expression depth and variables. Errors name `file:line:column`.
 //!
 //! Crate features: `sync` because strategies run on worker threads (`Strategy + Send`);
-//! `no_module` (no `import`, so no file access); `no_time`; `no_custom_syntax` (nothing needs it).
-//! Floats stay `f64`: prices are never `f32`.
+//! `no_module` (no `import`, so no file access); `no_time`; `no_custom_syntax` (nothing needs it);
+//! `internals` for the lower-level call API that keeps Rhai's runtime state and function cache
+//! across callback calls (see `caller.rs`; it opens nothing to scripts). Floats stay `f64`: prices are never `f32`.
 
 mod api;
+mod caller;
 mod error;
 mod strategy;
 

@@ -1,15 +1,17 @@
 //! [`ScriptStrategy`]: a [`Script`] driven by the engine's callbacks.
 
+use std::mem;
 use std::sync::Arc;
 
-use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
+use rhai::{Dynamic, ImmutableString};
 
-use super::api::{self, CtxShared, OrderCall, ScriptBar, ScriptCtx, ScriptFill};
+use super::api::{self, OrderCall, ScriptBar, ScriptCtx, ScriptFill};
+use super::caller::Caller;
 use super::{Script, error};
 use crate::engine::market::{Bar, BarSlice};
 use crate::engine::results::Fill;
 use crate::engine::strategy::{Context, Strategy, StrategyError, StrategyResult};
-use crate::engine::types::{Side, TimestampNs};
+use crate::engine::types::{AssetId, Side};
 
 /// A script as a [`Strategy`]. The Rhai engine and its API are set up in `on_start`, once per
 /// run, when the data's signal and asset names are known; the script itself was compiled once
@@ -33,20 +35,22 @@ pub struct ScriptStrategy {
 
 /// Per-run state: everything the hot path reuses.
 struct Run {
-    engine: Engine,
-    scope: Scope<'static>,
-    /// The `bar` argument: one shared value updated in place for every bar, so passing it to the
-    /// script is a reference-count increment, not an allocation. Rhai copies it on `let` and on
-    /// assignment, so a kept bar does not change under the script's feet.
-    bar: Dynamic,
-    /// The `ctx` argument (shared, like `bar`), and the order queue its copies share.
-    ctx: Dynamic,
-    queue: Arc<CtxShared>,
+    caller: Caller,
+    /// What a new `ctx` argument is copied from (its copies share the state and order queue).
+    ctx: ScriptCtx,
     n_signals: usize,
-    /// (bar index, timestamp) of the last account snapshot.
-    snapshot_of: Option<(usize, TimestampNs)>,
     /// Order calls taken from the queue, replayed outside the lock.
     orders: Vec<OrderCall>,
+}
+
+/// A callback's argument before `ctx`.
+enum FirstArg<'a> {
+    /// None: on_start and on_end take only `ctx`.
+    None,
+    /// `on_bar`'s bar, loaded in place into the variable the script sees: no allocation, and a
+    /// plain value (a shared one would cost a lock and reference counting on every access).
+    Bar(&'a Bar<'a>),
+    Value(Dynamic),
 }
 
 impl ScriptStrategy {
@@ -65,60 +69,55 @@ fn started(run: &mut Option<Run>) -> Result<&mut Run, StrategyError> {
 }
 
 impl Run {
-    fn new(script: &Script, ctx: &Context<'_>) -> Run {
+    /// Sets up the engine and runs the script's top-level code.
+    fn new(script: &Script, ctx: &Context<'_>) -> Result<Run, StrategyError> {
         let names: Arc<[ImmutableString]> = ctx.assets().iter().map(|s| ImmutableString::from(s.as_str())).collect();
         let mut engine = api::sandboxed_engine(&script.limits);
         api::register(&mut engine, ctx.signal_names(), names.clone(), &script.origin);
-        let ctx_value = ScriptCtx::new(names);
-        let queue = ctx_value.shared.clone();
-        let bar = ScriptBar {
-            signals: Vec::with_capacity(ctx.signal_names().len()),
-            ..ScriptBar::default()
-        };
-        Run {
-            engine,
-            scope: Scope::new(),
-            bar: Dynamic::from(bar).into_shared(),
-            ctx: Dynamic::from(ctx_value).into_shared(),
-            queue,
+        let caller = Caller::new(engine, &script.ast, script.limits.max_call_levels).map_err(|e| {
+            StrategyError(error::runtime_error(
+                &script.origin,
+                "top-level code",
+                Some((1, 1)),
+                &e,
+                &script.limits,
+            ))
+        })?;
+        Ok(Run {
+            caller,
+            ctx: ScriptCtx::new(names),
             n_signals: ctx.signal_names().len(),
-            snapshot_of: None,
             orders: Vec::new(),
-        }
+        })
     }
 
-    /// Refreshes the account snapshot when the engine moved to another timestamp (or always, for
-    /// `on_start`/`on_end`), and sets the asset the argument-less helpers act on.
-    #[inline]
-    fn prepare(&mut self, ctx: &Context<'_>, current: Option<crate::engine::types::AssetId>, always: bool) {
-        let key = (ctx.bar_index(), ctx.ts());
-        let Some(mut s) = self.ctx.write_lock::<ScriptCtx>() else {
-            return;
-        };
-        if always || self.snapshot_of != Some(key) {
-            s.refresh(ctx);
-            self.snapshot_of = if always { None } else { Some(key) };
-        }
-        s.current = current;
-    }
-
-    /// Calls `name` with `args`, then replays the queued orders on `ctx`.
+    /// Calls `name` with `first` (if it takes two arguments) and `ctx` as of now, acting on
+    /// `current` (`always`: with the account copied anew, for on_start and on_end), then replays
+    /// the queued orders on `ctx`.
     #[inline]
     fn call(
         &mut self,
         script: &Script,
         ctx: &mut Context<'_>,
         name: &'static str,
-        args: impl rhai::FuncArgs,
+        mut first: FirstArg<'_>,
+        current: Option<AssetId>,
+        always: bool,
     ) -> StrategyResult {
-        // Each call_fn starts a fresh runtime state, so the operations budget is per call; the
-        // top-level statements ran once in on_start (eval_ast off); the scope is rewound, so the
-        // call leaves the one reused scope as it found it.
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = self
-            .engine
-            .call_fn_with_options::<Dynamic>(options, &mut self.scope, &script.ast, name, args);
-        self.queue.take_orders(&mut self.orders);
+        let ctx_at = usize::from(!matches!(first, FirstArg::None));
+        let (template, n_signals, now) = (&self.ctx, self.n_signals, &*ctx);
+        let result = self.caller.call(name, |k, slot| {
+            if k == ctx_at {
+                ScriptCtx::load_into(slot, template, now, current, always);
+            } else {
+                match &mut first {
+                    FirstArg::Bar(bar) => ScriptBar::load_into(slot, bar, n_signals),
+                    FirstArg::Value(v) => *slot = mem::take(v),
+                    FirstArg::None => {}
+                }
+            }
+        });
+        self.ctx.shared.take_orders(&mut self.orders);
         // A failed call places nothing: the run stops anyway.
         if let Err(e) = result {
             self.orders.clear();
@@ -144,23 +143,9 @@ impl Run {
 
 impl Strategy for ScriptStrategy {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
-        let mut run = Run::new(&self.script, ctx);
-        // Top-level code once, into the scope every callback then sees (constants).
-        run.engine
-            .run_ast_with_scope(&mut run.scope, &self.script.ast)
-            .map_err(|e| {
-                StrategyError(error::runtime_error(
-                    &self.script.origin,
-                    "top-level code",
-                    Some((1, 1)),
-                    &e,
-                    &self.script.limits,
-                ))
-            })?;
+        let mut run = Run::new(&self.script, ctx)?;
         if self.script.hooks.on_start {
-            run.prepare(ctx, None, true);
-            let c = run.ctx.clone();
-            run.call(&self.script, ctx, "on_start", (c,))?;
+            run.call(&self.script, ctx, "on_start", FirstArg::None, None, true)?;
         }
         self.run = Some(run);
         Ok(())
@@ -170,9 +155,7 @@ impl Strategy for ScriptStrategy {
         if !self.script.hooks.on_fill {
             return Ok(());
         }
-        let script = &self.script;
         let run = started(&mut self.run)?;
-        run.prepare(ctx, Some(fill.asset), false);
         let f = ScriptFill {
             asset: ctx.asset_name(fill.asset).into(),
             side: match fill.side {
@@ -185,8 +168,8 @@ impl Strategy for ScriptStrategy {
             ts: fill.ts.0,
             position_after: fill.position_after,
         };
-        let c = run.ctx.clone();
-        run.call(script, ctx, "on_fill", (Dynamic::from(f), c))
+        let f = FirstArg::Value(Dynamic::from(f));
+        run.call(&self.script, ctx, "on_fill", f, Some(fill.asset), false)
     }
 
     #[inline]
@@ -195,21 +178,15 @@ impl Strategy for ScriptStrategy {
             return Ok(());
         }
         let run = started(&mut self.run)?;
-        run.prepare(ctx, Some(bar.asset()), false);
-        if let Some(mut b) = run.bar.write_lock::<ScriptBar>() {
-            b.load(&bar, run.n_signals);
-        }
-        let args = (run.bar.clone(), run.ctx.clone());
-        run.call(&self.script, ctx, "on_bar", args)
+        let asset = bar.asset();
+        run.call(&self.script, ctx, "on_bar", FirstArg::Bar(&bar), Some(asset), false)
     }
 
     fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
         if !self.script.hooks.on_timestamp {
             return Ok(());
         }
-        let script = &self.script;
         let run = started(&mut self.run)?;
-        run.prepare(ctx, None, false);
         let n = run.n_signals;
         let array: rhai::Array = bars
             .iter()
@@ -219,18 +196,15 @@ impl Strategy for ScriptStrategy {
                 Dynamic::from(sb)
             })
             .collect();
-        let c = run.ctx.clone();
-        run.call(script, ctx, "on_timestamp", (array, c))
+        let bars = FirstArg::Value(Dynamic::from_array(array));
+        run.call(&self.script, ctx, "on_timestamp", bars, None, false)
     }
 
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         if !self.script.hooks.on_end {
             return Ok(());
         }
-        let script = &self.script;
         let run = started(&mut self.run)?;
-        run.prepare(ctx, None, true);
-        let c = run.ctx.clone();
-        run.call(script, ctx, "on_end", (c,))
+        run.call(&self.script, ctx, "on_end", FirstArg::None, None, true)
     }
 }
