@@ -9,7 +9,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::data::{LoadOptions, SampleFreq, SampleSpec, load, sample, write_parquet};
-use crate::engine::broker::BrokerConfig;
+use crate::engine::broker::{BrokerConfig, Commission};
 use crate::engine::market::Bars;
 use crate::engine::strategy::Strategy;
 use crate::engine::strategy::hybrid::Hybrid;
@@ -36,6 +36,11 @@ pub struct BenchArgs {
     /// end-to-end. Default: all.
     #[arg(long = "level", value_enum)]
     pub levels: Vec<BenchLevel>,
+    /// Commission as a fraction of notional (the default broker's 0.001 = 0.1 %). At minute scale
+    /// the generated data's S0/S2 pay more commission than they earn and stop trading after about
+    /// a million bars; `--commission 0` keeps them trading over the whole run.
+    #[arg(long, default_value_t = 0.001)]
+    pub commission: f64,
     /// Measure only this logic (repeatable). Default: S0 and S2.
     #[arg(long = "logic", value_parser = ["S0", "S2"])]
     pub logics: Vec<String>,
@@ -77,6 +82,7 @@ struct Report {
     bars_per_asset: usize,
     assets: usize,
     total_bars: usize,
+    commission: f64,
     hybrid_filter_pass_fraction: f64,
     results: Vec<Measurement>,
 }
@@ -135,8 +141,8 @@ fn best_of<F: FnMut() -> Result<usize, EngineError>>(repeat: usize, mut f: F) ->
     Ok((best, trades))
 }
 
-fn run_strategy(bars: &Bars, s: &mut dyn Strategy) -> Result<usize, EngineError> {
-    backtest(bars, s, BrokerConfig::default()).map(|r| r.trades.len())
+fn run_strategy(bars: &Bars, s: &mut dyn Strategy, config: BrokerConfig) -> Result<usize, EngineError> {
+    backtest(bars, s, config).map(|r| r.trades.len())
 }
 
 /// The `ml_pred` value above which about 1 % of bars lie.
@@ -154,6 +160,11 @@ fn top_percentile(bars: &Bars) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let config = BrokerConfig {
+        commission: Commission::percent(args.commission),
+        ..BrokerConfig::default()
+    };
+    config.validate().map_err(|e| anyhow::anyhow!("--commission: {e}"))?;
     let freq = if args.bars > 50_000 {
         SampleFreq::Every {
             step_ns: 60_000_000_000,
@@ -202,7 +213,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "engine",
                 best_of(args.repeat, || {
                     let mut c = r.compile(&bars).map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut c)
+                    run_strategy(&bars, &mut c, config)
                 })?,
             );
         }
@@ -215,7 +226,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     let mut s = r
                         .interpret(bars.signal_names(), bars.assets().len())
                         .map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut s)
+                    run_strategy(&bars, &mut s, config)
                 })?,
             );
         }
@@ -224,7 +235,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "2 rust callback",
                 logic,
                 "engine",
-                best_of(args.repeat, || run_strategy(&bars, &mut reference.clone()))?,
+                best_of(args.repeat, || run_strategy(&bars, &mut reference.clone(), config))?,
             );
         }
         if args.wants(BenchLevel::Script) {
@@ -234,7 +245,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 logic,
                 "engine",
                 best_of(args.repeat, || {
-                    run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()))
+                    run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()), config)
                 })?,
             );
         }
@@ -246,7 +257,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 best_of(args.repeat, || {
                     let mut h = Hybrid::compile(&filter, &bars, reference.clone())
                         .map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut h)
+                    run_strategy(&bars, &mut h, config)
                 })?,
             );
         }
@@ -267,7 +278,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 }
             };
             let mut c = r.compile(&data.bars).map_err(|e| EngineError::Config(e.to_string()))?;
-            run_strategy(&data.bars, &mut c)
+            run_strategy(&data.bars, &mut c, config)
         });
         let _ = std::fs::remove_dir_all(&dir);
         if let Some(e) = e2e_err {
@@ -280,6 +291,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         bars_per_asset: args.bars,
         assets: args.assets,
         total_bars: n,
+        commission: args.commission,
         hybrid_filter_pass_fraction: pass,
         results,
     };
@@ -287,8 +299,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} bars ({} assets x {}), best of {}",
-            n, args.assets, args.bars, args.repeat
+            "{} bars ({} assets x {}), commission {} % of notional, best of {}",
+            n,
+            args.assets,
+            args.bars,
+            args.commission * 100.0,
+            args.repeat
         );
         println!(
             "{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}",
