@@ -165,9 +165,7 @@ impl<'a> Engine<'a> {
                 for fill in &new_fills {
                     strategy.on_fill(&mut ctx, fill).map_err(fail)?;
                 }
-                for bar in slice.iter() {
-                    strategy.on_bar(&mut ctx, bar).map_err(fail)?;
-                }
+                strategy.on_bars(&mut ctx, &slice).map_err(fail)?;
                 strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
             }
             fills.append(&mut new_fills);

@@ -69,7 +69,11 @@ impl EquityCurve {
     /// Records one timestamp whose cash equals the previous one's (no fill since).
     #[inline]
     pub fn push_same_cash(&mut self, ts: TimestampNs, equity: f64, gross: f64) {
-        self.extend_same_cash(std::iter::once((ts.0, equity, gross)));
+        let Some(&(_, cash)) = self.cash_steps.last() else {
+            debug_assert!(false, "the first point needs its cash");
+            return;
+        };
+        self.push_point(ts.0, equity, gross, cash);
     }
 
     /// Records `(timestamp, equity, gross exposure)` points, all with the previous point's cash.
@@ -80,14 +84,24 @@ impl EquityCurve {
             return;
         };
         for (ts, equity, gross) in points {
-            // Bit-equal, so the flat form gives back exactly what was pushed.
-            if equity.to_bits() == cash.to_bits() && gross.to_bits() == 0 {
-                self.push_flat(std::iter::once(ts));
-            } else {
-                self.ts.push(ts);
-                self.held_equity.push(equity);
-                self.held_gross.push(gross);
+            self.push_point(ts, equity, gross, cash);
+        }
+    }
+
+    /// One point at `cash`: flat (part of a range) when its equity is the cash bit for bit and
+    /// it has no exposure, so the flat form gives back exactly what was pushed.
+    #[inline(always)]
+    fn push_point(&mut self, ts: i64, equity: f64, gross: f64, cash: f64) {
+        let i = self.ts.len();
+        self.ts.push(ts);
+        if equity.to_bits() == cash.to_bits() && gross.to_bits() == 0 {
+            match self.flat.last_mut() {
+                Some(run) if run.1 == i => run.1 = i + 1,
+                _ => self.flat.push((i, i + 1)),
             }
+        } else {
+            self.held_equity.push(equity);
+            self.held_gross.push(gross);
         }
     }
 

@@ -34,7 +34,8 @@ impl From<&str> for StrategyError {
 pub type StrategyResult = Result<(), StrategyError>;
 
 /// Event callbacks, called by the engine in this order at every timestamp: `on_fill` for each fill
-/// at the open, `on_bar` for each asset's bar (name order), then `on_timestamp` with all bars.
+/// at the open, `on_bars` with the timestamp's bars (by default `on_bar` for each, in name
+/// order), then `on_timestamp` with all bars.
 /// Orders placed through the context are submitted after the callbacks of the timestamp.
 pub trait Strategy {
     /// Once before the first bar: resolve signal ids (`ctx.signal_id("ml_pred")?`), size buffers.
@@ -45,6 +46,16 @@ pub trait Strategy {
     /// Each asset's bar at its close.
     fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
         let _ = (ctx, bar);
+        Ok(())
+    }
+    /// The bars of one timestamp, in name order. The default calls `on_bar` for each; a strategy
+    /// that knows which bars cannot lead to an order may call it for the others only (compiled
+    /// rules do), as long as the result is the same as calling it for every bar.
+    #[inline]
+    fn on_bars(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        for bar in bars.iter() {
+            self.on_bar(ctx, bar)?;
+        }
         Ok(())
     }
     /// All bars of one timestamp, after `on_bar`: for cross-sectional logic (ranking assets).
@@ -80,6 +91,9 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
         (**self).on_bar(ctx, bar)
+    }
+    fn on_bars(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        (**self).on_bars(ctx, bars)
     }
     fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
         (**self).on_timestamp(ctx, bars)

@@ -6,7 +6,7 @@ use super::bitmask::BitMask;
 use super::column::Column;
 use super::sizer::ResolvedSizer;
 use super::{Rule, RuleError, SignalStrategy};
-use crate::engine::market::{Bar, Bars};
+use crate::engine::market::{Bar, BarSlice, Bars};
 use crate::engine::results::Fill;
 use crate::engine::strategy::{Context, Strategy, StrategyResult};
 use crate::engine::types::AssetId;
@@ -335,6 +335,8 @@ pub struct CompiledRules {
     exit: CompiledCondition,
     sizer: ResolvedSizer,
     state: Vec<AssetState>,
+    /// Rows to visit at the current timestamp (reused).
+    visit: Vec<usize>,
     /// Address of the data the masks were computed for (compared, never dereferenced).
     source: usize,
     rows: usize,
@@ -347,6 +349,7 @@ impl CompiledRules {
             exit: CompiledCondition::new(&s.exit, bars, false),
             sizer: ResolvedSizer::new(&s.sizer, bars.signal_names()),
             state: vec![AssetState::default(); bars.assets().len()],
+            visit: Vec::new(),
             source: bars as *const Bars as usize,
             rows: bars.len(),
         })
@@ -355,9 +358,52 @@ impl CompiledRules {
     fn is_source(&self, bars: &Bars) -> bool {
         bars as *const Bars as usize == self.source && bars.len() == self.rows
     }
+
+    /// The rows of `bars` where `on_bar` can do anything, in row order: those of held assets
+    /// (exit rules, holding state) and those where a stateless entry holds. Every other row is
+    /// a flat asset whose entry does not hold, where `on_bar` does nothing.
+    fn rows_to_visit(&mut self, ctx: &Context<'_>, bars: &BarSlice<'_>) {
+        let rows = bars.rows();
+        let n = bars.source().len();
+        self.visit.clear();
+        let mut entry = self.entry.next_row(rows.start, n).filter(|&r| r < rows.end);
+        for (asset, _) in ctx.positions() {
+            let Some(held) = bars.bar_of(asset).map(|b| b.row()) else {
+                continue;
+            };
+            while let Some(r) = entry.filter(|&r| r <= held) {
+                if r < held {
+                    self.visit.push(r);
+                }
+                entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+            }
+            self.visit.push(held);
+        }
+        while let Some(r) = entry {
+            self.visit.push(r);
+            entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+        }
+    }
 }
 
 impl Strategy for CompiledRules {
+    /// With many assets per timestamp, visits only the rows where something can happen (see
+    /// [`CompiledRules::rows_to_visit`]); the orders are the same, placed in the same order.
+    fn on_bars(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        if bars.len() < 2 || !self.entry.is_stateless() || !self.is_source(bars.source()) {
+            for bar in bars.iter() {
+                self.on_bar(ctx, bar)?;
+            }
+            return Ok(());
+        }
+        self.rows_to_visit(ctx, bars);
+        let visit = std::mem::take(&mut self.visit);
+        let source = bars.source();
+        let result = visit.iter().try_for_each(|&row| self.on_bar(ctx, source.bar(row)));
+        self.visit = visit;
+        result
+    }
+
     fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
         self.state[fill.asset.index()].on_fill(fill);
         Ok(())
