@@ -135,6 +135,7 @@ impl<'a> Engine<'a> {
         let mut bars_done = 0usize;
         let mut countdown = self.progress_every;
         let total = feed.size_hint().map(|(t, _)| t);
+        let fast_forwards = strategy.fast_forwards();
 
         {
             let mut ctx = session.context(broker, TimestampNs::default(), 0, true);
@@ -182,7 +183,8 @@ impl<'a> Engine<'a> {
             self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
 
             // Fast-forward over timestamps where the strategy guarantees it does nothing.
-            if broker.open_orders().is_empty()
+            if fast_forwards
+                && broker.open_orders().is_empty()
                 && let Some((bars, next)) = feed.upcoming()
             {
                 let ctx = session.context(broker, ts, index, true);

@@ -99,6 +99,10 @@ impl<S: Strategy> Strategy for Hybrid<S> {
         self.callback.on_end(ctx)
     }
 
+    fn fast_forwards(&self) -> bool {
+        true
+    }
+
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         if !self.is_source(bars) {
             return 0;

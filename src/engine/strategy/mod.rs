@@ -73,10 +73,15 @@ pub trait Strategy {
     /// how many timestamps from `next` on need no callback at all: the strategy guarantees it
     /// would place no order there and has advanced its own state over them, deciding each bar
     /// from data up to that bar only. The engine then just marks and records equity for them.
-    /// The default, 0, calls the strategy on every bar.
+    /// The default, 0, calls the strategy on every bar. Called only if [`Strategy::fast_forwards`].
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         let _ = (ctx, bars, next);
         0
+    }
+    /// Whether the strategy implements [`Strategy::skip_quiet`]; asked once per run, so that a
+    /// strategy that never skips costs the event loop nothing for it.
+    fn fast_forwards(&self) -> bool {
+        false
     }
     /// Once after the last bar.
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
@@ -106,5 +111,8 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         (**self).skip_quiet(ctx, bars, next)
+    }
+    fn fast_forwards(&self) -> bool {
+        (**self).fast_forwards()
     }
 }

@@ -435,6 +435,10 @@ impl Strategy for CompiledRules {
         Ok(())
     }
 
+    fn fast_forwards(&self) -> bool {
+        true
+    }
+
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         if !self.is_source(bars) {
             return 0;
