@@ -217,17 +217,18 @@ impl<'a> Engine<'a> {
             });
         }
 
+        let (trades, rejections) = broker.take_records();
         let portfolio = broker.portfolio();
         Ok(RunResult {
             config: *broker.config(),
             assets: session.assets,
             initial_cash: portfolio.initial_cash(),
             equity,
-            trades: portfolio.trades().to_vec(),
+            trades,
             fills,
             open_positions: portfolio.open_positions(),
             open_orders: broker.open_orders().to_vec(),
-            rejections: broker.rejections().to_vec(),
+            rejections,
             timestamps,
             bars: bars_done,
         })

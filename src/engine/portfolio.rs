@@ -88,6 +88,11 @@ impl Portfolio {
         &self.trades
     }
 
+    /// Moves the closed trades out (the end of a run).
+    pub(crate) fn take_trades(&mut self) -> Vec<Trade> {
+        std::mem::take(&mut self.trades)
+    }
+
     /// `cash + Σ qty * last price` over open positions.
     #[inline]
     pub fn equity(&self) -> f64 {
@@ -135,7 +140,7 @@ impl Portfolio {
             }
             if starts[to] - starts[from] == to - from {
                 // One row per timestamp: the timestamps are a slice of the rows'.
-                eq.push_flat(ts[starts[from]..starts[to]].iter().copied());
+                eq.push_flat_slice(&ts[starts[from]..starts[to]]);
             } else {
                 eq.push_flat((from..to).map(|t| ts[starts[t]]));
             }

@@ -302,6 +302,10 @@ impl Broker for PaperBroker {
     fn rejections(&self) -> &[Rejection] {
         self.inner.rejections()
     }
+
+    fn take_records(&mut self) -> (Vec<crate::engine::results::Trade>, Vec<Rejection>) {
+        self.inner.take_records()
+    }
 }
 
 /// A paper-trading run: where the bars come from, the account, and the journal.

@@ -11,7 +11,7 @@ pub use simulation::SimulationBroker;
 
 use super::market::{BarSlice, Bars};
 use super::portfolio::Portfolio;
-use super::results::{EquityCurve, Fill};
+use super::results::{EquityCurve, Fill, Trade};
 use super::types::OrderId;
 
 /// What to do with a buy the cash cannot pay for (SEMANTICS.md, step 1).
@@ -162,4 +162,10 @@ pub trait Broker {
     }
     /// Orders the broker refused or could not fill at all, with the reason.
     fn rejections(&self) -> &[Rejection];
+    /// At the end of a run: the closed trades and the rejections, for the run's result. A
+    /// broker that owns them moves them out (the default copies them); a long run can have
+    /// hundreds of thousands of each, and copying them would cost fresh memory.
+    fn take_records(&mut self) -> (Vec<Trade>, Vec<Rejection>) {
+        (self.portfolio().trades().to_vec(), self.rejections().to_vec())
+    }
 }

@@ -4,7 +4,7 @@ use super::order::{Order, OrderKind, RejectReason, Rejection};
 use super::{Broker, BrokerConfig, CashRule, FillTiming, IntrabarPriority};
 use crate::engine::market::{Bar, BarSlice, Bars};
 use crate::engine::portfolio::Portfolio;
-use crate::engine::results::{EquityCurve, Fill};
+use crate::engine::results::{EquityCurve, Fill, Trade};
 use crate::engine::types::{OrderId, Side, TimestampNs};
 
 /// Fills orders against bars: market orders at the next open, stops and limits intrabar, with the
@@ -332,6 +332,10 @@ impl Broker for SimulationBroker {
 
     fn rejections(&self) -> &[Rejection] {
         &self.rejections
+    }
+
+    fn take_records(&mut self) -> (Vec<Trade>, Vec<Rejection>) {
+        (self.portfolio.take_trades(), std::mem::take(&mut self.rejections))
     }
 }
 

@@ -108,9 +108,24 @@ impl EquityCurve {
     /// Records timestamps at which the account is flat (equity = the current cash, no exposure).
     #[inline]
     pub fn push_flat(&mut self, ts: impl IntoIterator<Item = i64>) {
-        debug_assert!(!self.cash_steps.is_empty(), "the first point needs its cash");
         let start = self.ts.len();
         self.ts.extend(ts);
+        self.mark_flat(start);
+    }
+
+    /// [`EquityCurve::push_flat`] for timestamps in a slice: regular stretches are checked
+    /// eight at a time.
+    #[inline]
+    pub fn push_flat_slice(&mut self, ts: &[i64]) {
+        let start = self.ts.len();
+        self.ts.extend_from_slice(ts);
+        self.mark_flat(start);
+    }
+
+    /// Points `start..` (just pushed) are flat.
+    #[inline]
+    fn mark_flat(&mut self, start: usize) {
+        debug_assert!(!self.cash_steps.is_empty(), "the first point needs its cash");
         let end = self.ts.len();
         match self.flat.last_mut() {
             Some(run) if run.1 == start => run.1 = end,
@@ -294,6 +309,49 @@ impl TimeColumn {
         }
     }
 
+    /// [`TimeColumn::extend`] for a slice: the part that continues the current run is found
+    /// by comparing eight values at a time (a loop without branches, which vectorises).
+    fn extend_from_slice(&mut self, mut ts: &[i64]) {
+        while !ts.is_empty() {
+            let step = match self.runs.last() {
+                Some(run) if self.len - run.start >= 2 => run.step,
+                _ => {
+                    self.push(ts[0]);
+                    ts = &ts[1..];
+                    continue;
+                }
+            };
+            // Length of the prefix of `ts` that continues the run.
+            let mut n = 0;
+            let mut expected = self.last.wrapping_add(step);
+            let mut chunks = ts.chunks_exact(8);
+            for chunk in chunks.by_ref() {
+                let mut differs = false;
+                for (k, &t) in chunk.iter().enumerate() {
+                    differs |= t != expected.wrapping_add(step.wrapping_mul(k as i64));
+                }
+                if differs {
+                    break;
+                }
+                expected = expected.wrapping_add(step.wrapping_mul(8));
+                n += 8;
+            }
+            while n < ts.len() && ts[n] == expected {
+                expected = expected.wrapping_add(step);
+                n += 1;
+            }
+            if n > 0 {
+                self.len += n;
+                self.last = ts[n - 1];
+            }
+            if n < ts.len() {
+                self.push(ts[n]);
+                n += 1;
+            }
+            ts = &ts[n..];
+        }
+    }
+
     fn len(&self) -> usize {
         self.len
     }
@@ -370,13 +428,18 @@ mod tests {
 
     #[test]
     fn time_column_round_trips_any_sequence() {
-        let seqs: [&[i64]; 6] = [
+        // Long regular stretches with breaks at and off the eight-value chunk edges.
+        let long: Vec<i64> = (0..100)
+            .map(|i| i * 3 + if i >= 50 { 7 } else { 0 } + if i >= 77 { 1 } else { 0 })
+            .collect();
+        let seqs: [&[i64]; 7] = [
             &[],
             &[5],
             &[5, 5, 5],
             &[1, 2, 3, 10, 20, 30, 31, 33, 35, 36],
             &[i64::MIN, 0, i64::MAX, -1, i64::MAX, i64::MIN],
             &[0, 60, 120, 180, 86_400, 86_460, 86_520, 259_200],
+            &long,
         ];
         for seq in seqs {
             let mut c = TimeColumn::default();
@@ -392,6 +455,10 @@ mod tests {
                 e.extend(seq[..split].iter().copied());
                 e.extend(seq[split..].iter().copied());
                 assert_eq!(e, c, "{seq:?} split at {split}");
+                let mut f = TimeColumn::default();
+                f.extend_from_slice(&seq[..split]);
+                f.extend_from_slice(&seq[split..]);
+                assert_eq!(f, c, "{seq:?} split at {split}, from slices");
             }
         }
         // A day of minute bars, then the next: two runs.
