@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::results::TimeColumn;
 use super::types::{AssetId, SignalId, TimestampNs};
 
 /// Structural problems with columns handed to [`Bars::new`]. The data layer validates user files
@@ -43,6 +44,9 @@ pub struct Bars {
     signals: Vec<Vec<f64>>,
     /// Start row of each distinct timestamp, plus the total row count at the end.
     ts_start: Vec<usize>,
+    /// The distinct timestamps as arithmetic runs: what a run's equity curve copies for a
+    /// stretch of timestamps without reading each one.
+    times: TimeColumn,
 }
 
 /// The columns of [`Bars`], for construction.
@@ -146,6 +150,7 @@ impl Bars {
     /// back with [`Bars::set_columns`].
     pub fn take_columns(&mut self) -> BarColumns {
         self.ts_start.clear();
+        self.times = TimeColumn::default();
         let mut cols = BarColumns {
             ts: std::mem::take(&mut self.ts),
             asset: std::mem::take(&mut self.asset),
@@ -172,7 +177,7 @@ impl Bars {
             volume,
             signals,
         } = cols;
-        Bars {
+        let mut bars = Bars {
             assets,
             signal_names,
             ts,
@@ -184,7 +189,18 @@ impl Bars {
             volume,
             signals,
             ts_start,
-        }
+            times: TimeColumn::default(),
+        };
+        let times = (0..bars.n_timestamps()).map(|t| bars.ts[bars.timestamp_start(t)]);
+        let mut column = TimeColumn::default();
+        column.extend(times);
+        bars.times = column;
+        bars
+    }
+
+    /// The distinct timestamps, as arithmetic runs.
+    pub(crate) fn times(&self) -> &TimeColumn {
+        &self.times
     }
 
     /// One asset's bars; rows must be in strictly increasing time.
@@ -253,13 +269,26 @@ impl Bars {
     /// The `i`-th distinct timestamp's bars.
     #[inline]
     pub fn timestamp(&self, i: usize) -> Option<BarSlice<'_>> {
-        let start = *self.ts_start.get(i)?;
-        let end = *self.ts_start.get(i + 1)?;
+        if i >= self.n_timestamps() {
+            return None;
+        }
         Some(BarSlice {
             bars: self,
-            rows: start..end,
+            rows: self.timestamp_start(i)..self.timestamp_start(i + 1),
             index: i,
         })
+    }
+
+    /// First row of timestamp `t` (`t == n_timestamps()`: the row count). With one bar per
+    /// timestamp it is `t` itself, and the index is not read: a long single-asset run then
+    /// does not stream (or cache-miss into) an index as large as a price column.
+    #[inline]
+    pub fn timestamp_start(&self, t: usize) -> usize {
+        if self.ts_start.len() == self.ts.len() + 1 {
+            t
+        } else {
+            self.ts_start[t]
+        }
     }
 
     /// The bar at `row`.

@@ -191,8 +191,7 @@ impl<'a> Engine<'a> {
                 let skip = strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next);
                 if skip > 0 {
                     broker.on_quiet(bars, next, next + skip, &mut equity);
-                    let starts = bars.timestamp_starts();
-                    bars_done += starts[next + skip] - starts[next];
+                    bars_done += bars.timestamp_start(next + skip) - bars.timestamp_start(next);
                     feed.advance(skip);
                     self.tick(skip, &mut countdown, &mut timestamps, total, bars_done)?;
                 }

@@ -124,41 +124,36 @@ impl Portfolio {
         to: usize,
         eq: &mut crate::engine::results::EquityCurve,
     ) {
-        let starts = bars.timestamp_starts();
         let (ts, close, assets) = (bars.ts(), bars.close(), bars.asset_ids());
         if from >= to {
             return;
         }
+        let rows = bars.timestamp_start(from)..bars.timestamp_start(to);
         if self.held.is_empty() {
             // Flat: equity is the cash throughout; only the final marks matter.
             if self.last_price.len() == 1 {
-                self.last_price[0] = close[starts[to] - 1];
+                self.last_price[0] = close[rows.end - 1];
             } else {
-                for r in starts[from]..starts[to] {
+                for r in rows.clone() {
                     self.last_price[assets[r].index()] = close[r];
                 }
             }
-            if starts[to] - starts[from] == to - from {
-                // One row per timestamp: the timestamps are a slice of the rows'.
-                eq.push_flat_slice(&ts[starts[from]..starts[to]]);
-            } else {
-                eq.push_flat((from..to).map(|t| ts[starts[t]]));
-            }
+            eq.push_flat_times(bars.times(), from, to);
         } else if self.positions.len() == 1 {
             // One asset: a row per timestamp.
             let (q, cash) = (self.positions[0].qty, self.cash);
-            eq.extend_same_cash((starts[from]..starts[to]).map(|r| {
+            self.last_price[0] = close[rows.end - 1];
+            eq.extend_same_cash(rows.map(|r| {
                 let v = q * close[r];
                 (ts[r], cash + v, v.abs())
             }));
-            self.last_price[0] = close[starts[to] - 1];
         } else {
             for t in from..to {
-                for r in starts[t]..starts[t + 1] {
+                for r in bars.timestamp_start(t)..bars.timestamp_start(t + 1) {
                     self.last_price[assets[r].index()] = close[r];
                 }
                 let (e, gross, _) = self.marked();
-                eq.push_same_cash(TimestampNs(ts[starts[t]]), e, gross);
+                eq.push_same_cash(TimestampNs(ts[bars.timestamp_start(t)]), e, gross);
             }
         }
     }

@@ -105,20 +105,20 @@ impl EquityCurve {
         }
     }
 
+    /// Records as flat the timestamps `from..to` of `times` (the data's own timestamp runs):
+    /// a regular stretch costs one run, whatever its length.
+    #[inline]
+    pub(crate) fn push_flat_times(&mut self, times: &TimeColumn, from: usize, to: usize) {
+        let start = self.ts.len();
+        self.ts.extend_from_column(times, from, to);
+        self.mark_flat(start);
+    }
+
     /// Records timestamps at which the account is flat (equity = the current cash, no exposure).
     #[inline]
     pub fn push_flat(&mut self, ts: impl IntoIterator<Item = i64>) {
         let start = self.ts.len();
         self.ts.extend(ts);
-        self.mark_flat(start);
-    }
-
-    /// [`EquityCurve::push_flat`] for timestamps in a slice: regular stretches are checked
-    /// eight at a time.
-    #[inline]
-    pub fn push_flat_slice(&mut self, ts: &[i64]) {
-        let start = self.ts.len();
-        self.ts.extend_from_slice(ts);
         self.mark_flat(start);
     }
 
@@ -246,8 +246,10 @@ impl EquityCurve {
 
 /// Timestamps as arithmetic runs: run `k` holds the points from `runs[k].start` up to the next
 /// run's start, at `first + step * j`. Exact for any values (the arithmetic wraps consistently).
+/// However the points arrive (one by one, from a slice or from another column), the runs are
+/// the same, so equal columns compare equal.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct TimeColumn {
+pub(crate) struct TimeColumn {
     runs: Vec<TimeRun>,
     len: usize,
     last: i64,
@@ -277,7 +279,7 @@ impl TimeColumn {
     }
 
     /// Pushes each of `ts`; the points that continue the current run cost one comparison.
-    fn extend(&mut self, ts: impl IntoIterator<Item = i64>) {
+    pub(crate) fn extend(&mut self, ts: impl IntoIterator<Item = i64>) {
         let mut it = ts.into_iter();
         loop {
             let step = match self.runs.last() {
@@ -309,46 +311,50 @@ impl TimeColumn {
         }
     }
 
-    /// [`TimeColumn::extend`] for a slice: the part that continues the current run is found
-    /// by comparing eight values at a time (a loop without branches, which vectorises).
-    fn extend_from_slice(&mut self, mut ts: &[i64]) {
-        while !ts.is_empty() {
-            let step = match self.runs.last() {
-                Some(run) if self.len - run.start >= 2 => run.step,
-                _ => {
-                    self.push(ts[0]);
-                    ts = &ts[1..];
-                    continue;
-                }
+    /// Appends points `from..to` of `other`, a run segment at a time.
+    pub(crate) fn extend_from_column(&mut self, other: &TimeColumn, from: usize, to: usize) {
+        let to = to.min(other.len);
+        if from >= to {
+            return;
+        }
+        let mut k = other.runs.partition_point(|r| r.start <= from) - 1;
+        let mut at = from;
+        while at < to {
+            let run = other.runs[k];
+            let end = other.runs.get(k + 1).map_or(other.len, |n| n.start).min(to);
+            let first = run.first.wrapping_add(run.step.wrapping_mul((at - run.start) as i64));
+            self.push_segment(first, run.step, end - at);
+            at = end;
+            k += 1;
+        }
+    }
+
+    /// Appends `count` points `first + step * j`, as `count` single pushes would.
+    fn push_segment(&mut self, first: i64, step: i64, count: usize) {
+        if count == 0 {
+            return;
+        }
+        self.push(first);
+        let mut rest = count - 1;
+        let mut next = first.wrapping_add(step);
+        while rest > 0 {
+            let Some(run) = self.runs.last_mut() else {
+                return;
             };
-            // Length of the prefix of `ts` that continues the run.
-            let mut n = 0;
-            let mut expected = self.last.wrapping_add(step);
-            let mut chunks = ts.chunks_exact(8);
-            for chunk in chunks.by_ref() {
-                let mut differs = false;
-                for (k, &t) in chunk.iter().enumerate() {
-                    differs |= t != expected.wrapping_add(step.wrapping_mul(k as i64));
-                }
-                if differs {
-                    break;
-                }
-                expected = expected.wrapping_add(step.wrapping_mul(8));
-                n += 8;
+            let in_run = self.len - run.start;
+            if in_run >= 2 && run.step != step {
+                // The next point cannot continue this run: it starts one.
+                self.push(next);
+                next = next.wrapping_add(step);
+                rest -= 1;
+                continue;
             }
-            while n < ts.len() && ts[n] == expected {
-                expected = expected.wrapping_add(step);
-                n += 1;
+            if in_run == 1 {
+                run.step = step;
             }
-            if n > 0 {
-                self.len += n;
-                self.last = ts[n - 1];
-            }
-            if n < ts.len() {
-                self.push(ts[n]);
-                n += 1;
-            }
-            ts = &ts[n..];
+            self.len += rest;
+            self.last = first.wrapping_add(step.wrapping_mul((count - 1) as i64));
+            rest = 0;
         }
     }
 
@@ -428,7 +434,7 @@ mod tests {
 
     #[test]
     fn time_column_round_trips_any_sequence() {
-        // Long regular stretches with breaks at and off the eight-value chunk edges.
+        // Long regular stretches with breaks.
         let long: Vec<i64> = (0..100)
             .map(|i| i * 3 + if i >= 50 { 7 } else { 0 } + if i >= 77 { 1 } else { 0 })
             .collect();
@@ -455,10 +461,16 @@ mod tests {
                 e.extend(seq[..split].iter().copied());
                 e.extend(seq[split..].iter().copied());
                 assert_eq!(e, c, "{seq:?} split at {split}");
-                let mut f = TimeColumn::default();
-                f.extend_from_slice(&seq[..split]);
-                f.extend_from_slice(&seq[split..]);
-                assert_eq!(f, c, "{seq:?} split at {split}, from slices");
+                // Copied from the column in two ranges, after a prefix of other points.
+                for prefix in [&[][..], &[-7][..], &[seq.first().map_or(0, |&t| t.wrapping_sub(1))][..]] {
+                    let mut want = TimeColumn::default();
+                    want.extend(prefix.iter().chain(seq).copied());
+                    let mut g = TimeColumn::default();
+                    g.extend(prefix.iter().copied());
+                    g.extend_from_column(&c, 0, split);
+                    g.extend_from_column(&c, split, seq.len());
+                    assert_eq!(g, want, "{seq:?} split at {split}, from the column after {prefix:?}");
+                }
             }
         }
         // A day of minute bars, then the next: two runs.

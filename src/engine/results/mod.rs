@@ -7,6 +7,7 @@ pub mod json;
 pub mod metrics;
 mod summary;
 
+pub(crate) use equity::TimeColumn;
 pub use equity::{EquityCurve, EquityPoint};
 
 use super::types::{AssetId, OrderId, Side, TimestampNs};

@@ -107,10 +107,9 @@ impl<S: Strategy> Strategy for Hybrid<S> {
         if !self.is_source(bars) {
             return 0;
         }
-        let starts = bars.timestamp_starts();
         if self.filter.is_stateless() {
             // Position state is never read by a stateless filter: jump to the next passing row.
-            return match self.filter.next_row(starts[next], bars.len()) {
+            return match self.filter.next_row(bars.timestamp_start(next), bars.len()) {
                 Some(row) => bars.timestamp_of_row(row, next) - next,
                 None => bars.n_timestamps() - next,
             };

@@ -444,10 +444,9 @@ impl Strategy for CompiledRules {
             return 0;
         }
         let n_ts = bars.n_timestamps();
-        let starts = bars.timestamp_starts();
         // Everyone flat and a stateless entry: jump straight to the next row where it holds.
         if ctx.positions().next().is_none() && self.entry.is_stateless() {
-            let to = match self.entry.next_row(starts[next], bars.len()) {
+            let to = match self.entry.next_row(bars.timestamp_start(next), bars.len()) {
                 Some(row) => bars.timestamp_of_row(row, next),
                 None => n_ts,
             };
