@@ -25,22 +25,29 @@ impl BitMask {
     /// Bit `i` is `f(values[i])`. Evaluated 64 values per word, in a loop the compiler can
     /// vectorise (no branches on the values).
     pub(crate) fn from_values(values: &[f64], f: impl Fn(f64) -> bool) -> Self {
-        let mut words = Vec::with_capacity(values.len().div_ceil(64));
-        let mut chunks = values.chunks_exact(64);
-        for chunk in chunks.by_ref() {
-            let mut w = 0u64;
-            for (i, &v) in chunk.iter().enumerate() {
-                w |= u64::from(f(v)) << i;
-            }
-            words.push(w);
-        }
-        if !chunks.remainder().is_empty() {
-            words.push(pack(chunks.remainder().iter().map(|&v| f(v))));
-        }
         BitMask {
-            words,
+            words: values.chunks(64).map(|chunk| pack_chunk(chunk, &f)).collect(),
             len: values.len(),
         }
+    }
+
+    /// `n` masks over `values` in one pass: `word(k, chunk)` gives mask `k`'s word for a chunk
+    /// of up to 64 values (see [`pack_chunk`]). Each chunk is read from memory once for all the
+    /// masks, which is what a column pass costs.
+    pub(crate) fn many_from_values(values: &[f64], n: usize, word: impl Fn(usize, &[f64]) -> u64) -> Vec<Self> {
+        let mut words: Vec<Vec<u64>> = (0..n).map(|_| Vec::with_capacity(values.len().div_ceil(64))).collect();
+        for chunk in values.chunks(64) {
+            for (k, w) in words.iter_mut().enumerate() {
+                w.push(word(k, chunk));
+            }
+        }
+        words
+            .into_iter()
+            .map(|words| BitMask {
+                words,
+                len: values.len(),
+            })
+            .collect()
     }
 
     /// Bit `i` is `f(a[i], b[i])`; `a` and `b` have equal lengths.
@@ -127,6 +134,22 @@ fn pack(bits: impl Iterator<Item = bool>) -> u64 {
     bits.enumerate().fold(0, |w, (i, b)| w | (u64::from(b) << i))
 }
 
+/// `f` of up to 64 values as a word, the first value in the lowest bit; a full chunk is one
+/// loop without branches on the values, which the compiler vectorises.
+#[inline]
+pub(crate) fn pack_chunk(chunk: &[f64], f: impl Fn(f64) -> bool) -> u64 {
+    match <&[f64; 64]>::try_from(chunk) {
+        Ok(full) => {
+            let mut w = 0u64;
+            for (i, &v) in full.iter().enumerate() {
+                w |= u64::from(f(v)) << i;
+            }
+            w
+        }
+        Err(_) => pack(chunk.iter().map(|&v| f(v))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,8 +174,13 @@ mod tests {
         let m = BitMask::from_values(&v, f);
         let g = BitMask::from_fn(v.len(), |i| f(v[i]));
         let p = BitMask::from_pairs(&v, &v, |x, _| f(x));
+        let many = BitMask::many_from_values(&v, 2, |k, c| pack_chunk(c, |x| if k == 0 { f(x) } else { !f(x) }));
         assert_eq!(m, g);
         assert_eq!(m, p);
+        assert_eq!(many[0], m);
+        let mut not = m.clone();
+        not.invert();
+        assert_eq!(many[1], not);
         for (i, &x) in v.iter().enumerate() {
             assert_eq!(m.get(i), f(x), "row {i}");
         }

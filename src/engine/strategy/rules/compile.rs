@@ -2,7 +2,7 @@
 //! plain column loops; position-dependent conditions stay as a small tree evaluated per bar; and
 //! stretches where nothing can happen are skipped in one scan (`Strategy::skip_quiet`).
 
-use super::bitmask::BitMask;
+use super::bitmask::{BitMask, pack_chunk};
 use super::column::Column;
 use super::sizer::ResolvedSizer;
 use super::{Rule, RuleError, SignalStrategy};
@@ -118,6 +118,10 @@ enum Node {
 impl CompiledCondition {
     /// Compiles "all of `rules`"; an empty list means `empty` (true for filters, false for exits).
     pub fn new(rules: &[Rule], bars: &Bars, empty: bool) -> Self {
+        Self::with_prep(rules, bars, empty, &mut Prep::new(&[rules], bars))
+    }
+
+    fn with_prep(rules: &[Rule], bars: &Bars, empty: bool, prep: &mut Prep) -> Self {
         let mut c = CompiledCondition {
             cond: Cond::Const(empty),
             masks: Vec::new(),
@@ -126,8 +130,7 @@ impl CompiledCondition {
         if rules.is_empty() {
             return c;
         }
-        let mut prev_row = None;
-        let node = c.build_group(&rules, true, bars, &mut prev_row);
+        let node = c.build_group(&rules, true, bars, prep);
         c.cond = c.finish(node);
         c
     }
@@ -144,11 +147,11 @@ impl CompiledCondition {
         }
     }
 
-    fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
+    fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prep: &mut Prep) -> Node {
         let mut acc: Option<BitMask> = None;
         let mut dynamic = Vec::new();
         for r in super::active(rules) {
-            match self.build(r, bars, prev_row) {
+            match self.build(r, bars, prep) {
                 Node::Static(m) => {
                     acc = Some(match acc {
                         None => m,
@@ -179,7 +182,10 @@ impl CompiledCondition {
         })
     }
 
-    fn build(&mut self, rule: &Rule, bars: &Bars, prev_row: &mut Option<Vec<u32>>) -> Node {
+    fn build(&mut self, rule: &Rule, bars: &Bars, prep: &mut Prep) -> Node {
+        if let Some(m) = prep.take(rule) {
+            return Node::Static(m);
+        }
         let col = |name: &str| Column::resolve(name, bars.signal_names());
         let none = || Node::Static(BitMask::filled(bars.len(), false));
         // Monomorphised per comparison, so each column loop compiles branch-free.
@@ -197,7 +203,7 @@ impl CompiledCondition {
                 let Some(column) = col(c) else {
                     return none();
                 };
-                let prev = prev_row.get_or_insert_with(|| previous_rows(bars));
+                let prev = prep.prev_row.get_or_insert_with(|| previous_rows(bars));
                 let v = column.values(bars);
                 let above = matches!(rule, Rule::CrossAbove(..));
                 Node::Static(BitMask::from_fn(bars.len(), |r| {
@@ -229,9 +235,9 @@ impl CompiledCondition {
                 }
                 Node::Static(mask)
             }
-            Rule::All(v) => self.build_group(v, true, bars, prev_row),
-            Rule::Any(v) => self.build_group(v, false, bars, prev_row),
-            Rule::Not(r) => match self.build(r, bars, prev_row) {
+            Rule::All(v) => self.build_group(v, true, bars, prep),
+            Rule::Any(v) => self.build_group(v, false, bars, prep),
+            Rule::Not(r) => match self.build(r, bars, prep) {
                 Node::Static(mut m) => {
                     m.invert();
                     Node::Static(m)
@@ -295,6 +301,71 @@ impl CompiledCondition {
     }
 }
 
+/// Work shared by the conditions compiled together (a strategy's entry and exit): each asset's
+/// previous row (cross rules), and the masks of every threshold comparison, computed in one
+/// pass per column for all the thresholds on it (`ml_pred > 0.8` and `ml_pred < 0.4` read
+/// `ml_pred` once). Memory bandwidth is what a column pass costs.
+struct Prep {
+    prev_row: Option<Vec<u32>>,
+    thresholds: Vec<(Rule, BitMask)>,
+}
+
+impl Prep {
+    fn new(lists: &[&[Rule]], bars: &Bars) -> Prep {
+        let mut by_column: Vec<(Column, Vec<Rule>)> = Vec::new();
+        let mut leaves = Vec::new();
+        for list in lists {
+            threshold_leaves(list, &mut leaves);
+        }
+        for rule in leaves {
+            let (Rule::SignalAbove(name, _) | Rule::SignalBelow(name, _) | Rule::SignalBetween(name, _, _)) = rule
+            else {
+                continue;
+            };
+            let Some(column) = Column::resolve(name, bars.signal_names()) else {
+                continue;
+            };
+            match by_column.iter_mut().find(|(c, _)| *c == column) {
+                Some((_, rules)) if !rules.contains(rule) => rules.push(rule.clone()),
+                Some(_) => {}
+                None => by_column.push((column, vec![rule.clone()])),
+            }
+        }
+        let mut thresholds = Vec::new();
+        for (column, rules) in by_column {
+            let masks = BitMask::many_from_values(column.values(bars), rules.len(), |k, chunk| match rules[k] {
+                Rule::SignalAbove(_, x) => pack_chunk(chunk, |v| v > x),
+                Rule::SignalBelow(_, x) => pack_chunk(chunk, |v| v < x),
+                Rule::SignalBetween(_, lo, hi) => pack_chunk(chunk, |v| lo <= v && v <= hi),
+                _ => 0,
+            });
+            thresholds.extend(rules.into_iter().zip(masks));
+        }
+        Prep {
+            prev_row: None,
+            thresholds,
+        }
+    }
+
+    /// The precomputed mask of a threshold rule (each is handed out once).
+    fn take(&mut self, rule: &Rule) -> Option<BitMask> {
+        let i = self.thresholds.iter().position(|(r, _)| r == rule)?;
+        Some(self.thresholds.swap_remove(i).1)
+    }
+}
+
+/// The enabled threshold comparisons anywhere in `rules` (groups and negations included).
+fn threshold_leaves<'a>(rules: &'a [Rule], out: &mut Vec<&'a Rule>) {
+    for rule in super::active(rules) {
+        match rule {
+            Rule::SignalAbove(..) | Rule::SignalBelow(..) | Rule::SignalBetween(..) => out.push(rule),
+            Rule::All(v) | Rule::Any(v) => threshold_leaves(v, out),
+            Rule::Not(r) => threshold_leaves(std::slice::from_ref(&**r), out),
+            _ => {}
+        }
+    }
+}
+
 #[inline]
 fn crossed(above: bool, prev: f64, cur: f64, x: f64) -> bool {
     if above {
@@ -344,9 +415,10 @@ pub struct CompiledRules {
 
 impl CompiledRules {
     pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
+        let mut prep = Prep::new(&[&s.entry, &s.exit], bars);
         Ok(CompiledRules {
-            entry: CompiledCondition::new(&s.entry, bars, true),
-            exit: CompiledCondition::new(&s.exit, bars, false),
+            entry: CompiledCondition::with_prep(&s.entry, bars, true, &mut prep),
+            exit: CompiledCondition::with_prep(&s.exit, bars, false, &mut prep),
             sizer: ResolvedSizer::new(&s.sizer, bars.signal_names()),
             state: vec![AssetState::default(); bars.assets().len()],
             visit: Vec::new(),
