@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission};
+use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission, FillTiming};
 use ml4t_backtest::engine::market::{Bar, BarColumns, Bars};
-use ml4t_backtest::engine::results::RunResult;
+use ml4t_backtest::engine::results::{Fill, RunResult};
 use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
 use ml4t_backtest::engine::types::{AssetId, SignalId};
 use proptest::prelude::*;
@@ -35,6 +35,44 @@ impl Strategy for DataDriven {
             ctx.buy_limit(a, 3.0, bar.close() * 0.99);
         }
         Ok(())
+    }
+}
+
+/// [`DataDriven`], recording each fill it is told about and the timestamp index it was told at.
+#[derive(Default)]
+struct FillLog {
+    seen: Vec<(Fill, usize)>,
+}
+
+impl Strategy for FillLog {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        DataDriven.on_bar(ctx, bar)
+    }
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.seen.push((*fill, ctx.bar_index()));
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every fill reaches `on_fill` once, in order: fills at the open before that bar's
+    /// decisions, fills at the close (same-close timing) before the next timestamp's.
+    #[test]
+    fn prop_every_fill_reaches_on_fill(bars in arb_bars(50, 3), config in arb_config(), same_close in prop::bool::ANY) {
+        let config = BrokerConfig {
+            fill_timing: if same_close { FillTiming::SameClose } else { FillTiming::NextOpen },
+            ..config
+        };
+        let mut log = FillLog::default();
+        let run = backtest(&bars, &mut log, config).unwrap();
+        let told: Vec<Fill> = log.seen.iter().map(|(f, _)| *f).collect();
+        prop_assert_eq!(&told, &run.fills);
+        for (f, at) in &log.seen {
+            let at_close = same_close && *at == f.bar_index + 1;
+            prop_assert!(*at == f.bar_index || at_close, "fill at {} told at {at}", f.bar_index);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, Commission};
+use ml4t_backtest::engine::broker::{BrokerConfig, Commission, FillTiming};
 use ml4t_backtest::engine::market::{BarColumns, Bars};
 use ml4t_backtest::engine::strategy::rules::{Cmp, Rule, RuleError, SignalStrategy, Sizer};
 use ml4t_backtest::engine::types::{AssetId, SignalId};
@@ -82,12 +82,16 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
-    fn prop_compiled_equals_interpreted(bars in arb_bars(60, 3), strategy in arb_strategy()) {
+    fn prop_compiled_equals_interpreted(bars in arb_bars(60, 3), strategy in arb_strategy(), same_close in any::<bool>()) {
         prop_assume!(strategy.validate(bars.signal_names(), bars.assets().len()).is_ok());
+        let config = BrokerConfig {
+            fill_timing: if same_close { FillTiming::SameClose } else { FillTiming::NextOpen },
+            ..config()
+        };
         let mut compiled = strategy.compile(&bars).unwrap();
         let mut interpreted = strategy.interpret(bars.signal_names(), bars.assets().len()).unwrap();
-        let a = backtest(&bars, &mut compiled, config()).unwrap();
-        let b = backtest(&bars, &mut interpreted, config()).unwrap();
+        let a = backtest(&bars, &mut compiled, config).unwrap();
+        let b = backtest(&bars, &mut interpreted, config).unwrap();
         prop_assert_eq!(&a.fills, &b.fills);
         prop_assert_eq!(&a.trades, &b.trades);
         prop_assert_eq!(&a.equity, &b.equity);

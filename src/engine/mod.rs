@@ -131,6 +131,9 @@ impl<'a> Engine<'a> {
         let mut equity = EquityCurve::with_capacity(n_ts_hint);
         let mut fills = Vec::new();
         let mut new_fills = Vec::new();
+        // Fills at a timestamp's close (same-close timing) happen after its decisions: the
+        // strategy is told of them first thing at the next timestamp.
+        let mut close_fills: Vec<results::Fill> = Vec::new();
         let mut timestamps = 0usize;
         let mut bars_done = 0usize;
         let mut countdown = self.progress_every;
@@ -163,16 +166,18 @@ impl<'a> Engine<'a> {
             // 2. Decisions at the close.
             {
                 let mut ctx = session.context(broker, ts, index, !is_last);
-                for fill in &new_fills {
+                for fill in close_fills.iter().chain(&new_fills) {
                     strategy.on_fill(&mut ctx, fill).map_err(fail)?;
                 }
                 strategy.on_bars(&mut ctx, &slice).map_err(fail)?;
                 strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
             }
+            close_fills.clear();
             fills.append(&mut new_fills);
             if !session.requests.is_empty() {
                 apply_requests(broker, &mut session.requests);
                 broker.after_decisions(&slice, &mut new_fills);
+                close_fills.extend_from_slice(&new_fills);
                 fills.append(&mut new_fills);
             }
 
@@ -184,6 +189,7 @@ impl<'a> Engine<'a> {
 
             // Fast-forward over timestamps where the strategy guarantees it does nothing.
             if fast_forwards
+                && close_fills.is_empty()
                 && broker.open_orders().is_empty()
                 && let Some((bars, next)) = feed.upcoming()
             {

@@ -63,7 +63,8 @@ pub trait Strategy {
         let _ = (ctx, bars);
         Ok(())
     }
-    /// Each execution, right after it happened (before the bar's `on_bar`).
+    /// Each execution, right after it happened: a fill at the open before that bar's `on_bar`; a
+    /// fill at the close (same-close timing) first thing at the next timestamp.
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
         let _ = (ctx, fill);
         Ok(())
