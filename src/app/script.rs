@@ -390,61 +390,135 @@ pub fn filter_from_rules(rules: &SignalStrategy) -> Vec<Rule> {
     vec![Rule::Any(vec![Rule::All(rules.entry.clone()), Rule::InPosition])]
 }
 
-/// A script doing what simple rules do (thresholds on signals, stop-loss and take-profit exits,
-/// percent-of-cash sizing), or None when the rules use anything else.
+/// A script that trades exactly as `rules` do, or None when the rules use what a script cannot
+/// say as plainly (crosses and top/bottom-N, which need per-asset history or a ranking).
 pub fn script_from_rules(rules: &SignalStrategy) -> Option<String> {
-    fn col(name: &str) -> String {
-        let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if ident {
-            format!("bar.{name}")
+    if rules.entry.is_empty() || rules.direction != Direction::Long {
+        return None;
+    }
+    let active = |list: &[Rule]| -> Vec<Rule> { crate::engine::strategy::rules::active(list).cloned().collect() };
+    let (entry, exit) = (active(&rules.entry), active(&rules.exit));
+    if entry.is_empty() {
+        return None;
+    }
+    let all = |list: &[Rule], held: bool| -> Option<String> {
+        let parts: Option<Vec<String>> = list.iter().map(|r| condition(r, held)).collect();
+        let parts = parts?;
+        Some(if parts.is_empty() {
+            // An empty exit list never holds (an empty entry list was refused above).
+            "false".to_owned()
         } else {
-            format!("bar[{name:?}]")
-        }
-    }
-    fn cond(rule: &Rule) -> Option<String> {
-        Some(match rule {
-            Rule::SignalAbove(c, x) => format!("{} > {x:?}", col(c)),
-            Rule::SignalBelow(c, x) => format!("{} < {x:?}", col(c)),
-            Rule::SignalBetween(c, lo, hi) => format!("({0} >= {lo:?} && {0} <= {hi:?})", col(c)),
-            Rule::StopLoss(p) => format!("pnl < -{p:?}"),
-            Rule::TakeProfit(p) => format!("pnl > {p:?}"),
-            Rule::Any(rs) if !rs.is_empty() => {
-                let parts: Option<Vec<String>> = rs.iter().map(cond).collect();
-                format!("({})", parts?.join(" || "))
-            }
-            Rule::All(rs) if !rs.is_empty() => {
-                let parts: Option<Vec<String>> = rs.iter().map(cond).collect();
-                format!("({})", parts?.join(" && "))
-            }
-            _ => return None,
+            parts.join(" && ")
         })
-    }
-    let Sizer::PercentOfCash(pct) = rules.sizer else {
-        return None;
     };
-    if rules.entry.is_empty() || rules.exit.is_empty() || rules.direction != Direction::Long {
-        return None;
+    let (enter_if, exit_if) = (all(&entry, false)?, all(&exit, true)?);
+    let tracks = |r: &Rule| matches!(r, Rule::MaxHoldingBars(_) | Rule::TrailingStop(_));
+    let holding = any_rule(&exit, &tracks);
+    let size = sizing(&rules.sizer);
+    let mut out = String::from(
+        "// Generated from the rules: enter when all entry rules hold, leave when all exit rules hold.\n\n",
+    );
+    out += "fn on_bar(bar, ctx) {\n    if ctx.position() == 0.0 {\n";
+    if holding {
+        out += "        ctx.asset_state.held = 0;\n";
     }
-    let entry: Option<Vec<String>> = rules.entry.iter().map(cond).collect();
-    let exit: Option<Vec<String>> = rules.exit.iter().map(cond).collect();
-    let (entry, exit) = (entry?.join(" && "), exit?.join(" && "));
-    Some(format!(
-        "// Generated from the rules: enter when all entry rules hold, leave when all exit rules hold.\n\
-         \n\
-         fn on_bar(bar, ctx) {{\n    \
-             if ctx.position() == 0.0 {{\n        \
-                 if {entry} {{\n            \
-                     ctx.buy_percent({pct:?});\n        \
-                 }}\n    \
-             }} else {{\n        \
-                 let pnl = ctx.unrealized_pnl_pct();\n        \
-                 if {exit} {{\n            \
-                     ctx.close_position();\n        \
-                 }}\n    \
-             }}\n\
-         }}\n"
-    ))
+    out += &format!("        if {enter_if} {{\n{size}        }}\n    }} else {{\n");
+    if holding {
+        // Bars in the position (this one included) and the highest close since entry.
+        out += "        ctx.asset_state.held += 1;\n";
+        out += "        if ctx.asset_state.held == 1 || bar.close > ctx.asset_state.high {\n";
+        out += "            ctx.asset_state.high = bar.close;\n        }\n";
+    }
+    out += "        let pnl = ctx.unrealized_pnl_pct();\n";
+    out += &format!("        if {exit_if} {{\n            ctx.close_position();\n        }}\n    }}\n}}\n");
+    Some(out)
+}
+
+/// Whether `pred` holds for a rule of `list`, groups included.
+fn any_rule(list: &[Rule], pred: &dyn Fn(&Rule) -> bool) -> bool {
+    list.iter().any(|r| {
+        pred(r)
+            || match r {
+                Rule::All(v) | Rule::Any(v) => any_rule(v, pred),
+                Rule::Not(inner) => any_rule(std::slice::from_ref(&**inner), pred),
+                _ => false,
+            }
+    })
+}
+
+/// A column as the script reads it: price columns as `bar.close` (any case, as the rules
+/// resolve them), signals as `bar.name`, or `bar["name"]` when the name is not an identifier.
+fn column(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if ["open", "high", "low", "close", "volume"].contains(&lower.as_str()) && name != lower {
+        return format!("bar.{lower}");
+    }
+    let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ident {
+        format!("bar.{name}")
+    } else {
+        format!("bar[{name:?}]")
+    }
+}
+
+/// One rule as a script expression, evaluated flat (`held` false: entry rules) or in a
+/// position (exit rules), with `pnl` the unrealized return.
+fn condition(rule: &Rule, held: bool) -> Option<String> {
+    let group = |rs: &[Rule], op: &str| -> Option<String> {
+        let parts: Option<Vec<String>> = crate::engine::strategy::rules::active(rs)
+            .map(|r| condition(r, held))
+            .collect();
+        let parts = parts?;
+        Some(if parts.is_empty() {
+            // As the rules: an empty group holds for All, not for Any.
+            (op == " && ").to_string()
+        } else {
+            format!("({})", parts.join(op))
+        })
+    };
+    // Position rules need a position; flat they never hold.
+    let in_position = |text: String| if held { text } else { "false".to_owned() };
+    Some(match rule {
+        Rule::SignalAbove(c, x) => format!("{} > {x:?}", column(c)),
+        Rule::SignalBelow(c, x) => format!("{} < {x:?}", column(c)),
+        Rule::SignalBetween(c, lo, hi) => format!("({0} >= {lo:?} && {0} <= {hi:?})", column(c)),
+        Rule::Compare(a, op, b) => format!("{} {} {}", column(a), op.symbol(), column(b)),
+        Rule::InPosition => held.to_string(),
+        Rule::NotInPosition => (!held).to_string(),
+        Rule::StopLoss(p) => in_position(format!("pnl < -{p:?}")),
+        Rule::TakeProfit(p) => in_position(format!("pnl > {p:?}")),
+        Rule::TrailingStop(p) => in_position(format!("bar.close < ctx.asset_state.high * (1.0 - {p:?})")),
+        Rule::MaxHoldingBars(n) => in_position(format!("ctx.asset_state.held >= {n}")),
+        Rule::All(rs) => group(rs, " && ")?,
+        Rule::Any(rs) => group(rs, " || ")?,
+        Rule::Not(r) => format!("!({})", condition(r, held)?),
+        _ => return None,
+    })
+}
+
+/// The entry order for `sizer`, as the rules size it (same arithmetic, same rounding).
+fn sizing(sizer: &Sizer) -> String {
+    let buy = |qty: String| format!("            ctx.buy({qty});\n");
+    match sizer {
+        Sizer::PercentOfCash(p) => format!("            ctx.buy_percent({p:?});\n"),
+        Sizer::PercentOfEquity(p) => buy(format!("(ctx.equity * {p:?} / bar.close).floor()")),
+        Sizer::FixedQuantity(q) => buy(format!("{q:?}")),
+        Sizer::FixedNotional(n) => buy(format!("({n:?} / bar.close).floor()")),
+        Sizer::VolatilityTarget(c, t) => format!(
+            "            let vol = {};\n            if vol > 0.0 {{\n                \
+             let f = {t:?} / vol;\n                if f > 1.0 {{ f = 1.0; }}\n                \
+             ctx.buy((ctx.equity * f / bar.close).floor());\n            }}\n",
+            column(c)
+        ),
+        Sizer::ConfidenceScaled(c, scale, max) => format!(
+            "            let conf = {};\n            if conf == conf {{\n                \
+             let f = conf * {scale:?};\n                if f < 0.0 {{ f = 0.0; }}\n                \
+             if f > {max:?} {{ f = {max:?}; }}\n                \
+             ctx.buy((ctx.cash * f / bar.close).floor());\n            }}\n",
+            column(c)
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -478,6 +552,88 @@ mod tests {
         Script::compile(&text, "t.rhai").unwrap();
     }
 
+    /// The generated script trades exactly as the rules it came from, for every rule and sizer
+    /// kind it translates, with both fill timings.
+    #[test]
+    fn script_from_rules_trades_as_the_rules() {
+        use crate::engine::backtest;
+        use crate::engine::broker::{BrokerConfig, FillTiming};
+        use crate::engine::strategy::rules::Cmp;
+        use crate::script::ScriptStrategy;
+        let bars = crate::data::sample(&crate::data::SampleSpec {
+            assets: 4,
+            bars: 500,
+            ..Default::default()
+        })
+        .unwrap();
+        let above = |c: &str, x| Rule::SignalAbove(c.into(), x);
+        let below = |c: &str, x| Rule::SignalBelow(c.into(), x);
+        let cases = [
+            SignalStrategy {
+                entry: vec![above("ml_pred", 0.8), above("confidence", 0.7)],
+                exit: vec![Rule::Any(vec![
+                    below("ml_pred", 0.4),
+                    Rule::StopLoss(0.05),
+                    Rule::TakeProfit(0.15),
+                ])],
+                sizer: Sizer::PercentOfCash(0.3),
+                ..SignalStrategy::default()
+            },
+            SignalStrategy {
+                entry: vec![
+                    Rule::Compare("Close".into(), Cmp::Gt, "open".into()),
+                    above("ml_pred", 0.6),
+                ],
+                exit: vec![Rule::Any(vec![Rule::MaxHoldingBars(5), Rule::TrailingStop(0.03)])],
+                sizer: Sizer::PercentOfEquity(0.2),
+                ..SignalStrategy::default()
+            },
+            SignalStrategy {
+                entry: vec![Rule::Not(Box::new(below("confidence", 0.5))), Rule::NotInPosition],
+                exit: vec![Rule::All(vec![below("ml_pred", 0.5), Rule::InPosition])],
+                sizer: Sizer::FixedQuantity(10.0),
+                ..SignalStrategy::default()
+            },
+            SignalStrategy {
+                entry: vec![Rule::SignalBetween("ml_pred".into(), 0.7, 0.95)],
+                exit: vec![Rule::StopLoss(0.02)],
+                sizer: Sizer::FixedNotional(5_000.0),
+                ..SignalStrategy::default()
+            },
+            SignalStrategy {
+                entry: vec![
+                    above("ml_pred", 0.75),
+                    Rule::Disabled(Box::new(above("confidence", 2.0))),
+                ],
+                exit: vec![Rule::Any(vec![Rule::TakeProfit(0.05), Rule::MaxHoldingBars(10)])],
+                sizer: Sizer::VolatilityTarget("volatility".into(), 0.01),
+                ..SignalStrategy::default()
+            },
+            SignalStrategy {
+                entry: vec![above("momentum", 0.0), above("ml_pred", 0.7)],
+                exit: vec![],
+                sizer: Sizer::ConfidenceScaled("confidence".into(), 0.5, 0.3),
+                ..SignalStrategy::default()
+            },
+        ];
+        for (i, rules) in cases.iter().enumerate() {
+            let text = script_from_rules(rules).unwrap_or_else(|| panic!("case {i}: not translated"));
+            let script = Script::compile(&text, "generated.rhai").unwrap_or_else(|e| panic!("case {i}: {e}\n{text}"));
+            for timing in [FillTiming::NextOpen, FillTiming::SameClose] {
+                let config = BrokerConfig {
+                    fill_timing: timing,
+                    ..BrokerConfig::default()
+                };
+                let by_rules = backtest(&bars, &mut rules.compile(&bars).unwrap(), config).unwrap();
+                let by_script = backtest(&bars, &mut ScriptStrategy::new(script.clone()), config)
+                    .unwrap_or_else(|e| panic!("case {i}: {e}\n{text}"));
+                assert!(!by_rules.fills.is_empty(), "case {i} {timing:?}: no trades to compare");
+                assert_eq!(by_script.fills, by_rules.fills, "case {i} {timing:?}\n{text}");
+                assert_eq!(by_script.trades, by_rules.trades, "case {i} {timing:?}");
+            }
+        }
+    }
+
     #[test]
     fn relative_path_steps_up_to_the_shared_folder() {
         let dir = tempfile::tempdir().unwrap();
@@ -507,6 +663,11 @@ mod tests {
             ..SignalStrategy::default()
         };
         assert_eq!(script_from_rules(&rules), None);
+        let cross = SignalStrategy {
+            entry: vec![Rule::CrossAbove("ml_pred".into(), 0.5)],
+            ..SignalStrategy::default()
+        };
+        assert_eq!(script_from_rules(&cross), None);
         assert_eq!(script_from_rules(&SignalStrategy::default()), None);
     }
 }
