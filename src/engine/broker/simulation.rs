@@ -17,7 +17,8 @@ pub struct SimulationBroker {
     /// Reused buffer for the orders that stay pending after a bar.
     kept: Vec<Order>,
     /// OCO groups filled during the current bar.
-    filled_groups: Vec<u64>,
+    /// OCO groups with a fill at the current timestamp, and the order that filled.
+    filled_groups: Vec<(u64, OrderId)>,
     rejections: Vec<Rejection>,
     slip: f64,
 }
@@ -109,6 +110,24 @@ impl SimulationBroker {
         }
     }
 
+    /// An order whose price was reached on a bar where it could not fill in full: a stop or
+    /// trailing stop has become a market order, a stop-limit rests as its limit.
+    fn trigger(order: &mut Order) {
+        match &mut order.kind {
+            OrderKind::Stop(_) | OrderKind::TrailingStop { .. } => order.kind = OrderKind::Market,
+            OrderKind::StopLimit { triggered, .. } => *triggered = true,
+            OrderKind::Market | OrderKind::Limit(_) => {}
+        }
+    }
+
+    /// Whether another order of `order`'s OCO group filled at this timestamp (so `order` is
+    /// cancelled; an order that filled only in part keeps its rest).
+    fn sibling_filled(&self, order: &Order) -> bool {
+        order
+            .oco
+            .is_some_and(|g| self.filled_groups.iter().any(|&(fg, id)| fg == g && id != order.id))
+    }
+
     fn is_stop_like(kind: &OrderKind) -> bool {
         matches!(
             kind,
@@ -139,7 +158,7 @@ impl SimulationBroker {
         self.filled_groups.clear();
         for i in 0..orders.len() {
             let mut order = orders[i];
-            if order.oco.is_some_and(|g| self.filled_groups.contains(&g)) {
+            if self.sibling_filled(&order) {
                 continue;
             }
             let Some(bar) = bars.bar_of(order.asset) else {
@@ -155,13 +174,14 @@ impl SimulationBroker {
                 }
             };
             if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
+                // Triggered, but the volume cap left a rest: it stays pending as triggered.
+                Self::trigger(&mut order);
                 kept.push(order);
             }
             orders[i] = order;
         }
         if !self.filled_groups.is_empty() {
-            let groups = &self.filled_groups;
-            kept.retain(|o| !o.oco.is_some_and(|g| groups.contains(&g)));
+            kept.retain(|o| !self.sibling_filled(o));
         }
         orders.clear();
         self.kept = orders;
@@ -241,7 +261,7 @@ impl SimulationBroker {
         fill.position_after = self.portfolio.qty(order.asset);
         fills.push(fill);
         if let Some(g) = order.oco {
-            self.filled_groups.push(g);
+            self.filled_groups.push((g, order.id));
         }
         if volume_capped {
             order.qty -= qty;
@@ -652,6 +672,83 @@ mod tests {
         assert_eq!(br.open_orders()[0].qty, 40.0);
         assert_eq!(step(&mut br, &b, 1)[0].qty, 40.0);
         assert!(br.open_orders().is_empty());
+    }
+
+    /// A take-profit that fills in part under the volume cap cancels its stop sibling and keeps
+    /// its own rest pending.
+    #[test]
+    fn broker_partly_filled_oco_order_keeps_its_rest() {
+        let b = bars(&[
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+            &[(A, 100.0, 111.0, 99.0, 105.0, 100.0)],
+            &[(A, 112.0, 113.0, 111.0, 112.0, 1e6)],
+        ]);
+        let mut br = SimulationBroker::new(
+            BrokerConfig {
+                max_volume_fraction: Some(0.1),
+                ..config(10_000.0, 0.0)
+            },
+            2,
+        );
+        br.submit(order(0, A, Side::Buy, 50.0, OrderKind::Market));
+        assert_eq!(step(&mut br, &b, 0)[0].qty, 50.0);
+        br.submit(Order {
+            oco: Some(3),
+            ..order(1, A, Side::Sell, 50.0, OrderKind::Stop(90.0))
+        });
+        br.submit(Order {
+            oco: Some(3),
+            ..order(2, A, Side::Sell, 50.0, OrderKind::Limit(110.0))
+        });
+        let f = step(&mut br, &b, 1);
+        assert_eq!(
+            (f.len(), f[0].order_id, f[0].qty, f[0].price),
+            (1, OrderId(2), 10.0, 110.0)
+        );
+        let open = br.open_orders();
+        assert_eq!((open.len(), open[0].id, open[0].qty), (1, OrderId(2), 40.0), "{open:?}");
+        let f = step(&mut br, &b, 2);
+        assert_eq!((f[0].qty, f[0].price), (40.0, 112.0));
+        assert!(br.open_orders().is_empty());
+        assert!(br.rejections().is_empty());
+    }
+
+    /// Stops that trigger but fill only in part stay pending triggered: a stop-limit as its
+    /// limit, a stop as a market order.
+    #[test]
+    fn broker_partly_filled_stops_stay_triggered() {
+        let b = bars(&[
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+            &[(A, 100.0, 100.0, 94.0, 95.0, 100.0)],
+            &[(A, 96.0, 97.0, 95.5, 96.0, 1e6)],
+        ]);
+        for (kind, expect) in [
+            (
+                OrderKind::StopLimit {
+                    stop: 95.0,
+                    limit: 92.0,
+                    triggered: false,
+                },
+                96.0,
+            ),
+            (OrderKind::Stop(95.0), 96.0),
+        ] {
+            let mut br = SimulationBroker::new(
+                BrokerConfig {
+                    max_volume_fraction: Some(0.1),
+                    ..config(10_000.0, 0.0)
+                },
+                2,
+            );
+            br.submit(order(0, A, Side::Buy, 50.0, OrderKind::Market));
+            step(&mut br, &b, 0);
+            br.submit(order(1, A, Side::Sell, 50.0, kind));
+            let f = step(&mut br, &b, 1);
+            assert_eq!((f[0].qty, f[0].price), (10.0, 95.0), "{kind:?}");
+            let f = step(&mut br, &b, 2);
+            assert_eq!(f.len(), 1, "{kind:?}: the rest fills at t2");
+            assert_eq!((f[0].qty, f[0].price), (40.0, expect), "{kind:?}");
+        }
     }
 
     #[test]
