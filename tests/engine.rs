@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use ml4t_backtest::engine::Engine;
 use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission, FillTiming};
-use ml4t_backtest::engine::market::{Bar, BarColumns, Bars};
+use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission, FillTiming, SimulationBroker};
+use ml4t_backtest::engine::feed::{DataFeed, FeedError, HistoricalFeed};
+use ml4t_backtest::engine::market::{Bar, BarColumns, BarSlice, Bars};
 use ml4t_backtest::engine::results::{Fill, RunResult};
 use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
 use ml4t_backtest::engine::types::{AssetId, SignalId};
@@ -54,8 +56,35 @@ impl Strategy for FillLog {
     }
 }
 
+/// A historical feed that does not say how much is left, as a live feed.
+struct Unsized<'a>(HistoricalFeed<'a>);
+
+impl DataFeed for Unsized<'_> {
+    fn assets(&self) -> &[String] {
+        self.0.assets()
+    }
+    fn signal_names(&self) -> &[String] {
+        self.0.signal_names()
+    }
+    fn next_timestamp(&mut self) -> Result<Option<BarSlice<'_>>, FeedError> {
+        self.0.next_timestamp()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// On a feed of unknown length orders are accepted up to the last bar; with same-close
+    /// timing its fills still reach `on_fill` (before `on_end`).
+    #[test]
+    fn prop_every_fill_reaches_on_fill_on_a_feed_of_unknown_length(bars in arb_bars(30, 2), config in arb_config()) {
+        let config = BrokerConfig { fill_timing: FillTiming::SameClose, ..config };
+        let mut log = FillLog::default();
+        let mut broker = SimulationBroker::new(config, bars.assets().len());
+        let run = Engine::new().run(&mut Unsized(HistoricalFeed::new(&bars)), &mut broker, &mut log).unwrap();
+        let told: Vec<Fill> = log.seen.iter().map(|(f, _)| *f).collect();
+        prop_assert_eq!(&told, &run.fills);
+    }
 
     /// Every fill reaches `on_fill` once, in order: fills at the open before that bar's
     /// decisions, fills at the close (same-close timing) before the next timestamp's.

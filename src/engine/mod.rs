@@ -207,6 +207,15 @@ impl<'a> Engine<'a> {
         {
             let last_ts = equity.last().map_or(TimestampNs::default(), |p| p.ts);
             let mut ctx = session.context(broker, last_ts, timestamps.saturating_sub(1), false);
+            // A feed that did not know its last timestamp (live) may end on fills at the close.
+            for fill in &close_fills {
+                strategy
+                    .on_fill(&mut ctx, fill)
+                    .map_err(|source| EngineError::StrategyLifecycle {
+                        callback: "on_fill",
+                        source,
+                    })?;
+            }
             strategy
                 .on_end(&mut ctx)
                 .map_err(|source| EngineError::StrategyLifecycle {
