@@ -404,6 +404,17 @@ mod tests {
         }
     }
 
+    /// 10,000 cash, no commission, each fill capped at 10 % of the bar's volume.
+    fn capped_broker() -> SimulationBroker {
+        SimulationBroker::new(
+            BrokerConfig {
+                max_volume_fraction: Some(0.1),
+                ..config(10_000.0, 0.0)
+            },
+            2,
+        )
+    }
+
     /// Feeds timestamp `t` to the broker and returns its fills.
     fn step(broker: &mut SimulationBroker, b: &Bars, t: usize) -> Vec<Fill> {
         let mut fills = Vec::new();
@@ -660,13 +671,7 @@ mod tests {
             &[(A, 10.0, 10.0, 10.0, 10.0, 100.0)],
             &[(A, 10.0, 10.0, 10.0, 10.0, 1_000.0)],
         ]);
-        let mut br = SimulationBroker::new(
-            BrokerConfig {
-                max_volume_fraction: Some(0.1),
-                ..config(10_000.0, 0.0)
-            },
-            2,
-        );
+        let mut br = capped_broker();
         br.submit(order(0, A, Side::Buy, 50.0, OrderKind::Market));
         assert_eq!(step(&mut br, &b, 0)[0].qty, 10.0);
         assert_eq!(br.open_orders()[0].qty, 40.0);
@@ -683,13 +688,7 @@ mod tests {
             &[(A, 100.0, 111.0, 99.0, 105.0, 100.0)],
             &[(A, 112.0, 113.0, 111.0, 112.0, 1e6)],
         ]);
-        let mut br = SimulationBroker::new(
-            BrokerConfig {
-                max_volume_fraction: Some(0.1),
-                ..config(10_000.0, 0.0)
-            },
-            2,
-        );
+        let mut br = capped_broker();
         br.submit(order(0, A, Side::Buy, 50.0, OrderKind::Market));
         assert_eq!(step(&mut br, &b, 0)[0].qty, 50.0);
         br.submit(Order {
@@ -733,13 +732,7 @@ mod tests {
             ),
             (OrderKind::Stop(95.0), 96.0),
         ] {
-            let mut br = SimulationBroker::new(
-                BrokerConfig {
-                    max_volume_fraction: Some(0.1),
-                    ..config(10_000.0, 0.0)
-                },
-                2,
-            );
+            let mut br = capped_broker();
             br.submit(order(0, A, Side::Buy, 50.0, OrderKind::Market));
             step(&mut br, &b, 0);
             br.submit(order(1, A, Side::Sell, 50.0, kind));
