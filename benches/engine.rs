@@ -3,11 +3,11 @@
 //! `cargo bench --bench engine`; figures go to BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ml4t_backtest::data::{SampleFreq, SampleSpec, sample};
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::BrokerConfig;
-use ml4t_backtest::engine::market::Bars;
-use ml4t_backtest::engine::strategy::reference::MlThreshold;
+use ml4t_data::{SampleFreq, SampleSpec, sample};
+use ml4t_engine::backtest;
+use ml4t_engine::execution::BrokerConfig;
+use ml4t_engine::market::Bars;
+use ml4t_engine::strategy::reference::MlThreshold;
 
 fn generate(assets: usize, bars: usize) -> Bars {
     // Minute bars: 10M weekday bars would not fit in i64 nanoseconds.

@@ -5,13 +5,13 @@
 //!
 //! `cargo run --release --example a2_regime_switching [data.parquet]`
 
-use ml4t_backtest::data::{LoadOptions, load};
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::BrokerConfig;
-use ml4t_backtest::engine::market::Bar;
-use ml4t_backtest::engine::results::metrics::MetricsOptions;
-use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
-use ml4t_backtest::engine::types::SignalId;
+use ml4t_data::{LoadOptions, load};
+use ml4t_engine::backtest;
+use ml4t_engine::execution::BrokerConfig;
+use ml4t_engine::market::Bar;
+use ml4t_engine::results::metrics::MetricsOptions;
+use ml4t_engine::strategy::{Context, Strategy, StrategyResult};
+use ml4t_engine::types::SignalId;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Regime {

@@ -9,17 +9,6 @@
 pub mod app;
 /// The `ml4t` command line (one file per subcommand).
 pub mod cli;
-/// Files to engine bars and back: Parquet/CSV loading, column mapping, validation, sample data,
-/// result exports.
-pub mod data;
-/// Pure, synchronous backtest engine: market data, feed, broker, portfolio, strategies, results.
-pub mod engine;
-/// Live paper trading: WebSocket feed, replay server, journaled paper broker, same strategies.
-pub mod live;
-/// Strategy presets: data, rules, broker and metric settings as versioned RON files, saved atomically.
-pub mod preset;
-/// Scripted strategies (Rhai, sandboxed) for people who do not write Rust: level 2 without Rust.
-pub mod script;
 /// Panels and plots of the workbench (egui).
 pub mod ui;
 /// Background jobs: named threads, bounded progress, cancel flag, join on drop.

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use ml4t_backtest::engine::results::compare::compare;
-use ml4t_backtest::engine::results::json::ResultJson;
+use ml4t_engine::results::compare::compare;
+use ml4t_engine::results::json::ResultJson;
 
 mod common;
 use common::{golden, ml4t, root};

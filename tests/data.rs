@@ -5,8 +5,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use ml4t_backtest::data::{ColumnMapping, DataError, LoadOptions, LoadedData, inspect, load};
-use ml4t_backtest::engine::types::{AssetId, NS_PER_DAY, SignalId, TimestampNs};
+use ml4t_data::{ColumnMapping, DataError, LoadOptions, LoadedData, inspect, load};
+use ml4t_engine::types::{AssetId, NS_PER_DAY, SignalId, TimestampNs};
 use polars::prelude::*;
 use tempfile::TempDir;
 

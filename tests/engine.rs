@@ -3,14 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ml4t_backtest::engine::Engine;
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, CashRule, Commission, FillTiming, SimulationBroker};
-use ml4t_backtest::engine::feed::{DataFeed, FeedError, HistoricalFeed};
-use ml4t_backtest::engine::market::{Bar, BarColumns, BarSlice, Bars};
-use ml4t_backtest::engine::results::{Fill, RunResult};
-use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
-use ml4t_backtest::engine::types::{AssetId, SignalId};
+use ml4t_engine::broker::SimulationBroker;
+use ml4t_engine::execution::{BrokerConfig, CashRule, Commission, Fill, FillTiming};
+use ml4t_engine::feed::{DataFeed, FeedError, HistoricalFeed};
+use ml4t_engine::market::{Bar, BarColumns, BarSlice, Bars};
+use ml4t_engine::results::RunResult;
+use ml4t_engine::strategy::{Context, Strategy, StrategyResult};
+use ml4t_engine::types::{AssetId, SignalId};
+use ml4t_engine::{Engine, backtest};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 
@@ -223,9 +223,9 @@ fn perturb_after(bars: &Bars, t: usize, k: f64) -> Bars {
 
 #[test]
 fn engine_cancel_flag_stops_the_run() {
-    use ml4t_backtest::engine::broker::SimulationBroker;
-    use ml4t_backtest::engine::feed::HistoricalFeed;
-    use ml4t_backtest::engine::{Engine, EngineError};
+    use ml4t_engine::broker::SimulationBroker;
+    use ml4t_engine::feed::HistoricalFeed;
+    use ml4t_engine::{Engine, EngineError};
     use std::sync::atomic::AtomicBool;
     let mut cols = BarColumns::with_capacity(100, 1);
     for t in 0..100 {
@@ -234,7 +234,7 @@ fn engine_cancel_flag_stops_the_run() {
     let bars = Bars::new(vec!["A".into()], vec!["s".into()], cols).unwrap();
     let cancel = AtomicBool::new(true);
     let mut seen = Vec::new();
-    let mut on_progress = |p: ml4t_backtest::engine::Progress| seen.push(p.timestamps_done);
+    let mut on_progress = |p: ml4t_engine::Progress| seen.push(p.timestamps_done);
     let mut engine = Engine::new()
         .progress_every(10)
         .cancel_flag(&cancel)
@@ -264,7 +264,7 @@ fn engine_places_no_order_on_the_last_bar() {
 
 #[test]
 fn engine_reports_unknown_signal_from_on_start() {
-    use ml4t_backtest::engine::strategy::reference::MlThreshold;
+    use ml4t_engine::strategy::reference::MlThreshold;
     let mut cols = BarColumns::with_capacity(1, 1);
     cols.push(0, AssetId(0), 1.0, 1.0, 1.0, 1.0, 1.0, &[0.5]);
     let bars = Bars::new(vec!["A".into()], vec!["s".into()], cols).unwrap();
@@ -275,5 +275,120 @@ fn engine_reports_unknown_signal_from_on_start() {
     assert!(
         err.contains("unknown signal column 'ml_pred'") && err.contains("the data has: s"),
         "{err}"
+    );
+}
+
+/// A venue that fails: it accepts `accept` orders, then refuses the next one; or it loses its
+/// connection when a timestamp is committed. Fills are the simulation broker's.
+struct FailingBroker {
+    inner: SimulationBroker,
+    accept: usize,
+    fail_commit_at: Option<usize>,
+}
+
+impl ml4t_engine::broker::Broker for FailingBroker {
+    fn config(&self) -> &BrokerConfig {
+        self.inner.config()
+    }
+    fn portfolio(&self) -> &ml4t_engine::portfolio::Portfolio {
+        self.inner.portfolio()
+    }
+    fn submit(&mut self, order: ml4t_engine::execution::Order) -> Result<(), ml4t_engine::broker::BrokerError> {
+        if self.accept == 0 {
+            return Err(ml4t_engine::broker::BrokerError::Refused {
+                order: order.id.0,
+                reason: "account locked".into(),
+            });
+        }
+        self.accept -= 1;
+        self.inner.submit(order)
+    }
+    fn cancel(&mut self, id: ml4t_engine::types::OrderId) -> bool {
+        self.inner.cancel(id)
+    }
+    fn open_orders(&self) -> &[ml4t_engine::execution::Order] {
+        self.inner.open_orders()
+    }
+    fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        self.inner.on_bars(bars, fills);
+    }
+    fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        self.inner.after_decisions(bars, fills);
+    }
+    fn end_timestamp(&mut self, bars: &BarSlice<'_>) -> Result<(), ml4t_engine::broker::BrokerError> {
+        if self.fail_commit_at == Some(bars.index()) {
+            return Err(ml4t_engine::broker::BrokerError::Disconnected("socket closed".into()));
+        }
+        Ok(())
+    }
+    fn rejections(&self) -> &[ml4t_engine::execution::Rejection] {
+        self.inner.rejections()
+    }
+}
+
+/// Buys one share at every bar.
+struct BuyEveryBar;
+
+impl Strategy for BuyEveryBar {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        ctx.buy(bar.asset(), 1.0);
+        Ok(())
+    }
+}
+
+#[test]
+fn engine_broker_errors_reach_the_run_result() {
+    let mut cols = BarColumns::with_capacity(6, 0);
+    for t in 0..6 {
+        cols.push(t * common::DAY_NS, AssetId(0), 10.0, 11.0, 9.0, 10.0, 1e6, &[]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec![], cols).unwrap();
+    let broker = |accept, fail_commit_at| FailingBroker {
+        inner: SimulationBroker::new(BrokerConfig::default(), 1),
+        accept,
+        fail_commit_at,
+    };
+    // The third order is refused: the run stops at the timestamp that submitted it.
+    let err = Engine::new()
+        .run(&mut HistoricalFeed::new(&bars), &mut broker(2, None), &mut BuyEveryBar)
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ml4t_engine::EngineError::Broker {
+                index: 2,
+                source: ml4t_engine::broker::BrokerError::Refused { .. }
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("account locked"), "{err}");
+    // A lost connection at the commit of timestamp 4 stops the run there.
+    let err = Engine::new()
+        .run(
+            &mut HistoricalFeed::new(&bars),
+            &mut broker(100, Some(4)),
+            &mut BuyEveryBar,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ml4t_engine::EngineError::Broker {
+                index: 4,
+                source: ml4t_engine::broker::BrokerError::Disconnected(_)
+            }
+        ),
+        "{err:?}"
+    );
+    // The same broker that never fails runs to the end.
+    assert!(
+        Engine::new()
+            .run(
+                &mut HistoricalFeed::new(&bars),
+                &mut broker(100, None),
+                &mut BuyEveryBar
+            )
+            .is_ok()
     );
 }

@@ -7,16 +7,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ml4t_backtest::data::{LoadOptions, load};
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, Commission};
-use ml4t_backtest::engine::market::Bars;
-use ml4t_backtest::engine::results::compare::compare;
-use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
-use ml4t_backtest::engine::strategy::Strategy;
-use ml4t_backtest::engine::strategy::hybrid::{Hybrid, LiveHybrid};
-use ml4t_backtest::engine::strategy::reference::MlThreshold;
-use ml4t_backtest::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use ml4t_data::{LoadOptions, load};
+use ml4t_engine::backtest;
+use ml4t_engine::execution::{BrokerConfig, Commission};
+use ml4t_engine::market::Bars;
+use ml4t_engine::results::compare::compare;
+use ml4t_engine::results::json::{ResultJson, RunLabel};
+use ml4t_engine::strategy::Strategy;
+use ml4t_engine::strategy::hybrid::{Hybrid, LiveHybrid};
+use ml4t_engine::strategy::reference::MlThreshold;
+use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ml4t_backtest::app::{Command, DataView, Persisted, Workbench};
-use ml4t_backtest::data::{LoadedData, SampleFreq, SampleSpec, sample, signal_stats};
+use ml4t_data::{LoadedData, SampleFreq, SampleSpec, sample, signal_stats};
 
 fn harness(dir: &std::path::Path) -> Harness<'static, Workbench> {
     let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.to_path_buf());
@@ -180,7 +180,7 @@ fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
     let rules = h.state().preset.strategy.rules().unwrap().clone();
     assert_eq!(
         rules.entry[2],
-        ml4t_backtest::engine::strategy::rules::Rule::signal_above("momentum", 0.05)
+        ml4t_engine::strategy::rules::Rule::signal_above("momentum", 0.05)
     );
     assert!(h.state().dirty, "an edit marks the preset unsaved");
     assert!(h.state().title().contains(" *"));
@@ -213,7 +213,7 @@ fn gui_results_fit_the_window() {
 
 #[test]
 fn gui_hot_reload_reruns_on_new_data_and_survives_a_half_written_file() {
-    use ml4t_backtest::data::write_parquet;
+    use ml4t_data::write_parquet;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("predictions.parquet");
     write_parquet(
@@ -262,8 +262,8 @@ mod live {
 
     use super::*;
     use ml4t_backtest::app::live::{LiveSession, LiveState};
-    use ml4t_backtest::data::{LoadOptions, load};
-    use ml4t_backtest::live::{ReplayOptions, ReplayServer, serve};
+    use ml4t_data::{LoadOptions, load};
+    use ml4t_live::{ReplayOptions, ReplayServer, serve};
 
     fn fixture(rel: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -618,10 +618,7 @@ mod script_tab {
         h.step();
         h.step();
         let app = h.state();
-        assert!(matches!(
-            app.preset.strategy,
-            ml4t_backtest::preset::StrategySpec::Script(_)
-        ));
+        assert!(matches!(app.preset.strategy, ml4t_preset::StrategySpec::Script(_)));
         assert!(app.script.error.is_none(), "{:?}", app.script.error);
         assert!(
             app.script.text.contains("Generated from the rules"),
@@ -713,8 +710,8 @@ mod script_tab {
 
     #[test]
     fn gui_hybrid_filter_rules_are_edited_on_the_script_tab() {
-        use ml4t_backtest::engine::strategy::rules::Rule;
-        use ml4t_backtest::preset::StrategySpec;
+        use ml4t_engine::strategy::rules::Rule;
+        use ml4t_preset::StrategySpec;
         let dir = tempfile::tempdir().unwrap();
         let (mut h, _, _) = on_script_tab(dir.path());
         h.get_by_label("Hybrid").click();

@@ -14,21 +14,21 @@ use std::sync::mpsc::{Receiver, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ml4t_backtest::engine::feed::DataFeed;
-use ml4t_backtest::engine::market::Bars;
-use ml4t_backtest::engine::results::RunResult;
-use ml4t_backtest::engine::results::compare::compare;
-use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
-use ml4t_backtest::engine::strategy::Strategy;
-use ml4t_backtest::engine::strategy::reference::MlThreshold;
-use ml4t_backtest::engine::types::{SignalId, TimestampNs};
-use ml4t_backtest::engine::{Engine, backtest};
-use ml4t_backtest::live::journal::{JOURNAL_FILE, TimestampRecord};
-use ml4t_backtest::live::{
+use ml4t_engine::feed::DataFeed;
+use ml4t_engine::market::Bars;
+use ml4t_engine::results::RunResult;
+use ml4t_engine::results::compare::compare;
+use ml4t_engine::results::json::{ResultJson, RunLabel};
+use ml4t_engine::strategy::Strategy;
+use ml4t_engine::strategy::reference::MlThreshold;
+use ml4t_engine::types::{SignalId, TimestampNs};
+use ml4t_engine::{Engine, backtest};
+use ml4t_live::journal::{JOURNAL_FILE, TimestampRecord};
+use ml4t_live::{
     FeedEvent, LiveFeed, LiveFeedConfig, PaperConfig, PaperEvent, PaperRun, ReplayOptions, ReplayServer, run_paper,
     serve,
 };
-use ml4t_backtest::preset::{self, Preset};
+use ml4t_preset::Preset;
 use tungstenite::Message;
 
 /// Upper bound for any one run in these tests.
@@ -45,9 +45,9 @@ fn fixture(rel: &str) -> PathBuf {
 /// The preset, its data, and its backtest (compiled rules over the whole file).
 fn backtest_preset(name: &str) -> (Preset, Arc<Bars>, RunResult) {
     let path = fixture(&format!("presets/{name}.ron"));
-    let p = preset::load(&path).unwrap();
+    let p = ml4t_preset::load(&path).unwrap();
     let bars = Arc::new(p.load_data(&path).unwrap().bars);
-    let run = preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
+    let run = ml4t_preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
     (p, bars, run)
 }
 
@@ -97,7 +97,7 @@ fn paper_config(feed: LiveFeedConfig, p: &Preset, journal: Option<PathBuf>) -> P
 }
 
 fn rules(p: &Preset, bars: &Bars) -> Box<dyn Strategy + Send> {
-    preset::run::build_live_strategy(
+    ml4t_preset::run::build_live_strategy(
         &p.strategy,
         bars.signal_names(),
         bars.assets().len(),
@@ -686,13 +686,13 @@ fn live_parity_hybrid_preset() {
         fixture("scripts/S2.rhai")
     );
     std::fs::write(&path, text).unwrap();
-    let p = preset::load(&path).unwrap();
+    let p = ml4t_preset::load(&path).unwrap();
     let bars = Arc::new(p.load_data(&path).unwrap().bars);
-    let expected = preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
+    let expected = ml4t_preset::run::run(&p, &path, &bars, &mut Engine::new()).unwrap();
     assert_eq!(expected.trades.len(), 69, "the hybrid trades like S2");
     let srv = server(&bars, ReplayOptions::default());
     let strategy =
-        preset::run::build_live_strategy(&p.strategy, bars.signal_names(), bars.assets().len(), &path).unwrap();
+        ml4t_preset::run::build_live_strategy(&p.strategy, bars.signal_names(), bars.assets().len(), &path).unwrap();
     let live = paper(paper_config(feed_config(&srv.url(), &bars), &p, None), strategy, None);
     assert_same_run("hybrid", &live.result, &expected);
 }

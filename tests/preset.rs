@@ -5,12 +5,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ml4t_backtest::data::{SampleSpec, load as load_data, sample};
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::results::compare::compare;
-use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
-use ml4t_backtest::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
-use ml4t_backtest::preset::{self, CURRENT_VERSION, Preset, PresetError, StrategySpec};
+use ml4t_data::{SampleSpec, load as load_data, sample};
+use ml4t_engine::backtest;
+use ml4t_engine::results::compare::compare;
+use ml4t_engine::results::json::{ResultJson, RunLabel};
+use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use ml4t_preset::{CURRENT_VERSION, Preset, PresetError, StrategySpec};
 use proptest::prelude::*;
 
 fn root() -> &'static Path {
@@ -86,7 +86,7 @@ fn shipped_presets_load_and_validate_against_the_sample() {
     };
     let generated = sample(&spec).unwrap();
     for file in &files {
-        let p = preset::load(file).unwrap_or_else(|e| panic!("{e}"));
+        let p = ml4t_preset::load(file).unwrap_or_else(|e| panic!("{e}"));
         assert!(!p.name.is_empty() && !p.description.is_empty(), "{}", file.display());
         let data = p.data_path(file);
         assert!(data.ends_with("sample_data/sample.parquet"), "{}", data.display());
@@ -104,7 +104,7 @@ fn shipped_presets_load_and_validate_against_the_sample() {
 
 #[test]
 fn default_preset_is_the_documented_one() {
-    let p = preset::load(&root().join("assets/presets/default.ron")).unwrap();
+    let p = ml4t_preset::load(&root().join("assets/presets/default.ron")).unwrap();
     let r = rules(&p);
     assert_eq!(
         r.entry,
@@ -151,7 +151,7 @@ fn fixture_presets_reproduce_the_goldens() {
         ]
     );
     for file in &files {
-        let p = preset::load(file).unwrap_or_else(|e| panic!("{e}"));
+        let p = ml4t_preset::load(file).unwrap_or_else(|e| panic!("{e}"));
         // S2_script.ron is S2 as a script: same golden.
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         let case = stem.trim_end_matches("_script").to_owned();
@@ -160,7 +160,7 @@ fn fixture_presets_reproduce_the_goldens() {
         let bars = load_data(&data_path, &p.load_options().unwrap()).unwrap().bars;
         p.validate_against(file, bars.signal_names(), bars.assets().len())
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut strategy = preset::run::build_strategy(&p.strategy, &bars, file).unwrap();
+        let mut strategy = ml4t_preset::run::build_strategy(&p.strategy, &bars, file).unwrap();
         let run = backtest(&bars, &mut strategy, p.broker).unwrap();
         let label = RunLabel {
             scenario: case.clone(),
@@ -187,10 +187,10 @@ fn save_then_load_round_trips_every_shipped_preset() {
     let mut files = ron_files(&root().join("assets/presets"));
     files.extend(ron_files(&root().join("tests/fixtures/presets")));
     for file in files {
-        let p = preset::load(&file).unwrap();
+        let p = ml4t_preset::load(&file).unwrap();
         let out = tmp.path().join(file.file_name().unwrap());
-        preset::save(&p, &out).unwrap();
-        assert_eq!(preset::load(&out).unwrap(), p, "{}", file.display());
+        ml4t_preset::save(&p, &out).unwrap();
+        assert_eq!(ml4t_preset::load(&out).unwrap(), p, "{}", file.display());
     }
 }
 
@@ -236,8 +236,8 @@ proptest! {
     fn prop_save_then_load_is_identity(p in arb_preset()) {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("p.ron");
-        preset::save(&p, &path).unwrap();
-        prop_assert_eq!(preset::load(&path).unwrap(), p);
+        ml4t_preset::save(&p, &path).unwrap();
+        prop_assert_eq!(ml4t_preset::load(&path).unwrap(), p);
         prop_assert_eq!(dir_entries(tmp.path()), ["p.ron"]);
     }
 }
@@ -247,7 +247,7 @@ fn malformed_ron_names_file_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "(\n    data: (path: \"d.parquet\"),\n    strategy: Rules(\n        entry: [SignalAbove(\"ml_pred\" 0.8)],\n    ),\n)\n";
     let file = write_file(tmp.path(), "bad.ron", text);
-    let err = preset::load(&file).unwrap_err();
+    let err = ml4t_preset::load(&file).unwrap_err();
     match &err {
         PresetError::Parse { line, column, .. } => assert_eq!((*line, *column), (4, 39)),
         other => panic!("expected a parse error, got {other:?}"),
@@ -267,7 +267,7 @@ fn newer_version_is_refused() {
         CURRENT_VERSION + 1
     );
     let file = write_file(tmp.path(), "new.ron", &text);
-    let err = preset::load(&file).unwrap_err();
+    let err = ml4t_preset::load(&file).unwrap_err();
     assert!(
         matches!(
             err,
@@ -291,14 +291,16 @@ fn unknown_rule_kind_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "(\n    data: (path: \"d\"),\n    strategy: Rules(entry: [SignalAbove(\"ml_pred\", 0.8)], exit: [SellWhenSad]),\n)";
     let file = write_file(tmp.path(), "unknown.ron", text);
-    let msg = preset::load(&file).unwrap_err().to_string();
+    let msg = ml4t_preset::load(&file).unwrap_err().to_string();
     assert!(msg.contains("SellWhenSad") && msg.contains("line 3"), "{msg}");
     assert!(msg.contains("StopLoss"), "the message lists the known kinds: {msg}");
 }
 
 #[test]
 fn load_of_a_missing_preset_names_it() {
-    let msg = preset::load(Path::new("/nonexistent/p.ron")).unwrap_err().to_string();
+    let msg = ml4t_preset::load(Path::new("/nonexistent/p.ron"))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("/nonexistent/p.ron"), "{msg}");
 }
 
@@ -306,8 +308,8 @@ fn load_of_a_missing_preset_names_it() {
 fn save_leaves_no_temporary_file() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("p.ron");
-    preset::save(&simple_preset(), &path).unwrap();
-    preset::save(&simple_preset(), &path).unwrap();
+    ml4t_preset::save(&simple_preset(), &path).unwrap();
+    ml4t_preset::save(&simple_preset(), &path).unwrap();
     assert_eq!(dir_entries(tmp.path()), ["p.ron"]);
     let text = fs::read_to_string(&path).unwrap();
     assert!(
@@ -325,13 +327,13 @@ fn save_failure_keeps_the_old_file() {
 
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("p.ron");
-    preset::save(&simple_preset(), &path).unwrap();
+    ml4t_preset::save(&simple_preset(), &path).unwrap();
     let old = fs::read_to_string(&path).unwrap();
 
     // Serialisation fails: a data path that is not UTF-8.
     let mut bad = simple_preset();
     bad.data.path = PathBuf::from(OsStr::from_bytes(b"data\xff.parquet"));
-    let msg = preset::save(&bad, &path).unwrap_err().to_string();
+    let msg = ml4t_preset::save(&bad, &path).unwrap_err().to_string();
     assert!(msg.contains("data.path") && msg.contains("UTF-8"), "{msg}");
     assert_eq!(fs::read_to_string(&path).unwrap(), old);
     assert_eq!(dir_entries(tmp.path()), ["p.ron"]);
@@ -340,7 +342,7 @@ fn save_failure_keeps_the_old_file() {
     let taken = tmp.path().join("taken.ron");
     fs::create_dir(&taken).unwrap();
     assert!(matches!(
-        preset::save(&simple_preset(), &taken),
+        ml4t_preset::save(&simple_preset(), &taken),
         Err(PresetError::Io { .. })
     ));
     assert!(taken.is_dir());
@@ -350,7 +352,7 @@ fn save_failure_keeps_the_old_file() {
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o555)).unwrap();
     let root_writes = fs::write(tmp.path().join("probe"), "").is_ok();
     if !root_writes {
-        let err = preset::save(&simple_preset(), &path).unwrap_err();
+        let err = ml4t_preset::save(&simple_preset(), &path).unwrap_err();
         assert!(err.to_string().contains("p.ron"), "{err}");
         assert_eq!(fs::read_to_string(&path).unwrap(), old);
     }
@@ -363,8 +365,8 @@ fn missing_data_file_is_reported_with_the_resolved_path() {
     let mut p = simple_preset();
     p.data.path = PathBuf::from("sub/missing.parquet");
     let file = tmp.path().join("p.ron");
-    preset::save(&p, &file).unwrap();
-    let p = preset::load(&file).unwrap();
+    ml4t_preset::save(&p, &file).unwrap();
+    let p = ml4t_preset::load(&file).unwrap();
     let resolved = tmp.path().join("sub/missing.parquet");
     assert_eq!(p.data_path(&file), resolved);
 
@@ -381,7 +383,7 @@ fn bad_date_in_a_preset_file_names_file_field_and_value() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "(data: (path: \"d\", end: \"2020-13-45\"), strategy: Rules(entry: []))";
     let file = write_file(tmp.path(), "dates.ron", text);
-    let msg = preset::load(&file).unwrap_err().to_string();
+    let msg = ml4t_preset::load(&file).unwrap_err().to_string();
     assert!(
         msg.contains("dates.ron") && msg.contains("data.end") && msg.contains("2020-13-45"),
         "{msg}"

@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ml4t_backtest::engine::backtest;
-use ml4t_backtest::engine::broker::{BrokerConfig, Commission, FillTiming};
-use ml4t_backtest::engine::market::{BarColumns, Bars};
-use ml4t_backtest::engine::strategy::rules::{Cmp, Rule, RuleError, SignalStrategy, Sizer};
-use ml4t_backtest::engine::types::{AssetId, SignalId};
+use ml4t_engine::backtest;
+use ml4t_engine::execution::{BrokerConfig, Commission, FillTiming};
+use ml4t_engine::market::{BarColumns, Bars};
+use ml4t_engine::strategy::rules::{Cmp, Rule, RuleError, SignalStrategy, Sizer};
+use ml4t_engine::types::{AssetId, SignalId};
 use proptest::prelude::*;
 
 mod common;
@@ -104,12 +104,12 @@ proptest! {
 fn wide_bars() -> &'static Bars {
     static WIDE: std::sync::OnceLock<Bars> = std::sync::OnceLock::new();
     WIDE.get_or_init(|| {
-        let spec = ml4t_backtest::data::SampleSpec {
+        let spec = ml4t_data::SampleSpec {
             assets: 40,
             bars: 150,
             ..Default::default()
         };
-        let full = ml4t_backtest::data::sample(&spec).unwrap();
+        let full = ml4t_data::sample(&spec).unwrap();
         let k = full.signal_names().len();
         let mut out = BarColumns::with_capacity(full.len(), k);
         for r in (0..full.len()).filter(|r| r % 7 != 3) {
@@ -151,12 +151,12 @@ proptest! {
 /// A callback that trades on every bar it is shown.
 struct EveryBar;
 
-impl ml4t_backtest::engine::strategy::Strategy for EveryBar {
+impl ml4t_engine::strategy::Strategy for EveryBar {
     fn on_bar(
         &mut self,
-        ctx: &mut ml4t_backtest::engine::strategy::Context<'_>,
-        bar: ml4t_backtest::engine::market::Bar<'_>,
-    ) -> ml4t_backtest::engine::strategy::StrategyResult {
+        ctx: &mut ml4t_engine::strategy::Context<'_>,
+        bar: ml4t_engine::market::Bar<'_>,
+    ) -> ml4t_engine::strategy::StrategyResult {
         if ctx.position(bar.asset()) == 0.0 {
             ctx.buy_percent(bar.asset(), 0.3);
         } else {
@@ -171,7 +171,7 @@ proptest! {
 
     #[test]
     fn prop_live_hybrid_equals_compiled_hybrid(bars in arb_bars(60, 3), filter in prop::collection::vec(arb_rule(), 1..3)) {
-        use ml4t_backtest::engine::strategy::hybrid::{Hybrid, LiveHybrid};
+        use ml4t_engine::strategy::hybrid::{Hybrid, LiveHybrid};
         let check = SignalStrategy { entry: filter.clone(), ..SignalStrategy::default() };
         prop_assume!(check.validate(bars.signal_names(), bars.assets().len()).is_ok());
         let mut compiled = Hybrid::compile(&filter, &bars, EveryBar).unwrap();
@@ -237,6 +237,36 @@ fn rules_compiled_for_other_data_refuse_to_run() {
 }
 
 #[test]
+fn rules_reloaded_same_length_data_never_reuses_stale_masks() {
+    // The workbench's reload: the same variable, at the same address, takes new data of the
+    // same length. Masks compiled for the first file must not run on the second one's values
+    // (the entry holds on every bar of `a` and on none of `b`).
+    let s = SignalStrategy::new()
+        .entry(Rule::signal_above("s", 0.5))
+        .sizer(Sizer::fixed_quantity(1.0));
+    let mut bars = one_asset(&[10.0; 4], &[0.9; 4]);
+    let mut h =
+        ml4t_engine::strategy::hybrid::Hybrid::compile(&[Rule::signal_above("s", 0.5)], &bars, EveryBar).unwrap();
+    let mut compiled = s.compile(&bars).unwrap();
+    let before = std::ptr::from_ref(&bars);
+    bars = one_asset(&[10.0; 4], &[0.1; 4]);
+    assert_eq!(std::ptr::from_ref(&bars), before);
+    for err in [
+        backtest(&bars, &mut compiled, config()).unwrap_err().to_string(),
+        backtest(&bars, &mut h, config()).unwrap_err().to_string(),
+    ] {
+        assert!(err.contains("compiled for other data"), "{err}");
+    }
+    // Compiled again for the new data: no entry, no trade.
+    let run = backtest(&bars, &mut s.compile(&bars).unwrap(), config()).unwrap();
+    assert!(run.fills.is_empty());
+    // A clone carries the same contents, so its masks stay valid.
+    let copy = bars.clone();
+    assert_eq!(copy.id(), bars.id());
+    assert!(backtest(&copy, &mut s.compile(&bars).unwrap(), config()).is_ok());
+}
+
+#[test]
 fn rules_invalid_are_rejected_with_the_rule_named() {
     let bars = one_asset(&[10.0; 3], &[0.9; 3]);
     let names = bars.signal_names();
@@ -267,9 +297,9 @@ fn rules_invalid_are_rejected_with_the_rule_named() {
 
 #[test]
 fn hybrid_calls_the_callback_only_where_the_filter_holds() {
-    use ml4t_backtest::engine::market::Bar;
-    use ml4t_backtest::engine::strategy::hybrid::Hybrid;
-    use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
+    use ml4t_engine::market::Bar;
+    use ml4t_engine::strategy::hybrid::Hybrid;
+    use ml4t_engine::strategy::{Context, Strategy, StrategyResult};
     #[derive(Default)]
     struct Count(Vec<usize>);
     impl Strategy for Count {

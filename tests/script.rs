@@ -8,19 +8,19 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ml4t_backtest::data::{LoadOptions, SampleSpec, load, sample};
-use ml4t_backtest::engine::broker::{BrokerConfig, Commission};
-use ml4t_backtest::engine::market::{Bar, Bars};
-use ml4t_backtest::engine::results::RunResult;
-use ml4t_backtest::engine::results::compare::compare;
-use ml4t_backtest::engine::results::json::{ResultJson, RunLabel};
-use ml4t_backtest::engine::strategy::hybrid::Hybrid;
-use ml4t_backtest::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
-use ml4t_backtest::engine::strategy::{Context, Strategy, StrategyResult};
-use ml4t_backtest::engine::types::SignalId;
-use ml4t_backtest::engine::{EngineError, backtest};
-use ml4t_backtest::preset::{self, ScriptSource, StrategySpec};
-use ml4t_backtest::script::{Script, ScriptError, ScriptLimits, ScriptStrategy};
+use ml4t_data::{LoadOptions, SampleSpec, load, sample};
+use ml4t_engine::execution::{BrokerConfig, Commission};
+use ml4t_engine::market::{Bar, Bars};
+use ml4t_engine::results::RunResult;
+use ml4t_engine::results::compare::compare;
+use ml4t_engine::results::json::{ResultJson, RunLabel};
+use ml4t_engine::strategy::hybrid::Hybrid;
+use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use ml4t_engine::strategy::{Context, Strategy, StrategyResult};
+use ml4t_engine::types::SignalId;
+use ml4t_engine::{EngineError, backtest};
+use ml4t_preset::{ScriptSource, StrategySpec};
+use ml4t_script::{Script, ScriptError, ScriptLimits, ScriptStrategy};
 
 mod common;
 use common::{golden, ml4t, root};
@@ -188,9 +188,9 @@ fn script_presets_take_data_and_cash_rule_overrides() {
 #[test]
 fn hybrid_preset_matches_its_rules_twin() {
     let hybrid = "assets/presets/hybrid_user_journey.ron";
-    let p = preset::load(&root().join(hybrid)).unwrap();
+    let p = ml4t_preset::load(&root().join(hybrid)).unwrap();
     assert!(matches!(p.strategy, StrategySpec::Hybrid { .. }));
-    assert_eq!(preset::run::thresholds(&p.strategy).len(), 1);
+    assert_eq!(ml4t_preset::run::thresholds(&p.strategy).len(), 1);
     if !root().join("sample_data/sample.parquet").exists() {
         return;
     }
@@ -320,7 +320,7 @@ fn hybrid_spec_builds_from_a_preset() {
         script: ScriptSource::inline(text),
     };
     let bars = fixture_bars("syn_2k");
-    let mut s = preset::run::build_strategy(&spec, &bars, Path::new("x.ron")).unwrap();
+    let mut s = ml4t_preset::run::build_strategy(&spec, &bars, Path::new("x.ron")).unwrap();
     let run = backtest(&bars, &mut s, reference_config()).unwrap();
     assert!(compare(&as_json(&run), &golden("syn_2k", "S2")).is_empty());
     // A filter on a column the data lacks is refused with the rule named.
@@ -328,7 +328,7 @@ fn hybrid_spec_builds_from_a_preset() {
         filter: vec![Rule::signal_above("nope", 0.8)],
         script: ScriptSource::inline("fn on_bar(bar, ctx) {}"),
     };
-    let err = preset::run::build_strategy(&bad, &bars, Path::new("x.ron"))
+    let err = ml4t_preset::run::build_strategy(&bad, &bars, Path::new("x.ron"))
         .err()
         .unwrap()
         .to_string();
@@ -756,8 +756,8 @@ fn preset_paths_resolve_relative_to_the_preset() {
     let s = ScriptSource::file("../scripts/S2.rhai");
     let p = s.resolved_path(Path::new("tests/fixtures/presets/S2_script.ron"));
     assert_eq!(p, PathBuf::from("tests/fixtures/scripts/S2.rhai"));
-    let p = preset::load(&root().join("tests/fixtures/presets/S2_script.ron")).unwrap();
+    let p = ml4t_preset::load(&root().join("tests/fixtures/presets/S2_script.ron")).unwrap();
     assert_eq!(p.strategy.script(), Some(&s));
     assert!(p.strategy.rules().is_none());
-    assert!(preset::run::thresholds(&p.strategy).is_empty());
+    assert!(ml4t_preset::run::thresholds(&p.strategy).is_empty());
 }

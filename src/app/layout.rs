@@ -146,7 +146,7 @@ fn status_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 r.result.bars as f64 / r.elapsed_ms.max(1e-9) / 1e3,
                 r.result.trades.len()
             ));
-            if r.result.config.fill_timing == crate::engine::broker::FillTiming::SameClose {
+            if r.result.config.fill_timing == ml4t_engine::execution::FillTiming::SameClose {
                 ui.colored_label(ui.visuals().warn_fg_color, "same-close fills: optimistic");
             }
         }
@@ -193,18 +193,18 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
     });
     match &mut app.preset.strategy {
-        crate::preset::StrategySpec::Rules(rules) => {
+        ml4t_preset::StrategySpec::Rules(rules) => {
             if rules_ui::strategy_editor_ui(ui, rules, &signals, n_assets) {
                 app.commands.push(Command::StrategyEdited);
             }
         }
-        crate::preset::StrategySpec::Script(source) => {
+        ml4t_preset::StrategySpec::Script(source) => {
             ui.label(format!(
                 "This preset runs a script: {} (edit it on the Script tab)",
                 source.describe()
             ));
         }
-        crate::preset::StrategySpec::Hybrid { filter, script } => {
+        ml4t_preset::StrategySpec::Hybrid { filter, script } => {
             ui.label(format!(
                 "Hybrid: a compiled filter in front of the script {}",
                 script.describe()

@@ -16,14 +16,13 @@ use std::time::{Duration, Instant};
 
 use super::Workbench;
 use super::log::Log;
-use crate::engine::broker::BrokerConfig;
-use crate::engine::strategy::Strategy;
-use crate::engine::types::{Side, TimestampNs};
-use crate::live::paper::PaperEventFn;
-use crate::live::{FeedEvent, LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
-use crate::preset;
 use crate::ui::plots::time_axis::ts_to_x;
 use crate::worker::Task;
+use ml4t_engine::execution::BrokerConfig;
+use ml4t_engine::strategy::Strategy;
+use ml4t_engine::types::{Side, TimestampNs};
+use ml4t_live::paper::PaperEventFn;
+use ml4t_live::{FeedEvent, LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
 
 /// Fills kept for the list in the Live tab.
 pub const RECENT_FILLS: usize = 50;
@@ -503,7 +502,7 @@ impl Workbench {
         }
         let assets = data.bars.assets().to_vec();
         let signals = data.bars.signal_names().to_vec();
-        let strategy = preset::run::build_live_strategy(
+        let strategy = ml4t_preset::run::build_live_strategy(
             &self.preset_for_run().strategy,
             &signals,
             assets.len(),

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Command, DataView, LoadOutcome, Workbench};
-use crate::data::{inspect, load, signal_stats};
-use crate::engine::{Engine, Progress};
-use crate::preset::{self, Preset};
 use crate::ui::RunView;
 use crate::worker::Task;
+use ml4t_data::{inspect, load, signal_stats};
+use ml4t_engine::{Engine, Progress};
+use ml4t_preset::Preset;
 
 /// Quiet time after an edit before auto-run starts.
 const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
@@ -43,7 +43,7 @@ impl Workbench {
     pub(super) fn start(&mut self) {
         let restored = self.persisted.preset_path.clone().filter(|p| p.is_file());
         match restored {
-            Some(path) => match preset::load(&path) {
+            Some(path) => match ml4t_preset::load(&path) {
                 Ok(p) => {
                     self.log.info(format!("restored preset {}", path.display()));
                     self.preset = p;
@@ -278,9 +278,9 @@ impl Workbench {
                 .map(|e| e.to_string());
         }
         if problem.is_none()
-            && let crate::preset::StrategySpec::Hybrid { filter, .. } = &self.preset.strategy
+            && let ml4t_preset::StrategySpec::Hybrid { filter, .. } = &self.preset.strategy
         {
-            let check = crate::engine::strategy::rules::SignalStrategy {
+            let check = ml4t_engine::strategy::rules::SignalStrategy {
                 entry: filter.clone(),
                 ..Default::default()
             };
@@ -288,7 +288,7 @@ impl Workbench {
                 .validate(bars.signal_names(), bars.assets().len())
                 .err()
                 .map(|e| match e {
-                    crate::engine::strategy::rules::RuleError::NoEntry => NO_FILTER.to_owned(),
+                    ml4t_engine::strategy::rules::RuleError::NoEntry => NO_FILTER.to_owned(),
                     e => format!("filter: {e}"),
                 });
         }
@@ -391,11 +391,11 @@ impl Workbench {
                     .progress_every(1 << 16)
                     .on_progress(&mut report)
                     .cancel_flag(h.cancel_flag());
-                preset::run::run(&preset, &origin, &bars, &mut engine).map_err(|e| e.to_string())?
+                ml4t_preset::run::run(&preset, &origin, &bars, &mut engine).map_err(|e| e.to_string())?
             };
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {
-                thresholds: preset::run::thresholds(&preset.strategy),
+                thresholds: ml4t_preset::run::thresholds(&preset.strategy),
                 elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
                 result,
                 metrics,
@@ -488,7 +488,7 @@ impl Workbench {
 
     fn open_preset(&mut self, path: &Path) {
         self.preset_path_field = path.display().to_string();
-        match preset::load(path) {
+        match ml4t_preset::load(path) {
             Ok(p) => {
                 self.log.info(format!("opened preset {}", path.display()));
                 self.preset = p;
@@ -516,7 +516,7 @@ impl Workbench {
         let data = self.data_path();
         p.data.path = relative_to(&data, path);
         if let Some(rel) = self.script_path_for(path)
-            && let crate::preset::StrategySpec::Script(s) | crate::preset::StrategySpec::Hybrid { script: s, .. } =
+            && let ml4t_preset::StrategySpec::Script(s) | ml4t_preset::StrategySpec::Hybrid { script: s, .. } =
                 &mut p.strategy
         {
             s.path = rel;
@@ -524,7 +524,7 @@ impl Workbench {
         if let Some(w) = &mut self.watcher {
             w.suppress(path);
         }
-        match preset::save(&p, path) {
+        match ml4t_preset::save(&p, path) {
             Ok(()) => {
                 self.log.info(format!("saved {}", path.display()));
                 self.preset = p;

@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 
 pub use command::Command;
 
-use crate::data::{LoadedData, SchemaInfo, SignalInfo};
-use crate::preset::Preset;
 use crate::ui::RunView;
 use crate::ui::results_ui::ResultsState;
 use crate::worker::Task;
+use ml4t_data::{LoadedData, SchemaInfo, SignalInfo};
+use ml4t_preset::Preset;
 
 /// Left panel tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -87,7 +87,7 @@ const STORAGE_KEY: &str = "ml4t-workbench";
 /// Loaded data with what the panels show about it.
 pub struct DataView {
     pub loaded: LoadedData,
-    pub bars: Arc<crate::engine::market::Bars>,
+    pub bars: Arc<ml4t_engine::market::Bars>,
     pub signals: Vec<SignalInfo>,
     pub schema: Option<SchemaInfo>,
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::preset::{self, Preset};
+use ml4t_preset::Preset;
 
 const SAMPLE: &[u8] = include_bytes!("../../sample_data/sample.parquet");
 const DEFAULT_PRESET: &str = include_str!("../../assets/presets/default.ron");
@@ -29,7 +29,7 @@ pub fn ensure_sample(dir: &Path) -> Result<PathBuf, String> {
 
 /// The default preset, its data path pointing at `sample`.
 pub fn default_preset(sample: &Path) -> Result<Preset, String> {
-    let mut p = preset::from_str(DEFAULT_PRESET, Path::new("default.ron")).map_err(|e| e.to_string())?;
+    let mut p = ml4t_preset::from_str(DEFAULT_PRESET, Path::new("default.ron")).map_err(|e| e.to_string())?;
     p.data.path = sample.to_path_buf();
     Ok(p)
 }

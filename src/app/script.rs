@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{Command, Workbench};
-use crate::engine::strategy::rules::{Direction, Rule, SignalStrategy, Sizer};
-use crate::preset::{Preset, ScriptSource, StrategySpec};
-use crate::script::{Script, ScriptError};
+use ml4t_engine::strategy::rules::{Direction, Rule, SignalStrategy, Sizer};
+use ml4t_preset::{Preset, ScriptSource, StrategySpec};
+use ml4t_script::{Script, ScriptError};
 
 /// Used when no template can be derived from the rules.
 pub const DEFAULT_SCRIPT: &str = include_str!("../../assets/scripts/user_journey.rhai");
@@ -265,7 +265,7 @@ impl Workbench {
         if let Some(w) = &mut self.watcher {
             w.suppress(path);
         }
-        match crate::preset::atomic::write_atomic(path, self.script.text.as_bytes()) {
+        match ml4t_preset::atomic::write_atomic(path, self.script.text.as_bytes()) {
             Ok(()) => {
                 let was = self.script_file();
                 if let Some(s) = self.script_mut() {
@@ -396,7 +396,7 @@ pub fn script_from_rules(rules: &SignalStrategy) -> Option<String> {
     if rules.entry.is_empty() || rules.direction != Direction::Long {
         return None;
     }
-    let active = |list: &[Rule]| -> Vec<Rule> { crate::engine::strategy::rules::active(list).cloned().collect() };
+    let active = |list: &[Rule]| -> Vec<Rule> { ml4t_engine::strategy::rules::active(list).cloned().collect() };
     let (entry, exit) = (active(&rules.entry), active(&rules.exit));
     if entry.is_empty() {
         return None;
@@ -466,7 +466,7 @@ fn column(name: &str) -> String {
 /// position (exit rules), with `pnl` the unrealized return.
 fn condition(rule: &Rule, held: bool) -> Option<String> {
     let group = |rs: &[Rule], op: &str| -> Option<String> {
-        let parts: Option<Vec<String>> = crate::engine::strategy::rules::active(rs)
+        let parts: Option<Vec<String>> = ml4t_engine::strategy::rules::active(rs)
             .map(|r| condition(r, held))
             .collect();
         let parts = parts?;
@@ -556,11 +556,11 @@ mod tests {
     /// kind it translates, with both fill timings.
     #[test]
     fn script_from_rules_trades_as_the_rules() {
-        use crate::engine::backtest;
-        use crate::engine::broker::{BrokerConfig, FillTiming};
-        use crate::engine::strategy::rules::Cmp;
-        use crate::script::ScriptStrategy;
-        let bars = crate::data::sample(&crate::data::SampleSpec {
+        use ml4t_engine::backtest;
+        use ml4t_engine::execution::{BrokerConfig, FillTiming};
+        use ml4t_engine::strategy::rules::Cmp;
+        use ml4t_script::ScriptStrategy;
+        let bars = ml4t_data::sample(&ml4t_data::SampleSpec {
             assets: 4,
             bars: 500,
             ..Default::default()

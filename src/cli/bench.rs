@@ -8,16 +8,16 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use crate::data::{LoadOptions, SampleFreq, SampleSpec, load, sample, write_parquet};
-use crate::engine::broker::{BrokerConfig, Commission};
-use crate::engine::market::Bars;
-use crate::engine::strategy::Strategy;
-use crate::engine::strategy::hybrid::Hybrid;
-use crate::engine::strategy::reference::MlThreshold;
-use crate::engine::strategy::rules::{Rule, SignalStrategy, Sizer};
-use crate::engine::types::SignalId;
-use crate::engine::{EngineError, backtest};
-use crate::script::{Script, ScriptStrategy};
+use ml4t_data::{LoadOptions, SampleFreq, SampleSpec, load, sample, write_parquet};
+use ml4t_engine::execution::{BrokerConfig, Commission};
+use ml4t_engine::market::Bars;
+use ml4t_engine::strategy::Strategy;
+use ml4t_engine::strategy::hybrid::Hybrid;
+use ml4t_engine::strategy::reference::MlThreshold;
+use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use ml4t_engine::types::SignalId;
+use ml4t_engine::{EngineError, backtest};
+use ml4t_script::{Script, ScriptStrategy};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::data::{SampleSpec, sample, write_csv, write_parquet};
-use crate::engine::types::TimestampNs;
+use ml4t_data::{SampleSpec, sample, write_csv, write_parquet};
+use ml4t_engine::types::TimestampNs;
 
 #[derive(Debug, Args)]
 pub struct GenSampleArgs {

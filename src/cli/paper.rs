@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::data::write_result_json;
-use crate::engine::results::json::RunLabel;
-use crate::live::{LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
-use crate::preset::{self, Preset};
+use ml4t_data::write_result_json;
+use ml4t_engine::results::json::RunLabel;
+use ml4t_live::{LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
+use ml4t_preset::Preset;
 
 #[derive(Debug, Args)]
 pub struct PaperArgs {
@@ -49,12 +49,12 @@ pub struct PaperArgs {
 }
 
 pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
-    let p = preset::load(&args.preset)?;
+    let p = ml4t_preset::load(&args.preset)?;
     if !(args.read_timeout_secs.is_finite() && args.read_timeout_secs > 0.0) {
         anyhow::bail!("--read-timeout-secs must be a positive number");
     }
     let (assets, signals) = names(args, &p)?;
-    let mut strategy = preset::run::build_live_strategy(&p.strategy, &signals, assets.len(), &args.preset)
+    let mut strategy = ml4t_preset::run::build_live_strategy(&p.strategy, &signals, assets.len(), &args.preset)
         .with_context(|| format!("preparing the strategy of {}", args.preset.display()))?;
     let strategy_id = serde_json::to_string(&p.strategy)?;
 

@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::data::{LoadOptions, load};
-use crate::live::replay::{ReplayOptions, serve};
+use ml4t_data::{LoadOptions, load};
+use ml4t_live::replay::{ReplayOptions, serve};
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {

@@ -7,11 +7,10 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use crate::data::{TableFormat, export_dir, load, write_result_json};
-use crate::engine::Engine;
-use crate::engine::broker::CashRule;
-use crate::engine::results::json::RunLabel;
-use crate::preset;
+use ml4t_data::{TableFormat, export_dir, load, write_result_json};
+use ml4t_engine::Engine;
+use ml4t_engine::execution::CashRule;
+use ml4t_engine::results::json::RunLabel;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CashRuleArg {
@@ -54,7 +53,7 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let mut p = preset::load(&args.preset)?;
+    let mut p = ml4t_preset::load(&args.preset)?;
     if let Some(bps) = args.slippage_bps {
         p.broker.slippage_bps = bps;
     }
@@ -83,14 +82,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         );
         pb
     });
-    let mut report = |pr: crate::engine::Progress| {
+    let mut report = |pr: ml4t_engine::Progress| {
         if let Some(b) = &bar {
             b.set_position(pr.timestamps_done as u64);
         }
     };
     let result = {
         let mut engine = Engine::new().progress_every(1 << 16).on_progress(&mut report);
-        preset::run::run(&p, &args.preset, bars, &mut engine)
+        ml4t_preset::run::run(&p, &args.preset, bars, &mut engine)
             .with_context(|| format!("running {}", args.preset.display()))
     };
     if let Some(b) = bar {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::{Command, Workbench};
-use crate::data::ColumnMapping;
+use ml4t_data::ColumnMapping;
 
 /// Draws the data panel; edits go to the preset's data options and come back as commands.
 pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {

@@ -234,8 +234,8 @@ fn fills_ui(ui: &mut egui::Ui, s: &LiveSession) {
                 ui.monospace(f.ts.to_iso());
                 let side = f.side.to_string();
                 let color = match f.side {
-                    crate::engine::types::Side::Buy => super::plots::GOOD,
-                    crate::engine::types::Side::Sell => super::plots::BAD,
+                    ml4t_engine::types::Side::Buy => super::plots::GOOD,
+                    ml4t_engine::types::Side::Sell => super::plots::BAD,
                 };
                 ui.colored_label(color, if f.replayed { format!("{side} (journal)") } else { side });
                 ui.monospace(super::plots::fmt_value(f.qty));

@@ -20,9 +20,9 @@ pub mod trades_ui;
 
 use std::sync::Arc;
 
-use crate::engine::market::Bars;
-use crate::engine::results::RunResult;
-use crate::engine::results::metrics::Metrics;
+use ml4t_engine::market::Bars;
+use ml4t_engine::results::RunResult;
+use ml4t_engine::results::metrics::Metrics;
 
 /// One finished run as the results panels show it.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use super::plots::time_axis::ts_to_x;
 use super::plots::{self, PriceInput, SignalInput, TimeAxes, TradeMark};
 use super::trades_ui::{TradeAction, TradeTable, trade_order, trades_ui};
 pub use super::trades_ui::{TradeColumn, TradeSort};
-use crate::engine::types::{AssetId, SignalId};
+use ml4t_engine::types::{AssetId, SignalId};
 
 pub use cards::{Card, Tone, cards};
 

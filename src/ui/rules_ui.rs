@@ -19,8 +19,8 @@ mod tests;
 
 use eframe::egui;
 
-use crate::data::SignalInfo;
-use crate::engine::strategy::rules::{Rule, RuleError, SignalStrategy};
+use ml4t_data::SignalInfo;
+use ml4t_engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
 pub use broker_ui::broker_editor_ui;
 use edit::ListKind;

@@ -9,8 +9,8 @@ use egui::{Color32, FontId, Stroke, TextStyle};
 
 use crate::app::script::StrategyKind;
 use crate::app::{Command, Workbench};
-use crate::preset::StrategySpec;
 use crate::ui::rules_ui;
+use ml4t_preset::StrategySpec;
 
 /// Margin inside the editor's frame; the line-number gutter uses the same so rows line up.
 const EDITOR_MARGIN: egui::Margin = egui::Margin::symmetric(4, 2);

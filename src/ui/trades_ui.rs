@@ -5,8 +5,8 @@ use eframe::egui;
 use egui::{Button, Grid, RichText, ScrollArea, Ui};
 
 use super::plots::{BAD, GOOD, fmt_value, time_axis::format_instant, time_axis::ts_to_x};
-use crate::engine::results::Trade;
-use crate::engine::types::Side;
+use ml4t_engine::execution::Trade;
+use ml4t_engine::types::Side;
 
 /// A column of the trade table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
@@ -280,7 +280,7 @@ pub fn cell_text(t: &Trade, col: TradeColumn, asset_names: &[String]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::types::{AssetId, TimestampNs};
+    use ml4t_engine::types::{AssetId, TimestampNs};
 
     fn trade(asset: u32, exit: i64, pnl: f64) -> Trade {
         Trade {

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use ml4t_backtest::engine::market::{BarColumns, Bars};
-use ml4t_backtest::engine::results::json::ResultJson;
-use ml4t_backtest::engine::types::AssetId;
+use ml4t_engine::market::{BarColumns, Bars};
+use ml4t_engine::results::json::ResultJson;
+use ml4t_engine::types::AssetId;
 use proptest::prelude::*;
 
 pub const DAY_NS: i64 = 86_400_000_000_000;

@@ -8,7 +8,7 @@ use egui_plot::{BoxElem, BoxPlot, BoxSpread, HLine, Line, LineStyle, MarkerShape
 use super::series::AssetSeries;
 use super::time_axis::format_instant;
 use super::{BAD, EQUITY, GOOD, SIGNAL, TimeAxes, View, YFormat, fmt_value, merge_range, time_plot_ui};
-use crate::engine::market::Bars;
+use ml4t_engine::market::Bars;
 
 /// Candles are drawn only below this many visible bars; above it they would be thinner than a
 /// pixel, and the line is both faster and clearer.

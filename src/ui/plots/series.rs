@@ -6,10 +6,10 @@ use std::hash::{Hash as _, Hasher as _};
 use std::sync::Arc;
 
 use super::time_axis::ts_to_x;
-use crate::engine::market::Bars;
-use crate::engine::results::Fill;
-use crate::engine::types::{AssetId, SignalId};
 use crate::ui::RunView;
+use ml4t_engine::execution::Fill;
+use ml4t_engine::market::Bars;
+use ml4t_engine::types::{AssetId, SignalId};
 
 /// Equity of an equal-weight buy and hold of all assets in `bars`, one value per distinct
 /// timestamp: each asset gets `initial_cash / n_assets` at its first close and holds it; before its
@@ -210,8 +210,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::market::BarColumns;
-    use crate::engine::types::{OrderId, Side, TimestampNs};
+    use ml4t_engine::market::BarColumns;
+    use ml4t_engine::types::{OrderId, Side, TimestampNs};
 
     /// Two assets: A closes 10, 11, 12, 13 at t0..t3; B starts at t1 with 20, then 18, and has no
     /// bar at t3.

@@ -194,7 +194,7 @@ mod tests {
     use super::*;
 
     fn x(text: &str) -> f64 {
-        let ts = crate::engine::types::TimestampNs::parse(text).unwrap();
+        let ts = ml4t_engine::types::TimestampNs::parse(text).unwrap();
         ts_to_x(ts.0)
     }
 

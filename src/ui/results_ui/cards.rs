@@ -3,8 +3,8 @@
 use eframe::egui;
 use egui::{Frame, Label, RichText, Ui};
 
-use crate::engine::results::metrics::Metrics;
 use crate::ui::plots::{BAD, GOOD};
+use ml4t_engine::results::metrics::Metrics;
 
 /// How a figure reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,8 +170,8 @@ fn card_ui(ui: &mut Ui, frame: Frame, card: &Card) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::results::EquityCurve;
-    use crate::engine::results::metrics::{MetricsOptions, compute};
+    use ml4t_engine::results::EquityCurve;
+    use ml4t_engine::results::metrics::{MetricsOptions, compute};
 
     #[test]
     fn cards_of_an_empty_run_are_neutral_dashes() {

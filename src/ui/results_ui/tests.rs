@@ -7,16 +7,16 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 use super::*;
-use crate::data::{SampleSpec, sample};
-use crate::engine::broker::BrokerConfig;
-use crate::engine::market::Bars;
-use crate::engine::results::{EquityCurve, RunResult};
-use crate::engine::strategy::reference::MlThreshold;
 use crate::ui::trades_ui::{TradeColumn, cell_text};
+use ml4t_data::{SampleSpec, sample};
+use ml4t_engine::execution::BrokerConfig;
+use ml4t_engine::market::Bars;
+use ml4t_engine::results::{EquityCurve, RunResult};
+use ml4t_engine::strategy::reference::MlThreshold;
 
 fn run_of(bars: Bars) -> RunView {
     let mut strategy = MlThreshold::scenario("S3").unwrap();
-    let result = crate::engine::backtest(&bars, &mut strategy, BrokerConfig::default()).unwrap();
+    let result = ml4t_engine::backtest(&bars, &mut strategy, BrokerConfig::default()).unwrap();
     let metrics = result.metrics(&Default::default());
     RunView {
         result,

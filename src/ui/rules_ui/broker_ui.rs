@@ -4,7 +4,7 @@ use eframe::egui::{self, DragValue, Grid};
 
 use super::error_label_ui;
 use super::param_ui::{amount_drag, drag_ui, percent_drag};
-use crate::engine::broker::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
+use ml4t_engine::execution::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
 
 /// Initial cash, commission (percent, per share, per order, minimum), slippage bps, cash rule, fill
 /// timing (the UI says that same-close is optimistic), allow short; also the intrabar priority and

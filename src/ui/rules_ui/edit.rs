@@ -2,8 +2,8 @@
 //! [`Command`]s and they are applied once the list is drawn.
 
 use super::kind::RuleKind;
-use crate::data::SignalInfo;
-use crate::engine::strategy::rules::Rule;
+use ml4t_data::SignalInfo;
+use ml4t_engine::strategy::rules::Rule;
 
 /// The entry or the exit list of a strategy, or a hybrid's filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,7 +14,7 @@ pub(super) enum ListKind {
 }
 
 impl ListKind {
-    /// As [`crate::engine::strategy::rules::RuleError`] names the list.
+    /// As [`ml4t_engine::strategy::rules::RuleError`] names the list.
     pub(super) fn name(self) -> &'static str {
         match self {
             ListKind::Entry => "entry",

@@ -1,8 +1,8 @@
 //! Rule kinds as the editor's combo box lists them, and the switch from one kind to another that
 //! keeps what the user already set (column, threshold, percentage, sub-rules); column helpers.
 
-use crate::data::SignalInfo;
-use crate::engine::strategy::rules::{Cmp, Rule};
+use ml4t_data::SignalInfo;
+use ml4t_engine::strategy::rules::{Cmp, Rule};
 
 /// The price columns every rule on columns can read besides the signals.
 pub(super) const PRICE_COLUMNS: [&str; 5] = ["open", "high", "low", "close", "volume"];

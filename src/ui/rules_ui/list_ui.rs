@@ -8,7 +8,7 @@ use super::kind::RuleKind;
 use super::param_ui::rule_params_ui;
 use super::problem::{Place, Problem};
 use super::{Editor, error_label_ui};
-use crate::engine::strategy::rules::Rule;
+use ml4t_engine::strategy::rules::Rule;
 
 /// Where a row sits, and which row controls it gets.
 struct Row {

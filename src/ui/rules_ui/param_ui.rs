@@ -7,8 +7,8 @@ use super::kind::{fraction_of, percent_of, stats_for, threshold_range, threshold
 use super::problem::{Place, Problem};
 use super::sizer_kind::SizerKind;
 use super::{Editor, error_label_ui};
-use crate::data::SignalInfo;
-use crate::engine::strategy::rules::{Cmp, Column, Rule, Sizer};
+use ml4t_data::SignalInfo;
+use ml4t_engine::strategy::rules::{Cmp, Column, Rule, Sizer};
 
 /// The parameter widgets of a rule that is not a group; true when one changed.
 pub(super) fn rule_params_ui(ui: &mut egui::Ui, rule: &mut Rule, name: &str, editor: &Editor<'_>) -> bool {

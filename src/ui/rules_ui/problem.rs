@@ -2,7 +2,7 @@
 //! list, or under the sizer.
 
 use super::edit::ListKind;
-use crate::engine::strategy::rules::{Rule, RuleError, SignalStrategy};
+use ml4t_engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Place {
@@ -60,7 +60,7 @@ fn rows_described(rules: &[Rule], description: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::strategy::rules::Sizer;
+    use ml4t_engine::strategy::rules::Sizer;
 
     fn names() -> Vec<String> {
         vec!["ml_pred".to_owned()]

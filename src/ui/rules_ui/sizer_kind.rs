@@ -2,8 +2,8 @@
 //! fraction and the column.
 
 use super::kind::{default_column, stats_for};
-use crate::data::SignalInfo;
-use crate::engine::strategy::rules::Sizer;
+use ml4t_data::SignalInfo;
+use ml4t_engine::strategy::rules::Sizer;
 
 /// What a sizer is, without its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

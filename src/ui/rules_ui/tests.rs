@@ -6,9 +6,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use super::{broker_editor_ui, strategy_editor_ui};
-use crate::data::SignalInfo;
-use crate::engine::broker::{BrokerConfig, CashRule, FillTiming};
-use crate::engine::strategy::rules::{Cmp, Rule, SignalStrategy, Sizer};
+use ml4t_data::SignalInfo;
+use ml4t_engine::execution::{BrokerConfig, CashRule, FillTiming};
+use ml4t_engine::strategy::rules::{Cmp, Rule, SignalStrategy, Sizer};
 
 struct State {
     strategy: SignalStrategy,

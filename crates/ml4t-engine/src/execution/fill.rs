@@ -1,0 +1,78 @@
+//! What execution produces: fills, round-trip trades, positions still open.
+
+use crate::types::{AssetId, OrderId, Side, TimestampNs};
+
+/// One execution.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Fill {
+    pub order_id: OrderId,
+    pub asset: AssetId,
+    pub side: Side,
+    /// Always positive.
+    pub qty: f64,
+    /// Exact fill price, slippage included.
+    pub price: f64,
+    pub commission: f64,
+    pub ts: TimestampNs,
+    /// Index of the fill's timestamp in the feed.
+    pub bar_index: usize,
+    /// Signed position after this fill.
+    pub position_after: f64,
+}
+
+impl Fill {
+    pub fn notional(&self) -> f64 {
+        self.qty * self.price
+    }
+}
+
+/// One round trip (or the closed part of a position, for partial closes).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Trade {
+    pub asset: AssetId,
+    /// `Buy` for a long round trip, `Sell` for a short one.
+    pub side: Side,
+    /// Closed quantity, always positive.
+    pub qty: f64,
+    pub entry_ts: TimestampNs,
+    /// Average entry price of the position (slippage included, commission excluded).
+    pub entry_price: f64,
+    pub entry_bar: usize,
+    pub exit_ts: TimestampNs,
+    pub exit_price: f64,
+    pub exit_bar: usize,
+    /// The part of the entry commissions allocated to this closed quantity.
+    pub entry_commission: f64,
+    pub exit_commission: f64,
+    /// `side * qty * (exit - entry) - entry_commission - exit_commission`.
+    pub pnl_net: f64,
+}
+
+impl Trade {
+    pub fn pnl_gross(&self) -> f64 {
+        self.side.sign() * self.qty * (self.exit_price - self.entry_price)
+    }
+    /// Net return on the entry notional.
+    pub fn return_pct(&self) -> f64 {
+        self.pnl_net / (self.qty * self.entry_price)
+    }
+    pub fn holding_bars(&self) -> usize {
+        self.exit_bar.saturating_sub(self.entry_bar)
+    }
+    pub fn holding_ns(&self) -> i64 {
+        self.exit_ts.0 - self.entry_ts.0
+    }
+}
+
+/// A position still open at the end of the run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OpenPosition {
+    pub asset: AssetId,
+    /// Signed quantity (negative = short).
+    pub qty: f64,
+    pub entry_ts: TimestampNs,
+    pub entry_bar: usize,
+    pub entry_price: f64,
+    pub last_price: f64,
+    pub unrealized_pnl: f64,
+}

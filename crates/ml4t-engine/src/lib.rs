@@ -1,0 +1,355 @@
+//! The engine: pure and synchronous. It knows no GUI, data-frame, file or thread types.
+//!
+//! The run loop is a plain loop over the feed (DESIGN.md, "Engine event loop"): per timestamp,
+//! (1) the broker fills pending orders against the new bars and marks positions to the close,
+//! (2) strategy callbacks run and their order requests are submitted, (3) equity is recorded and
+//! the broker commits the timestamp ([`broker::Broker::end_timestamp`]);
+//! every `progress_every` timestamps the progress callback runs and the cancel flag is read.
+
+/// The `Broker` trait (fallible: a venue can fail) and the simulation broker.
+pub mod broker;
+/// The execution vocabulary: orders, rejections, broker settings, commission, fills, trades,
+/// and the narrow interface through which brokers record equity.
+pub mod execution;
+/// The `DataFeed` trait and the historical feed.
+pub mod feed;
+/// Market data (struct of arrays) and borrowed bar views.
+pub mod market;
+/// Cash, positions, marks, equity.
+pub mod portfolio;
+/// What a run produces: fills, trades, equity curve, metrics, summary, result JSON.
+pub mod results;
+/// The `Strategy` trait (event callbacks) and its `Context`.
+pub mod strategy;
+/// Timestamps stored as arithmetic runs, shared by market data and the equity curve.
+pub mod timeline;
+/// Time, id and side value types.
+pub mod types;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use broker::{Broker, BrokerError, SimulationBroker};
+use execution::BrokerConfig;
+use feed::{DataFeed, FeedError, HistoricalFeed};
+use market::Bars;
+use results::{EquityCurve, RunResult};
+use strategy::{Context, Request, Strategy, StrategyError};
+use types::TimestampNs;
+
+/// Why a run stopped without a result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the strategy stopped the run at {ts} (timestamp #{index}): {source}")]
+    Strategy {
+        ts: TimestampNs,
+        index: usize,
+        source: StrategyError,
+    },
+    #[error("the strategy failed in {callback}: {source}")]
+    StrategyLifecycle {
+        callback: &'static str,
+        source: StrategyError,
+    },
+    #[error("data feed: {0}")]
+    Feed(#[from] FeedError),
+    #[error("run cancelled after {timestamps} timestamps")]
+    Cancelled { timestamps: usize },
+    #[error("broker settings: {0}")]
+    Config(String),
+    #[error("broker at timestamp #{index}: {source}")]
+    Broker { index: usize, source: BrokerError },
+}
+
+/// Reported every `progress_every` timestamps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub timestamps_done: usize,
+    /// Known for historical feeds.
+    pub timestamps_total: Option<usize>,
+    pub bars_done: usize,
+}
+
+impl Progress {
+    /// Fraction done in [0, 1], if the total is known.
+    pub fn fraction(&self) -> Option<f64> {
+        self.timestamps_total.map(|t| {
+            if t == 0 {
+                1.0
+            } else {
+                self.timestamps_done as f64 / t as f64
+            }
+        })
+    }
+}
+
+/// Runs strategies over feeds. Holds only run options; all state lives in the run.
+pub struct Engine<'a> {
+    progress_every: usize,
+    on_progress: Option<&'a mut dyn FnMut(Progress)>,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl Default for Engine<'_> {
+    fn default() -> Self {
+        Engine {
+            progress_every: 1 << 16,
+            on_progress: None,
+            cancel: None,
+        }
+    }
+}
+
+impl<'a> Engine<'a> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many timestamps between progress reports and cancel checks (at least 1).
+    pub fn progress_every(mut self, timestamps: usize) -> Self {
+        self.progress_every = timestamps.max(1);
+        self
+    }
+
+    /// Called every `progress_every` timestamps and once at the end; it must not block.
+    pub fn on_progress(mut self, f: &'a mut dyn FnMut(Progress)) -> Self {
+        self.on_progress = Some(f);
+        self
+    }
+
+    /// When the flag becomes true the run stops with [`EngineError::Cancelled`].
+    pub fn cancel_flag(mut self, flag: &'a AtomicBool) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Runs `strategy` over `feed`, executing through `broker`.
+    pub fn run<F, B, S>(&mut self, feed: &mut F, broker: &mut B, strategy: &mut S) -> Result<RunResult, EngineError>
+    where
+        F: DataFeed + ?Sized,
+        B: Broker + ?Sized,
+        S: Strategy + ?Sized,
+    {
+        let mut session = Session {
+            assets: feed.assets().to_vec(),
+            signals: feed.signal_names().to_vec(),
+            requests: Vec::new(),
+            next_id: 0,
+        };
+        let (n_ts_hint, _) = feed.size_hint().unwrap_or((1024, 1024));
+        let mut equity = EquityCurve::with_capacity(n_ts_hint);
+        let mut fills = Vec::new();
+        let mut new_fills = Vec::new();
+        // Fills at a timestamp's close (same-close timing) happen after its decisions: the
+        // strategy is told of them first thing at the next timestamp.
+        let mut close_fills: Vec<execution::Fill> = Vec::new();
+        let mut timestamps = 0usize;
+        let mut bars_done = 0usize;
+        let mut countdown = self.progress_every;
+        let total = feed.size_hint().map(|(t, _)| t);
+        let fast_forwards = strategy.fast_forwards();
+
+        {
+            let mut ctx = session.context(broker, TimestampNs::default(), 0, true);
+            strategy
+                .on_start(&mut ctx)
+                .map_err(|source| EngineError::StrategyLifecycle {
+                    callback: "on_start",
+                    source,
+                })?;
+        }
+        apply_requests(broker, &mut session.requests).map_err(|source| EngineError::Broker { index: 0, source })?;
+
+        loop {
+            let is_last = feed.remaining() == Some(1);
+            let Some(slice) = feed.next_timestamp()? else {
+                break;
+            };
+            let ts = slice.ts();
+            let index = slice.index();
+            let fail = |source| EngineError::Strategy { ts, index, source };
+            let broker_fail = |source| EngineError::Broker { index, source };
+
+            // 1. Fills at the open (and intrabar), then marks at the close.
+            broker.on_bars(&slice, &mut new_fills);
+
+            // 2. Decisions at the close.
+            {
+                let mut ctx = session.context(broker, ts, index, !is_last);
+                for fill in close_fills.iter().chain(&new_fills) {
+                    strategy.on_fill(&mut ctx, fill).map_err(fail)?;
+                }
+                strategy.on_bars(&mut ctx, &slice).map_err(fail)?;
+                strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
+            }
+            close_fills.clear();
+            fills.append(&mut new_fills);
+            if !session.requests.is_empty() {
+                apply_requests(broker, &mut session.requests).map_err(broker_fail)?;
+                broker.after_decisions(&slice, &mut new_fills);
+                close_fills.extend_from_slice(&new_fills);
+                fills.append(&mut new_fills);
+            }
+
+            // 3. Equity at the close; the broker's commit point.
+            record_equity(broker.portfolio(), ts, &mut equity);
+            broker.end_timestamp(&slice).map_err(broker_fail)?;
+            bars_done += slice.len();
+            self.tick(1, &mut countdown, &mut timestamps, total, bars_done)?;
+
+            // Fast-forward over timestamps where the strategy guarantees it does nothing.
+            if fast_forwards
+                && close_fills.is_empty()
+                && broker.open_orders().is_empty()
+                && let Some((bars, next)) = feed.upcoming()
+            {
+                let ctx = session.context(broker, ts, index, true);
+                let skip = strategy.skip_quiet(&ctx, bars, next).min(bars.n_timestamps() - next);
+                if skip > 0 {
+                    broker
+                        .on_quiet(bars, next, next + skip, &mut equity)
+                        .map_err(|source| EngineError::Broker { index: next, source })?;
+                    bars_done += bars.timestamp_start(next + skip) - bars.timestamp_start(next);
+                    feed.advance(skip);
+                    self.tick(skip, &mut countdown, &mut timestamps, total, bars_done)?;
+                }
+            }
+        }
+
+        {
+            let last_ts = equity.last().map_or(TimestampNs::default(), |p| p.ts);
+            let mut ctx = session.context(broker, last_ts, timestamps.saturating_sub(1), false);
+            // A feed that did not know its last timestamp (live) may end on fills at the close.
+            for fill in &close_fills {
+                strategy
+                    .on_fill(&mut ctx, fill)
+                    .map_err(|source| EngineError::StrategyLifecycle {
+                        callback: "on_fill",
+                        source,
+                    })?;
+            }
+            strategy
+                .on_end(&mut ctx)
+                .map_err(|source| EngineError::StrategyLifecycle {
+                    callback: "on_end",
+                    source,
+                })?;
+        }
+        if let Some(f) = self.on_progress.as_mut() {
+            f(Progress {
+                timestamps_done: timestamps,
+                timestamps_total: total,
+                bars_done,
+            });
+        }
+
+        let (trades, rejections) = broker.take_records();
+        let portfolio = broker.portfolio();
+        Ok(RunResult {
+            config: *broker.config(),
+            assets: session.assets,
+            initial_cash: portfolio.initial_cash(),
+            equity,
+            trades,
+            fills,
+            open_positions: portfolio.open_positions(),
+            open_orders: broker.open_orders().to_vec(),
+            rejections,
+            timestamps,
+            bars: bars_done,
+        })
+    }
+}
+
+/// Per-run names and order bookkeeping that every [`Context`] borrows.
+struct Session {
+    assets: Vec<String>,
+    signals: Vec<String>,
+    requests: Vec<Request>,
+    next_id: u64,
+}
+
+impl Session {
+    #[inline]
+    fn context<'a, B: Broker + ?Sized>(
+        &'a mut self,
+        broker: &'a B,
+        ts: TimestampNs,
+        index: usize,
+        accept_orders: bool,
+    ) -> Context<'a> {
+        Context::new(
+            broker.portfolio(),
+            broker.open_orders(),
+            &self.assets,
+            &self.signals,
+            &mut self.requests,
+            &mut self.next_id,
+            ts,
+            index,
+            accept_orders,
+        )
+    }
+}
+
+impl Engine<'_> {
+    /// Counts `n` processed timestamps; every `progress_every` reports progress and reads the
+    /// cancel flag.
+    #[inline]
+    fn tick(
+        &mut self,
+        n: usize,
+        countdown: &mut usize,
+        timestamps: &mut usize,
+        total: Option<usize>,
+        bars_done: usize,
+    ) -> Result<(), EngineError> {
+        *timestamps += n;
+        if n < *countdown {
+            *countdown -= n;
+        } else {
+            *countdown = self.progress_every - (n - *countdown) % self.progress_every;
+            if let Some(f) = self.on_progress.as_mut() {
+                f(Progress {
+                    timestamps_done: *timestamps,
+                    timestamps_total: total,
+                    bars_done,
+                });
+            }
+            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(EngineError::Cancelled {
+                    timestamps: *timestamps,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+fn record_equity(p: &portfolio::Portfolio, ts: TimestampNs, equity: &mut EquityCurve) {
+    let (eq, gross, _) = p.marked();
+    equity.push(ts, eq, p.cash(), gross);
+}
+
+fn apply_requests<B: Broker + ?Sized>(broker: &mut B, requests: &mut Vec<Request>) -> Result<(), BrokerError> {
+    for r in requests.drain(..) {
+        match r {
+            Request::Submit(order) => broker.submit(order)?,
+            Request::Cancel(id) => {
+                broker.cancel(id);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `strategy` over `bars` with a [`SimulationBroker`]: the one-call backtest.
+pub fn backtest<S: Strategy + ?Sized>(
+    bars: &Bars,
+    strategy: &mut S,
+    config: BrokerConfig,
+) -> Result<RunResult, EngineError> {
+    config.validate().map_err(EngineError::Config)?;
+    let mut broker = SimulationBroker::new(config, bars.assets().len());
+    Engine::new().run(&mut HistoricalFeed::new(bars), &mut broker, strategy)
+}

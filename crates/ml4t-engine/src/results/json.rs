@@ -1,0 +1,131 @@
+//! The result JSON of SEMANTICS.md (`fidelity/expected/*`), a superset with metrics.
+
+use serde::{Deserialize, Serialize};
+
+use super::RunResult;
+use super::metrics::Metrics;
+use crate::execution::{Commission, FillTiming};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonTrade {
+    pub asset: String,
+    pub entry_time: String,
+    pub entry_price: f64,
+    pub exit_time: String,
+    pub exit_price: f64,
+    pub qty: f64,
+    pub pnl_net: f64,
+    #[serde(default)]
+    pub entry_bar: Option<usize>,
+    #[serde(default)]
+    pub exit_bar: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonOpenPosition {
+    pub asset: String,
+    pub entry_time: String,
+    pub entry_price: f64,
+    pub qty: f64,
+}
+
+/// One run in the SEMANTICS.md schema. Peers' files (backtrader's goldens) read into it too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultJson {
+    pub framework: String,
+    pub version: String,
+    pub scenario: String,
+    pub data: String,
+    pub assets: Vec<String>,
+    pub timestamps: usize,
+    pub bars: usize,
+    pub seconds: f64,
+    pub bars_per_sec: f64,
+    pub init_cash: f64,
+    /// Percent commission as a fraction (0.001 = 0.1 %).
+    pub commission: f64,
+    pub slippage_bps: f64,
+    pub cash_rule: String,
+    pub final_equity: f64,
+    pub n_trades: usize,
+    pub n_open_positions: usize,
+    pub open_positions: Vec<JsonOpenPosition>,
+    pub trades: Vec<JsonTrade>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_timing: Option<FillTiming>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_model: Option<Commission>,
+    #[serde(default)]
+    pub rejected_orders: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+}
+
+/// Labels of a run for its JSON: what ran on which data, and how long it took.
+#[derive(Debug, Clone, Default)]
+pub struct RunLabel {
+    pub scenario: String,
+    pub data: String,
+    pub seconds: f64,
+}
+
+impl ResultJson {
+    pub fn from_run(run: &RunResult, label: &RunLabel, metrics: Option<Metrics>) -> Self {
+        let config = &run.config;
+        let name = |a: crate::types::AssetId| run.asset_name(a).to_owned();
+        ResultJson {
+            framework: "ml4t-backtest".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario: label.scenario.clone(),
+            data: label.data.clone(),
+            assets: run.assets.clone(),
+            timestamps: run.timestamps,
+            bars: run.bars,
+            seconds: label.seconds,
+            bars_per_sec: if label.seconds > 0.0 {
+                run.bars as f64 / label.seconds
+            } else {
+                0.0
+            },
+            init_cash: run.initial_cash,
+            commission: config.commission.percent,
+            slippage_bps: config.slippage_bps,
+            cash_rule: match config.cash_rule {
+                crate::execution::CashRule::Cap => "cap".into(),
+                crate::execution::CashRule::Reject => "reject".into(),
+            },
+            final_equity: run.final_equity(),
+            n_trades: run.trades.len(),
+            n_open_positions: run.open_positions.len(),
+            open_positions: run
+                .open_positions
+                .iter()
+                .map(|p| JsonOpenPosition {
+                    asset: name(p.asset),
+                    entry_time: p.entry_ts.to_iso(),
+                    entry_price: p.entry_price,
+                    qty: p.qty,
+                })
+                .collect(),
+            trades: run
+                .trades
+                .iter()
+                .map(|t| JsonTrade {
+                    asset: name(t.asset),
+                    entry_time: t.entry_ts.to_iso(),
+                    entry_price: t.entry_price,
+                    exit_time: t.exit_ts.to_iso(),
+                    exit_price: t.exit_price,
+                    qty: t.side.sign() * t.qty,
+                    pnl_net: t.pnl_net,
+                    entry_bar: Some(t.entry_bar),
+                    exit_bar: Some(t.exit_bar),
+                })
+                .collect(),
+            fill_timing: Some(config.fill_timing),
+            commission_model: Some(config.commission),
+            rejected_orders: run.rejections.len(),
+            metrics,
+        }
+    }
+}

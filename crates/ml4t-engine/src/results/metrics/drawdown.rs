@@ -1,0 +1,162 @@
+//! Drawdowns: how far and how long equity stays below its running peak.
+//!
+//! The running peak starts at the initial cash, so a first-bar commission already counts as a
+//! drawdown. That starting peak is dated at the first timestamp (the account holds the initial cash
+//! when the first bar opens). A drawdown lasts from its peak to the first bar whose equity is back
+//! at or above the peak (its recovery), or to the last bar if it never recovers.
+
+use crate::types::TimestampNs;
+
+/// The deepest drawdown of a run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MaxDrawdown {
+    /// `trough / peak - 1`: a negative fraction, e.g. -0.25 for a 25 % fall.
+    pub depth: f64,
+    pub peak_ts: TimestampNs,
+    pub trough_ts: TimestampNs,
+    /// First timestamp back at or above the peak; `None` if never recovered.
+    pub recovery_ts: Option<TimestampNs>,
+    /// Bars from peak to recovery, or to the last bar if not recovered.
+    pub duration_bars: usize,
+    /// Nanoseconds from peak to recovery, or to the last bar if not recovered.
+    pub duration_ns: i64,
+}
+
+/// Drawdown figures of an equity curve.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DrawdownStats {
+    /// `None` when equity never falls below its running peak.
+    pub max: Option<MaxDrawdown>,
+    /// The longest drawdown (not necessarily the deepest), in bars and in ns.
+    pub longest_bars: usize,
+    pub longest_ns: i64,
+}
+
+/// One stretch below the running peak, by bar index.
+#[derive(Clone, Copy)]
+struct Episode {
+    peak: usize,
+    trough: usize,
+    depth: f64,
+}
+
+/// Analyses `equity` (one value per timestamp in `ts`); extra entries of the longer slice are ignored.
+pub fn drawdown_stats(init_cash: f64, ts: &[i64], equity: &[f64]) -> DrawdownStats {
+    let n = ts.len().min(equity.len());
+    let mut stats = DrawdownStats::default();
+    let mut peak_value = init_cash;
+    let mut peak = 0;
+    let mut open: Option<Episode> = None;
+    for (i, &e) in equity[..n].iter().enumerate() {
+        if e >= peak_value {
+            if let Some(ep) = open.take() {
+                stats.close(ep, Some(i), ts);
+            }
+            peak_value = e;
+            peak = i;
+            continue;
+        }
+        let depth = if peak_value > 0.0 { e / peak_value - 1.0 } else { 0.0 };
+        match &mut open {
+            Some(ep) if depth < ep.depth => {
+                ep.depth = depth;
+                ep.trough = i;
+            }
+            Some(_) => {}
+            None => open = Some(Episode { peak, trough: i, depth }),
+        }
+    }
+    if let Some(ep) = open {
+        stats.close(ep, None, ts);
+    }
+    stats
+}
+
+impl DrawdownStats {
+    /// Records a finished (or, with `recovery == None`, still open at the end) episode.
+    fn close(&mut self, ep: Episode, recovery: Option<usize>, ts: &[i64]) {
+        let end = recovery.unwrap_or(ts.len().saturating_sub(1));
+        let ts_at = |i: usize| TimestampNs(ts.get(i).copied().unwrap_or_default());
+        let duration_bars = end.saturating_sub(ep.peak);
+        let duration_ns = ts_at(end).0 - ts_at(ep.peak).0;
+        if duration_bars > self.longest_bars {
+            self.longest_bars = duration_bars;
+            self.longest_ns = duration_ns;
+        }
+        // Strictly deeper: on a tie the earlier drawdown stays.
+        if ep.depth < 0.0 && self.max.is_none_or(|m| ep.depth < m.depth) {
+            self.max = Some(MaxDrawdown {
+                depth: ep.depth,
+                peak_ts: ts_at(ep.peak),
+                trough_ts: ts_at(ep.trough),
+                recovery_ts: recovery.map(ts_at),
+                duration_bars,
+                duration_ns,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::metrics::assert_close;
+
+    #[test]
+    fn drawdown_recovered_then_open() {
+        let ts = [10, 20, 30, 40, 50, 60];
+        // Peak 120 at ts 20, trough 90 at ts 30 (90/120 - 1 = -0.25), recovered by 130 at ts 50:
+        // 3 bars, 30 ns. Then 117/130 - 1 = -0.1, open at the end: 1 bar.
+        let s = drawdown_stats(100.0, &ts, &[100.0, 120.0, 90.0, 110.0, 130.0, 117.0]);
+        let m = s.max.unwrap();
+        assert_close(m.depth, -0.25);
+        assert_eq!(m.peak_ts, TimestampNs(20));
+        assert_eq!(m.trough_ts, TimestampNs(30));
+        assert_eq!(m.recovery_ts, Some(TimestampNs(50)));
+        assert_eq!((m.duration_bars, m.duration_ns), (3, 30));
+        assert_eq!((s.longest_bars, s.longest_ns), (3, 30));
+    }
+
+    #[test]
+    fn drawdown_longest_is_not_the_deepest() {
+        let ts = [0, 1, 2, 3, 4, 5, 6];
+        // -20 % from bar 0, recovered at bar 2 (2 bars); then -1 % from bar 2 (equal to the peak,
+        // so a new peak) never recovered: 6 - 2 = 4 bars.
+        let s = drawdown_stats(100.0, &ts, &[100.0, 80.0, 100.0, 99.0, 99.0, 99.0, 99.0]);
+        let m = s.max.unwrap();
+        assert_close(m.depth, -0.2);
+        assert_eq!(
+            (m.peak_ts, m.recovery_ts, m.duration_bars),
+            (TimestampNs(0), Some(TimestampNs(2)), 2)
+        );
+        assert_eq!((s.longest_bars, s.longest_ns), (4, 4));
+    }
+
+    #[test]
+    fn drawdown_from_init_cash_on_first_bar() {
+        // A first-bar commission: 100 -> 99 -> 98 -> 100. Peak is the initial cash, dated ts[0].
+        let s = drawdown_stats(100.0, &[5, 6, 7], &[99.0, 98.0, 100.0]);
+        let m = s.max.unwrap();
+        assert_close(m.depth, -0.02);
+        assert_eq!(
+            (m.peak_ts, m.trough_ts, m.recovery_ts),
+            (TimestampNs(5), TimestampNs(6), Some(TimestampNs(7)))
+        );
+        assert_eq!((m.duration_bars, m.duration_ns), (2, 2));
+    }
+
+    #[test]
+    fn drawdown_unrecovered_runs_to_the_end() {
+        let s = drawdown_stats(100.0, &[0, 10, 20], &[100.0, 50.0, 60.0]);
+        let m = s.max.unwrap();
+        assert_close(m.depth, -0.5);
+        assert_eq!((m.recovery_ts, m.duration_bars, m.duration_ns), (None, 2, 20));
+    }
+
+    #[test]
+    fn drawdown_none_when_never_below_peak() {
+        assert_eq!(drawdown_stats(100.0, &[], &[]), DrawdownStats::default());
+        let s = drawdown_stats(100.0, &[0, 1, 2], &[100.0, 101.0, 101.0]);
+        assert_eq!(s, DrawdownStats::default());
+    }
+}

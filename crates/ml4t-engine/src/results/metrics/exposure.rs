@@ -1,0 +1,112 @@
+//! How much of the time and of the capital the strategy had at work, how much it traded, what it paid.
+
+use crate::execution::Fill;
+
+use crate::results::EquityCurve;
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ExposureStats {
+    /// Fraction of timestamps with `gross_exposure > 0`.
+    pub exposure_time: f64,
+    /// Mean of `gross_exposure / equity` over timestamps with positive equity (1.0 = fully invested).
+    pub avg_gross_exposure: f64,
+    /// `Σ fill notional / mean equity`: how many times the average capital was traded (a buy and
+    /// its sell count twice).
+    pub turnover: f64,
+    /// `turnover / years`; 0 when `years <= 0`.
+    pub turnover_annual: f64,
+    /// `Σ fill commission`.
+    pub commission_total: f64,
+}
+
+/// `years` is the span the returns cover (`n_periods / periods_per_year`).
+pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> ExposureStats {
+    let n = equity.len();
+    let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) = (0usize, 0.0, 0usize, 0.0);
+    for p in equity.iter() {
+        let (e, g) = (p.equity, p.gross_exposure);
+        exposed += usize::from(g > 0.0);
+        if e > 0.0 {
+            fraction_sum += g / e;
+            n_positive += 1;
+        }
+        equity_sum += e;
+    }
+    let mean_equity = if n == 0 { 0.0 } else { equity_sum / n as f64 };
+    let notional: f64 = fills.iter().map(Fill::notional).sum();
+    let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
+
+    ExposureStats {
+        exposure_time: if n == 0 { 0.0 } else { exposed as f64 / n as f64 },
+        avg_gross_exposure: if n_positive == 0 {
+            0.0
+        } else {
+            fraction_sum / n_positive as f64
+        },
+        turnover,
+        turnover_annual: if years > 0.0 { turnover / years } else { 0.0 },
+        commission_total: fills.iter().map(|f| f.commission).sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::metrics::assert_close;
+    use crate::types::{AssetId, OrderId, Side, TimestampNs};
+
+    fn fill(side: Side, qty: f64, price: f64, commission: f64) -> Fill {
+        Fill {
+            order_id: OrderId(0),
+            asset: AssetId(0),
+            side,
+            qty,
+            price,
+            commission,
+            ts: TimestampNs(0),
+            bar_index: 0,
+            position_after: 0.0,
+        }
+    }
+
+    fn curve(equity: &[f64], gross: &[f64]) -> EquityCurve {
+        let mut c = EquityCurve::with_capacity(equity.len());
+        for (i, (&e, &g)) in equity.iter().zip(gross).enumerate() {
+            c.push(TimestampNs(i as i64), e, e - g, g);
+        }
+        c
+    }
+
+    #[test]
+    fn exposure_hand_computed() {
+        // Exposed on 2 of 4 bars; fractions 0, 0.5, 1.0 (110/110), 0 -> mean 0.375.
+        // Mean equity (100 + 100 + 110 + 90) / 4 = 100; notional 100 + 110 = 210 -> turnover 2.1,
+        // over half a year 4.2 a year. Commissions 0.1 + 0.11.
+        let c = curve(&[100.0, 100.0, 110.0, 90.0], &[0.0, 50.0, 110.0, 0.0]);
+        let fills = [fill(Side::Buy, 1.0, 100.0, 0.1), fill(Side::Sell, 1.0, 110.0, 0.11)];
+        let s = exposure_stats(&c, &fills, 0.5);
+        assert_close(s.exposure_time, 0.5);
+        assert_close(s.avg_gross_exposure, 0.375);
+        assert_close(s.turnover, 2.1);
+        assert_close(s.turnover_annual, 4.2);
+        assert_close(s.commission_total, 0.21);
+    }
+
+    #[test]
+    fn exposure_empty_is_zero() {
+        assert_eq!(
+            exposure_stats(&EquityCurve::default(), &[], 0.0),
+            ExposureStats::default()
+        );
+    }
+
+    #[test]
+    fn exposure_skips_non_positive_equity() {
+        // Only the first bar has positive equity: 50 / 100. Mean equity (100 - 100) / 2 = 0 -> no turnover.
+        let c = curve(&[100.0, -100.0], &[50.0, 30.0]);
+        let s = exposure_stats(&c, &[fill(Side::Buy, 1.0, 50.0, 0.0)], 1.0);
+        assert_close(s.avg_gross_exposure, 0.5);
+        assert_eq!((s.turnover, s.turnover_annual), (0.0, 0.0));
+        assert_close(s.exposure_time, 1.0);
+    }
+}

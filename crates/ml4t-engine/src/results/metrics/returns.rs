@@ -1,0 +1,209 @@
+//! Return and risk-adjusted return metrics of the equity curve.
+//!
+//! All returns are fractions (0.05 = 5 %). `ppy` is periods (bars) per year, see `periods.rs`.
+
+/// Simple per-period returns `e[i] / e[i-1] - 1`, where the series is `init_cash` followed by the
+/// equity curve: the first return runs from the initial cash to the first bar's equity, because
+/// the first bar can already have a fill (and its commission). A period whose previous equity is
+/// `<= 0` has no meaningful return and is skipped.
+pub fn period_returns(init_cash: f64, equity: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(equity.len());
+    let mut prev = init_cash;
+    for &e in equity {
+        if prev > 0.0 {
+            out.push(e / prev - 1.0);
+        }
+        prev = e;
+    }
+    out
+}
+
+/// `final_equity / init_cash - 1`; 0 when `init_cash <= 0`.
+pub fn total_return(init_cash: f64, final_equity: f64) -> f64 {
+    if init_cash > 0.0 {
+        final_equity / init_cash - 1.0
+    } else {
+        0.0
+    }
+}
+
+/// Compound annual growth rate `(final / init)^(1 / years) - 1`, `years = n_periods / ppy`.
+///
+/// -1 when the final equity is `<= 0` (everything lost); 0 when `years <= 0` or `init_cash <= 0`.
+/// Saturates at `f64::MAX` when a large gain over a tiny span overflows.
+pub fn cagr(init_cash: f64, final_equity: f64, years: f64) -> f64 {
+    if init_cash <= 0.0 || years <= 0.0 || !years.is_finite() {
+        return 0.0;
+    }
+    if final_equity <= 0.0 {
+        return -1.0;
+    }
+    ((final_equity / init_cash).powf(1.0 / years) - 1.0).min(f64::MAX)
+}
+
+/// The per-period rate that compounds to the annual `rf` over `ppy` periods: `(1 + rf)^(1/ppy) - 1`.
+/// An `rf` that is not a finite number above -1 is treated as 0.
+pub fn risk_free_per_period(rf_annual: f64, ppy: f64) -> f64 {
+    if rf_annual.is_finite() && rf_annual > -1.0 && ppy > 0.0 {
+        (1.0 + rf_annual).powf(1.0 / ppy) - 1.0
+    } else {
+        0.0
+    }
+}
+
+/// Annualised volatility: sample standard deviation (ddof = 1) times `sqrt(ppy)`.
+/// 0 with fewer than two returns.
+pub fn annual_volatility(returns: &[f64], ppy: f64) -> f64 {
+    sample_std(returns).map_or(0.0, |sd| sd * ppy.sqrt())
+}
+
+/// Sharpe ratio `(mean(r) - rf_pp) / std(r) * sqrt(ppy)`, std with ddof = 1.
+/// 0 with fewer than two returns or zero volatility (up to rounding).
+pub fn sharpe(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
+    let (Some(m), Some(sd)) = (mean(returns), sample_std(returns)) else {
+        return 0.0;
+    };
+    if is_negligible(sd, returns) {
+        0.0
+    } else {
+        (m - rf_per_period) / sd * ppy.sqrt()
+    }
+}
+
+/// Sortino ratio `(mean(r) - rf_pp) / downside_dev * sqrt(ppy)`, with
+/// `downside_dev = sqrt(mean(min(r - rf_pp, 0)^2))` over all periods (not only the losing ones).
+/// 0 with no returns or no downside.
+pub fn sortino(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
+    let Some(m) = mean(returns) else {
+        return 0.0;
+    };
+    let downside_sq: f64 = returns.iter().map(|r| (r - rf_per_period).min(0.0).powi(2)).sum();
+    let downside_dev = (downside_sq / returns.len() as f64).sqrt();
+    if is_negligible(downside_dev, returns) {
+        0.0
+    } else {
+        (m - rf_per_period) / downside_dev * ppy.sqrt()
+    }
+}
+
+/// Calmar ratio `CAGR / |max drawdown|` (drawdown as a negative fraction); 0 with no drawdown.
+pub fn calmar(cagr: f64, max_drawdown: f64) -> f64 {
+    if max_drawdown < 0.0 {
+        (cagr / max_drawdown.abs()).clamp(f64::MIN, f64::MAX)
+    } else {
+        0.0
+    }
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// Sample standard deviation (ddof = 1); `None` below two values.
+fn sample_std(xs: &[f64]) -> Option<f64> {
+    let m = mean(xs)?;
+    if xs.len() < 2 {
+        return None;
+    }
+    let ss: f64 = xs.iter().map(|x| (x - m).powi(2)).sum();
+    Some((ss / (xs.len() - 1) as f64).sqrt())
+}
+
+/// A dispersion this small next to the returns themselves is rounding noise of a constant series
+/// (whose mean is not exactly representable); dividing by it would report a huge, meaningless ratio.
+fn is_negligible(dispersion: f64, returns: &[f64]) -> bool {
+    let scale = returns.iter().map(|r| r.abs()).fold(0.0, f64::max);
+    dispersion.is_nan() || dispersion <= 1e-10 * scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::metrics::assert_close;
+
+    #[test]
+    fn returns_start_from_init_cash() {
+        // 100 -> 110 -> 99 -> 108.9: +10 %, -10 %, +10 %.
+        let r = period_returns(100.0, &[110.0, 99.0, 108.9]);
+        assert_eq!(r.len(), 3);
+        assert_close(r[0], 0.1);
+        assert_close(r[1], -0.1);
+        assert_close(r[2], 0.1);
+    }
+
+    #[test]
+    fn returns_skip_after_non_positive_equity() {
+        // 100 -> 0 is -100 %; 0 -> 5 has no return; 5 -> 10 is +100 %.
+        assert_eq!(period_returns(100.0, &[0.0, 5.0, 10.0]), vec![-1.0, 1.0]);
+        assert!(period_returns(100.0, &[]).is_empty());
+        assert_eq!(period_returns(0.0, &[1.0, 2.0]), vec![1.0]);
+    }
+
+    #[test]
+    fn total_return_uses_init_cash() {
+        assert_close(total_return(100.0, 108.9), 0.089);
+        assert_eq!(total_return(0.0, 5.0), 0.0);
+    }
+
+    #[test]
+    fn cagr_hand_computed() {
+        // 100 -> 121 over 2 years: sqrt(1.21) - 1 = 0.1.
+        assert_close(cagr(100.0, 121.0, 2.0), 0.1);
+        // 100 -> 108.9 over 1 year.
+        assert_close(cagr(100.0, 108.9, 1.0), 0.089);
+        assert_eq!(cagr(100.0, -5.0, 1.0), -1.0);
+        assert_eq!(cagr(100.0, 0.0, 1.0), -1.0);
+        assert_eq!(cagr(100.0, 120.0, 0.0), 0.0);
+        // 10x in a minute bar of a year of minute bars would overflow.
+        assert_eq!(cagr(100.0, 1000.0, 1.0 / 525_960.0), f64::MAX);
+    }
+
+    #[test]
+    fn volatility_and_sharpe_hand_computed() {
+        // r = [0.1, -0.1, 0.1]: mean 1/30, deviations 1/15, -2/15, 1/15, sum of squares 6/225,
+        // sample var 3/225 = 1/75, std = 1/sqrt(75).
+        let r = [0.1, -0.1, 0.1];
+        // vol = sqrt(252 / 75) = sqrt(3.36)
+        assert_close(annual_volatility(&r, 252.0), 3.36f64.sqrt());
+        // Sharpe = (1/30) * sqrt(75) * sqrt(252) = sqrt(75 * 252) / 30 = sqrt(18900) / 30 = sqrt(21).
+        assert_close(sharpe(&r, 0.0, 252.0), 21f64.sqrt());
+    }
+
+    #[test]
+    fn sharpe_with_risk_free_rate() {
+        // rf 21 % over 2 periods: rf_pp = sqrt(1.21) - 1 = 0.1.
+        let rf_pp = risk_free_per_period(0.21, 2.0);
+        assert_close(rf_pp, 0.1);
+        // r = [0.1, 0.3]: mean 0.2, std sqrt(0.02); (0.2 - 0.1) / sqrt(0.02) * sqrt(2) = 0.1 * 10 = 1.
+        assert_close(sharpe(&[0.1, 0.3], rf_pp, 2.0), 1.0);
+        assert_eq!(risk_free_per_period(-2.0, 252.0), 0.0);
+    }
+
+    #[test]
+    fn sortino_hand_computed() {
+        // r = [0.1, -0.1, 0.1], rf 0: downside squares 0, 0.01, 0 -> mean 0.01/3, dd = 0.1/sqrt(3).
+        // (1/30) / (0.1/sqrt(3)) * sqrt(252) = sqrt(3)/3 * sqrt(252) = sqrt(84) = 2*sqrt(21).
+        assert_close(sortino(&[0.1, -0.1, 0.1], 0.0, 252.0), 2.0 * 21f64.sqrt());
+        // r = [0.0, 0.3], rf_pp 0.1: excess -0.1, 0.2; mean excess 0.05; dd = sqrt(0.01 / 2);
+        // 0.05 / sqrt(0.005) * sqrt(2) = 0.05 * sqrt(400) = 1.
+        assert_close(sortino(&[0.0, 0.3], 0.1, 2.0), 1.0);
+    }
+
+    #[test]
+    fn ratios_zero_when_undefined() {
+        assert_eq!(sharpe(&[], 0.0, 252.0), 0.0);
+        assert_eq!(sharpe(&[0.01], 0.0, 252.0), 0.0);
+        // Constant returns: std is rounding noise at most.
+        assert_eq!(sharpe(&[0.01; 7], 0.0, 252.0), 0.0);
+        assert_eq!(annual_volatility(&[0.01], 252.0), 0.0);
+        assert_eq!(sortino(&[], 0.0, 252.0), 0.0);
+        assert_eq!(sortino(&[0.01, 0.02], 0.0, 252.0), 0.0);
+        assert_eq!(calmar(0.2, 0.0), 0.0);
+    }
+
+    #[test]
+    fn calmar_hand_computed() {
+        // CAGR 10 % with a 25 % drawdown: 0.1 / 0.25 = 0.4.
+        assert_close(calmar(0.1, -0.25), 0.4);
+    }
+}

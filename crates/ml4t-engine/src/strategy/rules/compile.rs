@@ -1,0 +1,622 @@
+//! The rule compiler: stateless conditions become bit masks over all rows, computed once with
+//! plain column loops; position-dependent conditions stay as a small tree evaluated per bar; and
+//! stretches where nothing can happen are skipped in one scan (`Strategy::skip_quiet`).
+
+use super::bitmask::{BitMask, pack_chunk};
+use super::column::Column;
+use super::sizer::ResolvedSizer;
+use super::{Rule, RuleError, SignalStrategy};
+use crate::execution::Fill;
+use crate::market::{Bar, BarSlice, Bars, BarsId};
+use crate::strategy::{Context, Strategy, StrategyResult};
+use crate::types::AssetId;
+
+/// Per-asset state of the position-dependent rules (shared with the interpreter).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AssetState {
+    /// Bars seen in the current position, the entry bar included.
+    held: u32,
+    /// Highest close since entry.
+    high: f64,
+}
+
+impl Default for AssetState {
+    fn default() -> Self {
+        AssetState {
+            held: 0,
+            high: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl AssetState {
+    /// A fill that opens (or flips) a position starts a new holding period.
+    #[inline]
+    pub(crate) fn on_fill(&mut self, fill: &Fill) {
+        let before = fill.position_after - fill.side.sign() * fill.qty;
+        if fill.position_after != 0.0 && (before == 0.0 || before.signum() != fill.position_after.signum()) {
+            *self = AssetState::default();
+        }
+    }
+
+    /// Each bar of the asset while it holds a position.
+    #[inline]
+    pub(crate) fn on_bar(&mut self, qty: f64, close: f64) {
+        if qty != 0.0 {
+            self.held += 1;
+            self.high = self.high.max(close);
+        }
+    }
+}
+
+/// Conditions on the position, evaluated per bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum PosRule {
+    InPosition,
+    NotInPosition,
+    StopLoss(f64),
+    TakeProfit(f64),
+    TrailingStop(f64),
+    MaxHoldingBars(u32),
+}
+
+impl PosRule {
+    pub(super) fn of(rule: &Rule) -> Option<PosRule> {
+        Some(match *rule {
+            Rule::InPosition => PosRule::InPosition,
+            Rule::NotInPosition => PosRule::NotInPosition,
+            Rule::StopLoss(p) => PosRule::StopLoss(p),
+            Rule::TakeProfit(p) => PosRule::TakeProfit(p),
+            Rule::TrailingStop(p) => PosRule::TrailingStop(p),
+            Rule::MaxHoldingBars(n) => PosRule::MaxHoldingBars(n),
+            _ => return None,
+        })
+    }
+
+    /// `qty` signed, `avg` the average entry price, `close` this bar's close.
+    #[inline]
+    pub(super) fn holds(self, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        // Same expression as Context::unrealized_pnl_pct, so both agree to the bit.
+        let pnl = || {
+            let r = close / avg - 1.0;
+            if qty > 0.0 { r } else { -r }
+        };
+        match self {
+            PosRule::InPosition => qty != 0.0,
+            PosRule::NotInPosition => qty == 0.0,
+            PosRule::StopLoss(p) => qty != 0.0 && pnl() < -p,
+            PosRule::TakeProfit(p) => qty != 0.0 && pnl() > p,
+            PosRule::TrailingStop(p) => qty != 0.0 && close < st.high * (1.0 - p),
+            PosRule::MaxHoldingBars(n) => qty != 0.0 && st.held >= n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Cond {
+    Const(bool),
+    /// Index into the condition's masks.
+    Mask(usize),
+    Pos(PosRule),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+/// A rule list compiled for one data set: precomputed masks plus a per-bar remainder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledCondition {
+    cond: Cond,
+    masks: Vec<BitMask>,
+}
+
+enum Node {
+    Static(BitMask),
+    Dynamic(Cond),
+}
+
+impl CompiledCondition {
+    /// Compiles "all of `rules`"; an empty list means `empty` (true for filters, false for exits).
+    pub fn new(rules: &[Rule], bars: &Bars, empty: bool) -> Self {
+        Self::with_prep(rules, bars, empty, &mut Prep::new(&[rules], bars))
+    }
+
+    fn with_prep(rules: &[Rule], bars: &Bars, empty: bool, prep: &mut Prep) -> Self {
+        let mut c = CompiledCondition {
+            cond: Cond::Const(empty),
+            masks: Vec::new(),
+        };
+        let rules: Vec<Rule> = super::active(rules).cloned().collect();
+        if rules.is_empty() {
+            return c;
+        }
+        let node = c.build_group(&rules, true, bars, prep);
+        c.cond = c.finish(node);
+        c
+    }
+
+    fn finish(&mut self, node: Node) -> Cond {
+        match node {
+            Node::Dynamic(d) => d,
+            Node::Static(m) if m.all() => Cond::Const(true),
+            Node::Static(m) if m.none() => Cond::Const(false),
+            Node::Static(m) => {
+                self.masks.push(m);
+                Cond::Mask(self.masks.len() - 1)
+            }
+        }
+    }
+
+    fn build_group(&mut self, rules: &[Rule], all: bool, bars: &Bars, prep: &mut Prep) -> Node {
+        let mut acc: Option<BitMask> = None;
+        let mut dynamic = Vec::new();
+        for r in super::active(rules) {
+            match self.build(r, bars, prep) {
+                Node::Static(m) => {
+                    acc = Some(match acc {
+                        None => m,
+                        Some(mut a) => {
+                            if all {
+                                a.and_with(&m);
+                            } else {
+                                a.or_with(&m);
+                            }
+                            a
+                        }
+                    })
+                }
+                Node::Dynamic(d) => dynamic.push(d),
+            }
+        }
+        if dynamic.is_empty() {
+            return Node::Static(acc.unwrap_or_else(|| BitMask::filled(bars.len(), all)));
+        }
+        if let Some(m) = acc {
+            let c = self.finish(Node::Static(m));
+            dynamic.insert(0, c);
+        }
+        Node::Dynamic(match dynamic.len() {
+            1 => dynamic.remove(0),
+            _ if all => Cond::All(dynamic),
+            _ => Cond::Any(dynamic),
+        })
+    }
+
+    fn build(&mut self, rule: &Rule, bars: &Bars, prep: &mut Prep) -> Node {
+        if let Some(m) = prep.take(rule) {
+            return Node::Static(m);
+        }
+        let col = |name: &str| Column::resolve(name, bars.signal_names());
+        let none = || Node::Static(BitMask::filled(bars.len(), false));
+        // Monomorphised per comparison, so each column loop compiles branch-free.
+        fn map(c: Option<Column>, bars: &Bars, f: impl Fn(f64) -> bool) -> Node {
+            match c {
+                Some(c) => Node::Static(BitMask::from_values(c.values(bars), f)),
+                None => Node::Static(BitMask::filled(bars.len(), false)),
+            }
+        }
+        match rule {
+            Rule::SignalAbove(c, x) => map(col(c), bars, |v| v > *x),
+            Rule::SignalBelow(c, x) => map(col(c), bars, |v| v < *x),
+            Rule::SignalBetween(c, lo, hi) => map(col(c), bars, |v| *lo <= v && v <= *hi),
+            Rule::CrossAbove(c, x) | Rule::CrossBelow(c, x) => {
+                let Some(column) = col(c) else {
+                    return none();
+                };
+                let prev = prep.prev_row.get_or_insert_with(|| previous_rows(bars));
+                let v = column.values(bars);
+                let above = matches!(rule, Rule::CrossAbove(..));
+                Node::Static(BitMask::from_fn(bars.len(), |r| {
+                    let p = prev[r];
+                    p != u32::MAX && crossed(above, v[p as usize], v[r], *x)
+                }))
+            }
+            Rule::Compare(a, op, b) => match (col(a), col(b)) {
+                (Some(a), Some(b)) => Node::Static(BitMask::from_pairs(a.values(bars), b.values(bars), |x, y| {
+                    op.holds(x, y)
+                })),
+                _ => none(),
+            },
+            Rule::TopN(c, n) | Rule::BottomN(c, n) => {
+                let Some(column) = col(c) else {
+                    return none();
+                };
+                let v = column.values(bars);
+                let top = matches!(rule, Rule::TopN(..));
+                let mut mask = BitMask::filled(bars.len(), false);
+                let (mut scratch, mut marks) = (Vec::new(), Vec::new());
+                for w in bars.timestamp_starts().windows(2) {
+                    marks.clear();
+                    marks.resize(w[1] - w[0], 0u8);
+                    rank_rows(&v[w[0]..w[1]], *n, top, &mut scratch, &mut marks);
+                    for (i, _) in marks.iter().enumerate().filter(|(_, m)| **m != 0) {
+                        mask.set(w[0] + i);
+                    }
+                }
+                Node::Static(mask)
+            }
+            Rule::All(v) => self.build_group(v, true, bars, prep),
+            Rule::Any(v) => self.build_group(v, false, bars, prep),
+            Rule::Not(r) => match self.build(r, bars, prep) {
+                Node::Static(mut m) => {
+                    m.invert();
+                    Node::Static(m)
+                }
+                Node::Dynamic(d) => Node::Dynamic(Cond::Not(Box::new(d))),
+            },
+            other => match PosRule::of(other) {
+                Some(p) => Node::Dynamic(Cond::Pos(p)),
+                None => none(),
+            },
+        }
+    }
+
+    #[inline]
+    fn eval(&self, c: &Cond, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        match c {
+            Cond::Const(b) => *b,
+            Cond::Mask(i) => self.masks[*i].get(row),
+            Cond::Pos(p) => p.holds(qty, avg, close, st),
+            Cond::All(v) => v.iter().all(|c| self.eval(c, row, qty, avg, close, st)),
+            Cond::Any(v) => v.iter().any(|c| self.eval(c, row, qty, avg, close, st)),
+            Cond::Not(c) => !self.eval(c, row, qty, avg, close, st),
+        }
+    }
+
+    /// Whether the condition holds at `row` for a position of `qty` at average price `avg`.
+    #[inline]
+    pub(crate) fn holds(&self, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        self.eval(&self.cond, row, qty, avg, close, st)
+    }
+
+    /// The row mask, when the whole condition is stateless.
+    fn as_mask(&self) -> Option<&BitMask> {
+        match self.cond {
+            Cond::Mask(i) => Some(&self.masks[i]),
+            _ => None,
+        }
+    }
+
+    /// A constant condition's value.
+    fn as_const(&self) -> Option<bool> {
+        match self.cond {
+            Cond::Const(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether it reads the position state (and so cannot be decided by masks alone).
+    pub fn is_stateless(&self) -> bool {
+        matches!(self.cond, Cond::Mask(_) | Cond::Const(_))
+    }
+
+    /// First row at or after `from` where a stateless condition holds (None = never).
+    pub(crate) fn next_row(&self, from: usize, n: usize) -> Option<usize> {
+        match (self.as_const(), self.as_mask()) {
+            (Some(true), _) => (from < n).then_some(from),
+            (Some(false), _) => None,
+            (_, Some(m)) => m.next_set(from),
+            _ => (from < n).then_some(from),
+        }
+    }
+}
+
+/// Work shared by the conditions compiled together (a strategy's entry and exit): each asset's
+/// previous row (cross rules), and the masks of every threshold comparison, computed in one
+/// pass per column for all the thresholds on it (`ml_pred > 0.8` and `ml_pred < 0.4` read
+/// `ml_pred` once). Memory bandwidth is what a column pass costs.
+struct Prep {
+    prev_row: Option<Vec<u32>>,
+    thresholds: Vec<(Rule, BitMask)>,
+}
+
+impl Prep {
+    fn new(lists: &[&[Rule]], bars: &Bars) -> Prep {
+        let mut by_column: Vec<(Column, Vec<Rule>)> = Vec::new();
+        let mut leaves = Vec::new();
+        for list in lists {
+            threshold_leaves(list, &mut leaves);
+        }
+        for rule in leaves {
+            let (Rule::SignalAbove(name, _) | Rule::SignalBelow(name, _) | Rule::SignalBetween(name, _, _)) = rule
+            else {
+                continue;
+            };
+            let Some(column) = Column::resolve(name, bars.signal_names()) else {
+                continue;
+            };
+            match by_column.iter_mut().find(|(c, _)| *c == column) {
+                Some((_, rules)) if !rules.contains(rule) => rules.push(rule.clone()),
+                Some(_) => {}
+                None => by_column.push((column, vec![rule.clone()])),
+            }
+        }
+        let mut thresholds = Vec::new();
+        for (column, rules) in by_column {
+            let masks = BitMask::many_from_values(column.values(bars), rules.len(), |k, chunk| match rules[k] {
+                Rule::SignalAbove(_, x) => pack_chunk(chunk, |v| v > x),
+                Rule::SignalBelow(_, x) => pack_chunk(chunk, |v| v < x),
+                Rule::SignalBetween(_, lo, hi) => pack_chunk(chunk, |v| lo <= v && v <= hi),
+                _ => 0,
+            });
+            thresholds.extend(rules.into_iter().zip(masks));
+        }
+        Prep {
+            prev_row: None,
+            thresholds,
+        }
+    }
+
+    /// The precomputed mask of a threshold rule (each is handed out once).
+    fn take(&mut self, rule: &Rule) -> Option<BitMask> {
+        let i = self.thresholds.iter().position(|(r, _)| r == rule)?;
+        Some(self.thresholds.swap_remove(i).1)
+    }
+}
+
+/// The enabled threshold comparisons anywhere in `rules` (groups and negations included).
+fn threshold_leaves<'a>(rules: &'a [Rule], out: &mut Vec<&'a Rule>) {
+    for rule in super::active(rules) {
+        match rule {
+            Rule::SignalAbove(..) | Rule::SignalBelow(..) | Rule::SignalBetween(..) => out.push(rule),
+            Rule::All(v) | Rule::Any(v) => threshold_leaves(v, out),
+            Rule::Not(r) => threshold_leaves(std::slice::from_ref(&**r), out),
+            _ => {}
+        }
+    }
+}
+
+#[inline]
+fn crossed(above: bool, prev: f64, cur: f64, x: f64) -> bool {
+    if above {
+        cur > x && prev <= x
+    } else {
+        cur < x && prev >= x
+    }
+}
+
+/// For each row, the row of the same asset's previous bar (u32::MAX for its first bar).
+fn previous_rows(bars: &Bars) -> Vec<u32> {
+    let mut last = vec![u32::MAX; bars.assets().len()];
+    bars.asset_ids()
+        .iter()
+        .enumerate()
+        .map(|(r, a)| std::mem::replace(&mut last[a.index()], r as u32))
+        .collect()
+}
+
+/// Marks the `n` highest (`top`) or lowest non-NaN values of one timestamp's rows; ties go to
+/// the earlier row (lower asset id, i.e. name order). Shared with the interpreter.
+pub(super) fn rank_rows(values: &[f64], n: usize, top: bool, scratch: &mut Vec<usize>, out: &mut [u8]) {
+    scratch.clear();
+    scratch.extend((0..values.len()).filter(|&i| !values[i].is_nan()));
+    scratch.sort_by(|&i, &j| {
+        let o = values[i].total_cmp(&values[j]);
+        (if top { o.reverse() } else { o }).then(i.cmp(&j))
+    });
+    for &i in scratch.iter().take(n) {
+        out[i] = 1;
+    }
+}
+
+/// A [`SignalStrategy`] compiled for one [`Bars`]: runs at vectorised speed on that data only.
+#[derive(Debug, Clone)]
+pub struct CompiledRules {
+    entry: CompiledCondition,
+    exit: CompiledCondition,
+    sizer: ResolvedSizer,
+    state: Vec<AssetState>,
+    /// Rows to visit at the current timestamp (reused).
+    visit: Vec<usize>,
+    /// The data the masks were computed for.
+    source: BarsId,
+}
+
+impl CompiledRules {
+    pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
+        let mut prep = Prep::new(&[&s.entry, &s.exit], bars);
+        Ok(CompiledRules {
+            entry: CompiledCondition::with_prep(&s.entry, bars, true, &mut prep),
+            exit: CompiledCondition::with_prep(&s.exit, bars, false, &mut prep),
+            sizer: ResolvedSizer::new(&s.sizer, bars.signal_names()),
+            state: vec![AssetState::default(); bars.assets().len()],
+            visit: Vec::new(),
+            source: bars.id(),
+        })
+    }
+
+    fn is_source(&self, bars: &Bars) -> bool {
+        bars.id() == self.source
+    }
+
+    /// The rows of `bars` where `on_bar` can do anything, in row order: those of held assets
+    /// (exit rules, holding state) and those where a stateless entry holds. Every other row is
+    /// a flat asset whose entry does not hold, where `on_bar` does nothing.
+    fn rows_to_visit(&mut self, ctx: &Context<'_>, bars: &BarSlice<'_>) {
+        let rows = bars.rows();
+        let n = bars.source().len();
+        self.visit.clear();
+        let mut entry = self.entry.next_row(rows.start, n).filter(|&r| r < rows.end);
+        for (asset, _) in ctx.positions() {
+            let Some(held) = bars.bar_of(asset).map(|b| b.row()) else {
+                continue;
+            };
+            while let Some(r) = entry.filter(|&r| r <= held) {
+                if r < held {
+                    self.visit.push(r);
+                }
+                entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+            }
+            self.visit.push(held);
+        }
+        while let Some(r) = entry {
+            self.visit.push(r);
+            entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+        }
+    }
+}
+
+impl Strategy for CompiledRules {
+    /// With many assets per timestamp, visits only the rows where something can happen (see
+    /// [`CompiledRules::rows_to_visit`]); the orders are the same, placed in the same order.
+    fn on_bars(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        if bars.len() < 2 || !self.entry.is_stateless() || !self.is_source(bars.source()) {
+            for bar in bars.iter() {
+                self.on_bar(ctx, bar)?;
+            }
+            return Ok(());
+        }
+        self.rows_to_visit(ctx, bars);
+        let visit = std::mem::take(&mut self.visit);
+        let source = bars.source();
+        let result = visit.iter().try_for_each(|&row| self.on_bar(ctx, source.bar(row)));
+        self.visit = visit;
+        result
+    }
+
+    fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.state[fill.asset.index()].on_fill(fill);
+        Ok(())
+    }
+
+    #[inline]
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        if !self.is_source(bar.source()) {
+            return Err(
+                "these rules were compiled for other data; compile them for this data, or use the \
+                        interpreted rules for a live feed"
+                    .into(),
+            );
+        }
+        let asset = bar.asset();
+        let (row, close) = (bar.row(), bar.close());
+        let qty = ctx.position(asset);
+        let st = &mut self.state[asset.index()];
+        if qty == 0.0 {
+            if self.entry.holds(row, 0.0, f64::NAN, close, st) {
+                self.sizer.enter(ctx, &bar);
+            }
+        } else {
+            st.on_bar(qty, close);
+            if self.exit.holds(row, qty, ctx.position_info(asset).avg_price, close, st) {
+                ctx.close_position(asset);
+            }
+        }
+        Ok(())
+    }
+
+    fn fast_forwards(&self) -> bool {
+        true
+    }
+
+    fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        if !self.is_source(bars) {
+            return 0;
+        }
+        let n_ts = bars.n_timestamps();
+        // Everyone flat and a stateless entry: jump straight to the next row where it holds.
+        if ctx.positions().next().is_none() && self.entry.is_stateless() {
+            let to = match self.entry.next_row(bars.timestamp_start(next), bars.len()) {
+                Some(row) => bars.timestamp_of_row(row, next),
+                None => n_ts,
+            };
+            return to - next;
+        }
+        let close = bars.close();
+        let mut j = next;
+        if bars.assets().len() == 1 {
+            // One asset in position: one tight loop over its closes.
+            let a = AssetId(0);
+            let (qty, avg) = (ctx.position(a), ctx.position_info(a).avg_price);
+            let mut st = self.state[0];
+            if qty == 0.0 {
+                while j < n_ts && !self.entry.holds(j, 0.0, f64::NAN, close[j], &st) {
+                    j += 1;
+                }
+                return j - next;
+            }
+            while j < n_ts {
+                let mut s = st;
+                s.on_bar(qty, close[j]);
+                if self.exit.holds(j, qty, avg, close[j], &s) {
+                    break;
+                }
+                st = s;
+                j += 1;
+            }
+            self.state[0] = st;
+            return j - next;
+        }
+        let (entry, exit) = (&self.entry, &self.exit);
+        scan_quiet(ctx, bars, next, &mut self.state, |row, qty, avg, close, st| {
+            if qty == 0.0 {
+                entry.holds(row, 0.0, f64::NAN, close, st)
+            } else {
+                exit.holds(row, qty, avg, close, st)
+            }
+        })
+    }
+}
+
+/// Scans timestamps from `next` until one where `acts(row, qty, avg, close, state)` holds for
+/// some asset, advancing each held asset's state over the quiet timestamps (a timestamp's states
+/// are committed only when none of its rows acts). Returns the number of quiet timestamps.
+pub(crate) fn scan_quiet(
+    ctx: &Context<'_>,
+    bars: &Bars,
+    next: usize,
+    state: &mut [AssetState],
+    acts: impl Fn(usize, f64, f64, f64, &AssetState) -> bool,
+) -> usize {
+    let starts = bars.timestamp_starts();
+    let (close, assets) = (bars.close(), bars.asset_ids());
+    let mut j = next;
+    'scan: while j < bars.n_timestamps() {
+        let rows = starts[j]..starts[j + 1];
+        for r in rows.clone() {
+            let a = assets[r];
+            let qty = ctx.position(a);
+            let mut st = state[a.index()];
+            st.on_bar(qty, close[r]);
+            if acts(r, qty, ctx.position_info(a).avg_price, close[r], &st) {
+                break 'scan;
+            }
+        }
+        for r in rows {
+            let a = assets[r];
+            state[a.index()].on_bar(ctx.position(a), close[r]);
+        }
+        j += 1;
+    }
+    j - next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_rows_skips_nan_and_breaks_ties_by_order() {
+        let mut out = vec![0u8; 4];
+        rank_rows(&[0.5, f64::NAN, 0.9, 0.5], 2, true, &mut Vec::new(), &mut out);
+        assert_eq!(out, vec![1, 0, 1, 0]);
+        let mut out = vec![0u8; 4];
+        rank_rows(&[0.5, f64::NAN, 0.9, 0.5], 2, false, &mut Vec::new(), &mut out);
+        assert_eq!(out, vec![1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn pos_rules_on_hand_computed_positions() {
+        let st = AssetState { held: 3, high: 120.0 };
+        // long 10 @ 100, close 94: pnl -6 %
+        assert!(PosRule::StopLoss(0.05).holds(10.0, 100.0, 94.0, &st));
+        assert!(!PosRule::StopLoss(0.07).holds(10.0, 100.0, 94.0, &st));
+        assert!(PosRule::TakeProfit(0.15).holds(10.0, 100.0, 116.0, &st));
+        // trailing 10 % from 120: below 108
+        assert!(PosRule::TrailingStop(0.1).holds(10.0, 100.0, 107.9, &st));
+        assert!(!PosRule::TrailingStop(0.1).holds(10.0, 100.0, 108.1, &st));
+        assert!(PosRule::MaxHoldingBars(3).holds(10.0, 100.0, 100.0, &st));
+        assert!(!PosRule::MaxHoldingBars(4).holds(10.0, 100.0, 100.0, &st));
+        assert!(!PosRule::StopLoss(0.05).holds(0.0, f64::NAN, 94.0, &st));
+    }
+}

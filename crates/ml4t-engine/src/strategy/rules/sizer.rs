@@ -1,0 +1,95 @@
+//! Entry sizing, shared by the compiled and the interpreted rules.
+
+use super::{Column, RuleError, Sizer};
+use crate::market::Bar;
+use crate::strategy::Context;
+
+pub(super) fn validate(sizer: &Sizer, signal_names: &[String]) -> Result<(), RuleError> {
+    let positive = |x: f64, what: &str| {
+        if x.is_finite() && x > 0.0 {
+            Ok(())
+        } else {
+            Err(RuleError::Sizer(format!("{what} must be a positive number")))
+        }
+    };
+    let column = |c: &str| {
+        Column::resolve(c, signal_names).map(|_| ()).ok_or_else(|| {
+            RuleError::Sizer(format!(
+                "unknown column '{c}'; the data has: {}",
+                super::column::available(signal_names)
+            ))
+        })
+    };
+    match sizer {
+        Sizer::PercentOfCash(p) | Sizer::PercentOfEquity(p) => {
+            positive(*p, "the percentage")?;
+            if *p > 1.0 {
+                return Err(RuleError::Sizer(
+                    "the percentage is a fraction of at most 1 (0.95 = 95 %)".into(),
+                ));
+            }
+            Ok(())
+        }
+        Sizer::FixedQuantity(q) => positive(*q, "the quantity"),
+        Sizer::FixedNotional(n) => positive(*n, "the notional"),
+        Sizer::VolatilityTarget(c, t) => {
+            column(c)?;
+            positive(*t, "the volatility target")
+        }
+        Sizer::ConfidenceScaled(c, scale, max) => {
+            column(c)?;
+            positive(*scale, "the scale")?;
+            positive(*max, "the maximum fraction")
+        }
+    }
+}
+
+/// A sizer with its column resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ResolvedSizer {
+    sizer: Sizer,
+    column: Option<Column>,
+}
+
+impl ResolvedSizer {
+    pub(super) fn new(sizer: &Sizer, signal_names: &[String]) -> Self {
+        let column = match sizer {
+            Sizer::VolatilityTarget(c, _) | Sizer::ConfidenceScaled(c, _, _) => Column::resolve(c, signal_names),
+            _ => None,
+        };
+        ResolvedSizer {
+            sizer: sizer.clone(),
+            column,
+        }
+    }
+
+    /// Places the entry order for `bar`'s asset.
+    #[inline]
+    pub(super) fn enter(&self, ctx: &mut Context<'_>, bar: &Bar<'_>) {
+        let asset = bar.asset();
+        let close = bar.close();
+        let col = self.column.map_or(f64::NAN, |c| c.value(bar));
+        let qty = match self.sizer {
+            Sizer::PercentOfCash(p) => {
+                ctx.buy_percent(asset, p);
+                return;
+            }
+            Sizer::PercentOfEquity(p) => (ctx.equity() * p / close).floor(),
+            Sizer::FixedQuantity(q) => q,
+            Sizer::FixedNotional(n) => (n / close).floor(),
+            Sizer::VolatilityTarget(_, target) => {
+                if col.is_nan() || col <= 0.0 {
+                    return;
+                }
+                (ctx.equity() * (target / col).min(1.0) / close).floor()
+            }
+            Sizer::ConfidenceScaled(_, scale, max) => {
+                if col.is_nan() {
+                    return;
+                }
+                (ctx.cash() * (col * scale).clamp(0.0, max) / close).floor()
+            }
+        };
+        ctx.buy(asset, qty);
+    }
+}
