@@ -15,6 +15,10 @@ pub mod dsr;
 pub mod moments;
 /// Standard normal CDF and inverse CDF.
 pub mod normal;
+/// Probability of backtest overfitting by CSCV, with performance degradation.
+pub mod pbo;
 /// Probabilistic Sharpe ratio and minimum track record length.
 pub mod psr;
 
+#[cfg(test)]
+mod test_rng;
