@@ -9,6 +9,8 @@
 //! Borwein, López de Prado & Zhu, "The Probability of Backtest Overfitting"
 //! (2017: CSCV).
 
+/// UTC civil-date arithmetic on ns timestamps (Hinnant), for calendar windows.
+pub mod calendar;
 /// Deflated Sharpe ratio and the expected maximum Sharpe of N trials.
 pub mod dsr;
 /// Mean, sample std, skewness, kurtosis and Sharpe ratio of a return series.
@@ -19,6 +21,8 @@ pub mod normal;
 pub mod pbo;
 /// Probabilistic Sharpe ratio and minimum track record length.
 pub mod psr;
+/// Walk-forward fold planning and walk-forward efficiency.
+pub mod walkforward;
 
 #[cfg(test)]
 mod test_rng;
