@@ -21,8 +21,12 @@ pub mod normal;
 pub mod pbo;
 /// Probabilistic Sharpe ratio and minimum track record length.
 pub mod psr;
+/// The whole overfitting report of a sweep in one call.
+pub mod report;
 /// Walk-forward fold planning and walk-forward efficiency.
 pub mod walkforward;
 
 #[cfg(test)]
 mod test_rng;
+
+pub use report::{OverfitOptions, OverfittingReport, StatsError, overfitting_report};
