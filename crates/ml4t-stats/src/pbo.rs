@@ -159,7 +159,7 @@ pub fn pbo_column_major(
     opts: &PboOptions,
 ) -> Result<PboResult, PboError> {
     let expected = n_combinations.saturating_mul(n_periods);
-    if data.len() != expected || n_periods == 0 && n_combinations > 0 {
+    if data.len() != expected {
         return Err(PboError::BadMatrixLength {
             len: data.len(),
             n_combinations,
@@ -167,7 +167,12 @@ pub fn pbo_column_major(
             expected,
         });
     }
-    let cols: Vec<&[f32]> = data.chunks_exact(n_periods.max(1)).collect();
+    // chunks_exact(0) would panic; zero periods is reported as too few periods.
+    let cols: Vec<&[f32]> = if n_periods == 0 {
+        vec![&[]; n_combinations]
+    } else {
+        data.chunks_exact(n_periods).collect()
+    };
     pbo_columns(&cols, opts)
 }
 
@@ -513,6 +518,10 @@ mod tests {
             pbo_column_major(&flat, 3, 5, &opts(2)),
             Err(PboError::BadMatrixLength { .. })
         ));
+        assert_eq!(
+            pbo_column_major(&[], 3, 0, &opts(2)),
+            Err(PboError::TooFewPeriods { periods: 0, blocks: 2 })
+        );
     }
 
     #[test]

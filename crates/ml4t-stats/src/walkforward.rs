@@ -3,7 +3,7 @@
 //!
 //! Rules:
 //! - Window lengths are bar counts ("500", "500b") or UTC calendar periods
-//!   ("30d", "4w", "6m"/"6mo", "2y"); see [`WindowLen::parse`].
+//!   ("30d", "4w", "6m"/"6mo", "2y"); see `WindowLen::parse`.
 //! - The first train window starts at row 0. After each train window,
 //!   `embargo_bars` rows belong to no window, then the test window starts.
 //! - Test windows are consecutive and do not overlap: each starts where the
