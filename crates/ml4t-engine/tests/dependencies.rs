@@ -2,6 +2,8 @@
 //! design decision (ARCHITECTURE.md, "The engine's dependencies"), not an accident; add it here
 //! together with the reason there.
 
+#![allow(clippy::unwrap_used)]
+
 /// What the engine may depend on, and why.
 const ALLOWED: &[(&str, &str)] = &[
     ("serde", "result and settings types serialise (presets, result JSON)"),
