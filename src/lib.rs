@@ -9,10 +9,12 @@
 pub mod app;
 /// The `ml4t` command line (one file per subcommand).
 pub mod cli;
-/// Panels and plots of the workbench (egui).
-pub mod ui;
+/// The workbench's message log (shown in the log panel and the status bar).
+pub mod log;
+/// Panels and plots of the workbench (egui): they draw borrowed state and emit commands.
+mod ui;
 /// Background jobs: named threads, bounded progress, cancel flag, join on drop.
-pub mod worker;
+mod worker;
 
 /// The README's Rust example is compiled and run as a doctest, so it stays true.
 #[doc = include_str!("../README.md")]

@@ -1,11 +1,15 @@
-//! `ml4t`: the command line. Subcommands run headless; see `ml4t --help`.
+//! `ml4t`: the workbench without arguments; subcommands run headless (see `ml4t --help`).
 
 use clap::Parser;
+use ml4t_backtest::{app, cli};
 
 fn main() {
-    let cli = ml4t_backtest::cli::Cli::parse();
-    if let Err(e) = ml4t_backtest::cli::run(cli) {
-        eprintln!("error: {}", ml4t_backtest::cli::error_chain(&e));
+    let outcome = match cli::Cli::parse().command {
+        Some(command) => cli::run(command),
+        None => app::run_gui().map_err(anyhow::Error::msg),
+    };
+    if let Err(e) = outcome {
+        eprintln!("error: {}", cli::error_chain(&e));
         std::process::exit(1);
     }
 }

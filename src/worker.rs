@@ -28,6 +28,7 @@ impl JobHandle {
         &self.cancel
     }
 
+    #[cfg(test)]
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
@@ -35,7 +36,6 @@ impl JobHandle {
 
 /// A running job producing `T`.
 pub struct Task<T> {
-    name: String,
     progress_rx: Receiver<f32>,
     result_rx: Receiver<Result<T, String>>,
     cancel: Arc<AtomicBool>,
@@ -70,7 +70,6 @@ impl<T: Send + 'static> Task<T> {
             })
             .map_err(|e| format!("could not start a thread: {e}"))?;
         Ok(Task {
-            name: name.to_owned(),
             progress_rx,
             result_rx,
             cancel,
@@ -78,10 +77,6 @@ impl<T: Send + 'static> Task<T> {
             progress: 0.0,
             started: std::time::Instant::now(),
         })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Latest progress in [0, 1].

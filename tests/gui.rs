@@ -34,19 +34,19 @@ fn step_until(h: &mut Harness<'static, Workbench>, what: &str, done: impl Fn(&Wo
 }
 
 fn idle(app: &Workbench) -> bool {
-    !app.busy() && app.run_at.is_none() && app.commands.is_empty()
+    app.idle()
 }
 
 #[test]
 fn gui_starts_on_the_sample_with_results() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
     let app = h.state();
-    let run = app.run.as_ref().unwrap();
+    let run = app.run().unwrap();
     assert!(run.result.trades.len() > 100, "the default preset trades on the sample");
     assert_eq!(run.bars.assets().len(), 10);
-    assert!(app.error.is_none() && app.invalid.is_none());
+    assert!(app.error().is_none() && app.invalid().is_none());
     assert!(app.title().contains("built-in"));
     h.get_by_label("Run (F5)");
 }
@@ -55,48 +55,40 @@ fn gui_starts_on_the_sample_with_results() {
 fn gui_corrupt_parquet_shows_error_and_keeps_results() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-    let trades = h.state().run.as_ref().unwrap().result.trades.len();
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let trades = h.state().run().unwrap().result.trades.len();
     let bad = dir.path().join("corrupt.parquet");
     std::fs::write(&bad, b"PAR1 this is not parquet at all").unwrap();
     // Through the path field and the Load button, as a user without a file dialog would.
-    h.state_mut().data_path_field = bad.display().to_string();
+    h.state_mut().type_data_path(&bad.display().to_string());
     h.get_by_label("Load").click();
     h.step();
     step_until(&mut h, "the failed load", idle);
     let app = h.state();
-    let err = app.error.as_deref().unwrap_or_default();
+    let err = app.error().unwrap_or_default();
     assert!(
         err.contains("corrupt.parquet") && err.contains("keeping the previous data"),
         "{err}"
     );
-    assert_eq!(
-        app.run.as_ref().unwrap().result.trades.len(),
-        trades,
-        "previous results stay"
-    );
-    assert_eq!(
-        app.data.as_ref().unwrap().bars.assets().len(),
-        10,
-        "previous data stays"
-    );
+    assert_eq!(app.run().unwrap().result.trades.len(), trades, "previous results stay");
+    assert_eq!(app.data().unwrap().bars.assets().len(), 10, "previous data stays");
 }
 
 #[test]
 fn gui_save_preset_and_load_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-    let before = h.state().preset.clone();
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let before = h.state().preset().clone();
     let path = dir.path().join("saved.ron");
-    h.state_mut().commands.push(Command::SavePresetAs(path.clone()));
+    h.state_mut().push(Command::SavePresetAs(path.clone()));
     h.step();
     assert!(path.is_file());
-    assert!(!h.state().dirty);
+    assert!(!h.state().dirty());
     assert!(h.state().title().contains("saved.ron"));
-    h.state_mut().commands.push(Command::OpenPreset(path.clone()));
-    step_until(&mut h, "the reload", |a| idle(a) && a.run.is_some());
-    let after = &h.state().preset;
+    h.state_mut().push(Command::OpenPreset(path.clone()));
+    step_until(&mut h, "the reload", |a| idle(a) && a.run().is_some());
+    let after = &h.state().preset();
     assert_eq!(after.strategy, before.strategy);
     assert_eq!(after.broker, before.broker);
     assert_eq!(after.name, before.name);
@@ -111,8 +103,8 @@ fn gui_save_preset_and_load_it_back() {
 fn gui_cancel_stops_a_long_run() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-    let first = h.state().run.as_ref().unwrap().result.trades.len();
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let first = h.state().run().unwrap().result.trades.len();
     // Swap in a large in-memory data set (3M minute bars) with the same signals.
     let spec = SampleSpec {
         bars: 3_000_000,
@@ -131,26 +123,26 @@ fn gui_cancel_stops_a_long_run() {
         mapping_used: Default::default(),
         load_ms: 0.0,
     };
-    h.state_mut().data = Some(DataView {
+    h.state_mut().set_data(DataView {
         loaded,
         bars: Arc::new(bars),
         signals,
         schema: None,
     });
-    h.state_mut().commands.push(Command::Run);
+    h.state_mut().push(Command::Run);
     h.step();
-    assert!(h.state().run_task.is_some(), "the run started");
-    h.state_mut().commands.push(Command::Cancel);
+    assert!(h.state().running(), "the run started");
+    h.state_mut().push(Command::Cancel);
     h.step();
     step_until(&mut h, "the cancelled run", idle);
     let app = h.state();
     assert_eq!(
-        app.run.as_ref().unwrap().result.trades.len(),
+        app.run().unwrap().result.trades.len(),
         first,
         "a cancelled run keeps the old results"
     );
     assert!(
-        app.log.entries().any(|e| e.text.contains("cancelled")),
+        app.log().entries().any(|e| e.text.contains("cancelled")),
         "the log says so"
     );
 }
@@ -159,8 +151,8 @@ fn gui_cancel_stops_a_long_run() {
 fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-    let before = h.state().run.as_ref().unwrap().result.trades.len();
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let before = h.state().run().unwrap().result.trades.len();
     let click = |h: &mut Harness<'static, Workbench>, label: &str| {
         h.get_by_label(label).click();
         h.step();
@@ -168,7 +160,7 @@ fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
     };
     click(&mut h, "Rules");
     click(&mut h, "Add entry rule");
-    assert_eq!(h.state().preset.strategy.rules().unwrap().entry.len(), 3);
+    assert_eq!(h.state().preset().strategy.rules().unwrap().entry.len(), 3);
     // The new row: momentum > 0.05 (only strong 20-bar trends may enter).
     click(&mut h, "entry rule 3 column");
     click(&mut h, "momentum");
@@ -177,18 +169,18 @@ fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
     h.get_by_label("entry rule 3 threshold").type_text("0.05");
     h.key_press(egui::Key::Enter);
     h.step();
-    let rules = h.state().preset.strategy.rules().unwrap().clone();
+    let rules = h.state().preset().strategy.rules().unwrap().clone();
     assert_eq!(
         rules.entry[2],
         ml4t_engine::strategy::rules::Rule::signal_above("momentum", 0.05)
     );
-    assert!(h.state().dirty, "an edit marks the preset unsaved");
+    assert!(h.state().dirty(), "an edit marks the preset unsaved");
     assert!(h.state().title().contains(" *"));
     h.key_press(egui::Key::F5);
     step_until(&mut h, "the second run", |a| {
-        idle(a) && a.run.as_ref().is_some_and(|r| r.result.trades.len() != before)
+        idle(a) && a.run().is_some_and(|r| r.result.trades.len() != before)
     });
-    let after = h.state().run.as_ref().unwrap().result.trades.len();
+    let after = h.state().run().unwrap().result.trades.len();
     assert!(after < before, "a stricter entry trades less: {after} vs {before}");
 }
 
@@ -196,7 +188,7 @@ fn gui_adding_an_entry_rule_and_running_changes_the_trades() {
 fn gui_results_fit_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
     for _ in 0..3 {
         h.step();
     }
@@ -227,10 +219,10 @@ fn gui_hot_reload_reruns_on_new_data_and_survives_a_half_written_file() {
     )
     .unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-    h.state_mut().commands.push(Command::OpenData(data.clone()));
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    h.state_mut().push(Command::OpenData(data.clone()));
     step_until(&mut h, "the run on our file", |a| {
-        idle(a) && a.run.as_ref().is_some_and(|r| r.bars.assets().len() == 3)
+        idle(a) && a.run().is_some_and(|r| r.bars.assets().len() == 3)
     });
     // A retrained model rewrites the predictions (atomically, as write_parquet does).
     write_parquet(
@@ -245,23 +237,23 @@ fn gui_hot_reload_reruns_on_new_data_and_survives_a_half_written_file() {
     )
     .unwrap();
     step_until(&mut h, "the hot reload", |a| {
-        idle(a) && a.run.as_ref().is_some_and(|r| r.bars.assets().len() == 4)
+        idle(a) && a.run().is_some_and(|r| r.bars.assets().len() == 4)
     });
-    let trades = h.state().run.as_ref().unwrap().result.trades.len();
+    let trades = h.state().run().unwrap().result.trades.len();
     // A half-written file: error banner, previous data and results stay.
     std::fs::write(&data, b"PAR1\0\0half").unwrap();
-    step_until(&mut h, "the failed reload", |a| idle(a) && a.error.is_some());
+    step_until(&mut h, "the failed reload", |a| idle(a) && a.error().is_some());
     let app = h.state();
-    assert!(app.error.as_deref().unwrap().contains("predictions.parquet"));
-    assert_eq!(app.run.as_ref().unwrap().result.trades.len(), trades);
-    assert_eq!(app.data.as_ref().unwrap().bars.assets().len(), 4);
+    assert!(app.error().unwrap().contains("predictions.parquet"));
+    assert_eq!(app.run().unwrap().result.trades.len(), trades);
+    assert_eq!(app.data().unwrap().bars.assets().len(), 4);
 }
 
 mod live {
     //! The Live tab against a replay server in this process (127.0.0.1, a port picked by the OS).
 
     use super::*;
-    use ml4t_backtest::app::live::{LiveSession, LiveState};
+    use ml4t_backtest::app::{LiveState, LiveView};
     use ml4t_data::{LoadOptions, load};
     use ml4t_live::{ReplayOptions, ReplayServer, serve};
 
@@ -290,20 +282,18 @@ mod live {
     /// The workbench on S2 and syn_2k, its backtest done, showing the Live tab.
     fn on_live_tab(dir: &std::path::Path) -> Harness<'static, Workbench> {
         let mut h = harness(dir);
-        h.state_mut()
-            .commands
-            .push(Command::OpenPreset(fixture("presets/S2.ron")));
+        h.state_mut().push(Command::OpenPreset(fixture("presets/S2.ron")));
         step_until(&mut h, "S2 on syn_2k", |a| {
             idle(a)
-                && a.run.is_some()
-                && a.data
+                && a.run().is_some()
+                && a.data()
                     .as_ref()
                     .is_some_and(|d| d.loaded.path.ends_with("syn_2k.parquet"))
         });
         h.get_by_label("Live").click();
         h.step();
         h.step();
-        assert_eq!(h.state().persisted.left_tab, ml4t_backtest::app::LeftTab::Live);
+        assert_eq!(h.state().persisted().left_tab, ml4t_backtest::app::LeftTab::Live);
         h
     }
 
@@ -317,18 +307,18 @@ mod live {
         h.step();
         h.key_press(egui::Key::Enter);
         h.step();
-        assert_eq!(h.state().persisted.live_url, url);
+        assert_eq!(h.state().persisted().live_url, url);
     }
 
     fn start(h: &mut Harness<'static, Workbench>) {
         h.get_by_label("Start").click();
         h.step();
         h.step();
-        assert!(h.state().live.is_some(), "Start made a session");
+        assert!(h.state().live().is_some(), "Start made a session");
     }
 
-    fn session<'a>(h: &'a Harness<'static, Workbench>) -> &'a LiveSession {
-        h.state().live.as_ref().unwrap()
+    fn session<'a>(h: &'a Harness<'static, Workbench>) -> &'a LiveView {
+        h.state().live().unwrap()
     }
 
     fn shows(h: &Harness<'static, Workbench>, text: &str) -> bool {
@@ -340,15 +330,15 @@ mod live {
         let server = replay(None);
         let dir = tempfile::tempdir().unwrap();
         let mut h = on_live_tab(dir.path());
-        assert_eq!(h.state().persisted.live_url, "ws://127.0.0.1:9001", "the default URL");
+        assert_eq!(h.state().persisted().live_url, "ws://127.0.0.1:9001", "the default URL");
         assert!(shows(&h, "ml4t replay --data"), "the hint on starting a source");
         h.check_accessibility();
-        let backtest = h.state().run.as_ref().unwrap().result.trades.len();
+        let backtest = h.state().run().unwrap().result.trades.len();
         assert_eq!(backtest, 69, "S2 on syn_2k");
         type_url(&mut h, &server.url());
         start(&mut h);
         step_until(&mut h, "the live run to end", |a| {
-            a.live.as_ref().is_some_and(|s| !s.is_running())
+            a.live().is_some_and(|s| !s.is_running())
         });
         h.step();
         let s = session(&h);
@@ -361,7 +351,7 @@ mod live {
         assert!(s.fills >= 2 * backtest, "every round trip has two fills");
         assert!(!s.recent_fills.is_empty() && !s.equity_xs.is_empty());
         assert!(s.last_ts.is_some());
-        let final_equity = h.state().run.as_ref().unwrap().result.final_equity();
+        let final_equity = h.state().run().unwrap().result.final_equity();
         assert!((summary.final_equity - final_equity).abs() < 1e-6 * final_equity);
         assert!(shows(&h, "ended (end of stream)"), "the state is shown");
         assert!(shows(&h, &format!("Result: {backtest} trades")), "the result is shown");
@@ -380,15 +370,13 @@ mod live {
         type_url(&mut h, &server.url());
         start(&mut h);
         step_until(&mut h, "bars to arrive", |a| {
-            a.live.as_ref().is_some_and(|s| s.timestamps >= 20)
+            a.live().is_some_and(|s| s.timestamps >= 20)
         });
         assert_eq!(session(&h).state, LiveState::Connected);
         assert!(shows(&h, "connected"));
         h.get_by_label("Stop").click();
         h.step();
-        step_until(&mut h, "the stopped run", |a| {
-            a.live.as_ref().is_some_and(|s| !s.is_running())
-        });
+        step_until(&mut h, "the stopped run", |a| a.live().is_some_and(|s| !s.is_running()));
         let s = session(&h);
         assert_eq!(s.state, LiveState::Ended { stopped: true }, "{:?}", s.state);
         let summary = s.summary.as_ref().unwrap();
@@ -401,7 +389,7 @@ mod live {
         // Start again after a stop: a new session from the start of the stream.
         start(&mut h);
         step_until(&mut h, "bars of the second session", |a| {
-            a.live.as_ref().is_some_and(|s| s.timestamps >= 5)
+            a.live().is_some_and(|s| s.timestamps >= 5)
         });
         // Dropping the app stops the feed and joins the worker (bounded by step_until's clock).
         let started = Instant::now();
@@ -416,7 +404,7 @@ mod live {
         type_url(&mut h, "http://127.0.0.1:9001");
         start(&mut h);
         step_until(&mut h, "the failed start", |a| {
-            a.live.as_ref().is_some_and(|s| !s.is_running())
+            a.live().is_some_and(|s| !s.is_running())
         });
         match &session(&h).state {
             LiveState::Error(e) => assert!(e.contains("not a WebSocket URL"), "{e}"),
@@ -433,18 +421,18 @@ mod live {
         type_url(&mut h, &format!("ws://127.0.0.1:{port}"));
         start(&mut h);
         step_until(&mut h, "a reconnect attempt", |a| {
-            a.live
+            a.live()
                 .as_ref()
                 .is_some_and(|s| matches!(s.state, LiveState::Reconnecting { attempt: 2.., .. }))
         });
         assert!(shows(&h, "reconnecting (attempt"));
         h.get_by_label("Stop").click();
         h.step();
-        step_until(&mut h, "the stop", |a| a.live.as_ref().is_some_and(|s| !s.is_running()));
+        step_until(&mut h, "the stop", |a| a.live().is_some_and(|s| !s.is_running()));
         assert_eq!(session(&h).state, LiveState::Ended { stopped: true });
 
         // No data: a clear error instead of a session.
-        h.state_mut().data = None;
+        h.state_mut().clear_data();
         start(&mut h);
         match &session(&h).state {
             LiveState::Error(e) => assert!(e.contains("no data loaded"), "{e}"),
@@ -457,7 +445,7 @@ mod live {
 fn gui_preset_path_field_saves_and_opens() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
-    step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
     let path = dir.path().join("typed.ron");
     h.get_by_label("Preset").click();
     h.step();
@@ -467,10 +455,10 @@ fn gui_preset_path_field_saves_and_opens() {
     h.step();
     h.step();
     assert!(path.is_file(), "saved through the path field");
-    assert_eq!(h.state().preset_path.as_deref(), Some(path.as_path()));
+    assert_eq!(h.state().preset_path(), Some(path.as_path()));
     h.get_by_label("Open path").click();
-    step_until(&mut h, "the reopen", |a| idle(a) && a.run.is_some());
-    assert!(h.state().error.is_none());
+    step_until(&mut h, "the reopen", |a| idle(a) && a.run().is_some());
+    assert!(h.state().error().is_none());
 }
 
 mod script_tab {
@@ -498,15 +486,15 @@ mod script_tab {
     }
 
     fn trades(app: &Workbench) -> Option<usize> {
-        app.run.as_ref().map(|r| r.result.trades.len())
+        app.run().map(|r| r.result.trades.len())
     }
 
     /// The S2 script preset opened and run, the Script tab shown.
     fn on_script_tab(dir: &Path) -> (Harness<'static, Workbench>, PathBuf, PathBuf) {
         let (preset, script) = fixture_copy(dir);
         let mut h = harness(dir);
-        step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-        h.state_mut().commands.push(Command::OpenPreset(preset.clone()));
+        step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+        h.state_mut().push(Command::OpenPreset(preset.clone()));
         step_until(&mut h, "the S2 script run", |a| idle(a) && trades(a) == Some(S2_TRADES));
         h.get_by_label("Script").click();
         h.step();
@@ -536,16 +524,16 @@ mod script_tab {
         let dir = tempfile::tempdir().unwrap();
         let (mut h, _, script) = on_script_tab(dir.path());
         let original = std::fs::read_to_string(&script).unwrap();
-        assert_eq!(h.state().script.text, original, "the editor shows the file");
+        assert_eq!(h.state().script().text, original, "the editor shows the file");
         assert!(shows(&h, "Compiles"));
 
         // A stricter entry threshold, typed into the editor, then F5.
         let stricter = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.9");
         assert_ne!(stricter, original);
         retype(&mut h, &stricter);
-        assert_eq!(h.state().script.text, stricter, "typed into the editor");
-        assert!(h.state().dirty && h.state().script.unsaved());
-        assert!(h.state().invalid.is_none(), "{:?}", h.state().invalid);
+        assert_eq!(h.state().script().text, stricter, "typed into the editor");
+        assert!(h.state().dirty() && h.state().script().unsaved());
+        assert!(h.state().invalid().is_none(), "{:?}", h.state().invalid());
         h.key_press(egui::Key::F5);
         step_until(&mut h, "the re-run", |a| idle(a) && trades(a) != Some(S2_TRADES));
         let stricter_trades = trades(h.state()).unwrap();
@@ -555,10 +543,10 @@ mod script_tab {
 
         // A syntax error on line 3: shown with its line, runs blocked, results kept.
         retype(&mut h, "fn on_bar(bar, ctx) {\n    let x = 1;\n    let y = ;\n}\n");
-        let err = h.state().script.error.clone().expect("a compile error");
+        let err = h.state().script().error.clone().expect("a compile error");
         assert_eq!(err.location().map(|(l, _)| l), Some(3), "{err}");
         assert!(shows(&h, "S2.rhai:3:"), "the tab shows file:line:column");
-        assert!(h.state().invalid.is_some());
+        assert!(h.state().invalid().is_some());
         h.key_press(egui::Key::F5);
         for _ in 0..5 {
             h.step();
@@ -568,12 +556,12 @@ mod script_tab {
 
         // Fixed and saved: the file holds the editor's text.
         retype(&mut h, &stricter);
-        assert!(h.state().script.error.is_none());
+        assert!(h.state().script().error.is_none());
         h.get_by_label("Save script *").click();
         h.step();
         h.step();
         assert_eq!(std::fs::read_to_string(&script).unwrap(), stricter);
-        assert!(!h.state().script.unsaved());
+        assert!(!h.state().script().unsaved());
     }
 
     #[test]
@@ -584,14 +572,14 @@ mod script_tab {
         let looser = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.7");
         std::fs::write(&script, &looser).unwrap();
         step_until(&mut h, "the hot reload", |a| idle(a) && trades(a) != Some(S2_TRADES));
-        assert_eq!(h.state().script.text, looser);
+        assert_eq!(h.state().script().text, looser);
         assert!(trades(h.state()).unwrap() > S2_TRADES);
 
         // With unsaved edits, a change on disk keeps them and shows a banner.
         retype(&mut h, &original);
         std::fs::write(&script, "// someone else's\n").unwrap();
-        step_until(&mut h, "the banner", |a| a.script.changed_on_disk);
-        assert_eq!(h.state().script.text, original);
+        step_until(&mut h, "the banner", |a| a.script().changed_on_disk);
+        assert_eq!(h.state().script().text, original);
         h.step();
         assert!(shows(&h, "changed on disk"));
     }
@@ -607,10 +595,10 @@ mod script_tab {
         )
         .unwrap();
         let mut h = harness(dir.path());
-        step_until(&mut h, "the first run", |a| a.run.is_some() && idle(a));
-        h.state_mut().commands.push(Command::OpenPreset(rules_preset));
+        step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+        h.state_mut().push(Command::OpenPreset(rules_preset));
         step_until(&mut h, "the S2 rules run", |a| idle(a) && trades(a) == Some(S2_TRADES));
-        let rules = h.state().preset.strategy.clone();
+        let rules = h.state().preset().strategy.clone();
         h.get_by_label("Script").click();
         h.step();
         // The second "Script": the kind switch (the first is the tab).
@@ -618,22 +606,22 @@ mod script_tab {
         h.step();
         h.step();
         let app = h.state();
-        assert!(matches!(app.preset.strategy, ml4t_preset::StrategySpec::Script(_)));
-        assert!(app.script.error.is_none(), "{:?}", app.script.error);
+        assert!(matches!(app.preset().strategy, ml4t_preset::StrategySpec::Script(_)));
+        assert!(app.script().error.is_none(), "{:?}", app.script().error);
         assert!(
-            app.script.text.contains("Generated from the rules"),
+            app.script().text.contains("Generated from the rules"),
             "{}",
-            app.script.text
+            app.script().text
         );
         // The generated script trades like the rules it came from.
-        h.state_mut().run = None;
+        h.state_mut().clear_run();
         h.key_press(egui::Key::F5);
-        step_until(&mut h, "the script run", |a| idle(a) && a.run.is_some());
+        step_until(&mut h, "the script run", |a| idle(a) && a.run().is_some());
         assert_eq!(trades(h.state()), Some(S2_TRADES));
         h.get_all_by_label("Rules").nth(1).unwrap().click();
         h.step();
         h.step();
-        assert_eq!(h.state().preset.strategy, rules, "the rules come back");
+        assert_eq!(h.state().preset().strategy, rules, "the rules come back");
 
         // Rules to hybrid: a filter passing the entry bars and open positions, in front of the
         // script written before: the same trades again.
@@ -641,14 +629,14 @@ mod script_tab {
         h.step();
         h.step();
         let app = h.state();
-        assert!(app.invalid.is_none(), "{:?}", app.invalid);
-        assert!(app.script.text.contains("Generated from the rules"));
-        h.state_mut().run = None;
+        assert!(app.invalid().is_none(), "{:?}", app.invalid());
+        assert!(app.script().text.contains("Generated from the rules"));
+        h.state_mut().clear_run();
         h.key_press(egui::Key::F5);
         step_until(&mut h, "the hybrid run", |a| {
-            idle(a) && (a.run.is_some() || a.error.is_some())
+            idle(a) && (a.run().is_some() || a.error().is_some())
         });
-        assert!(h.state().error.is_none(), "{:?}", h.state().error);
+        assert!(h.state().error().is_none(), "{:?}", h.state().error());
         assert_eq!(trades(h.state()), Some(S2_TRADES));
     }
 
@@ -663,18 +651,18 @@ mod script_tab {
         h.get_by_label("Inline in preset").click();
         h.step();
         h.step();
-        let src = h.state().preset.strategy.script().unwrap().clone();
+        let src = h.state().preset().strategy.script().unwrap().clone();
         assert_eq!(src.source.as_deref(), Some(original.as_str()));
         // Back to the file.
         h.get_by_label("File").click();
         h.step();
         h.step();
-        assert_eq!(h.state().preset.strategy.script().unwrap().source, None);
+        assert_eq!(h.state().preset().strategy.script().unwrap().source, None);
 
         // An edit, then saving the preset in place: the script is saved with it, its path stays relative.
         let edited = original.replace("bar.ml_pred > 0.8", "bar.ml_pred > 0.85");
         retype(&mut h, &edited);
-        h.state_mut().commands.push(Command::SavePreset);
+        h.state_mut().push(Command::SavePreset);
         h.step();
         h.step();
         assert_eq!(read(&script), edited, "one Save writes the script too");
@@ -685,7 +673,7 @@ mod script_tab {
         );
         // Saved elsewhere: the path is rewritten relative to the new file.
         let elsewhere = dir.path().join("saved.ron");
-        h.state_mut().commands.push(Command::SavePresetAs(elsewhere.clone()));
+        h.state_mut().push(Command::SavePresetAs(elsewhere.clone()));
         h.step();
         assert!(
             read(&elsewhere).contains("path: \"scripts/S2.rhai\""),
@@ -705,7 +693,7 @@ mod script_tab {
         h.step();
         assert_eq!(read(&copy), edited);
         assert_eq!(h.state().script_file().as_deref(), Some(copy.as_path()));
-        assert!(h.state().dirty, "the preset names another file now");
+        assert!(h.state().dirty(), "the preset names another file now");
     }
 
     #[test]
@@ -717,32 +705,26 @@ mod script_tab {
         h.get_by_label("Hybrid").click();
         h.step();
         h.step();
-        let StrategySpec::Hybrid { filter, script } = &h.state().preset.strategy else {
-            panic!("a hybrid: {:?}", h.state().preset.strategy)
+        let StrategySpec::Hybrid { filter, script } = &h.state().preset().strategy else {
+            panic!("a hybrid: {:?}", h.state().preset().strategy)
         };
         assert!(filter.is_empty());
         assert_eq!(script.path, Path::new("../scripts/S2.rhai"), "the script carries over");
         // The engine needs a filter: said on the tab, runs blocked.
-        assert!(
-            h.state()
-                .invalid
-                .as_deref()
-                .unwrap()
-                .contains("no (enabled) filter rule")
-        );
+        assert!(h.state().invalid().unwrap().contains("no (enabled) filter rule"));
         assert!(shows(&h, "no (enabled) filter rule"));
 
         // A filter row, as the Rules tab adds them: ml_pred > 0.9 (and position holders pass).
         h.get_by_label("Add filter ANY group").click();
         h.step();
         h.step();
-        let StrategySpec::Hybrid { filter, .. } = &mut h.state_mut().preset.strategy else {
+        let StrategySpec::Hybrid { filter, .. } = &mut h.state_mut().preset_mut().strategy else {
             unreachable!()
         };
         assert_eq!(filter.len(), 1, "{filter:?}");
         // The group's children are set directly (the row editors are tested on the Rules tab).
         filter[0] = Rule::Any(vec![Rule::signal_above("ml_pred", 0.9), Rule::InPosition]);
-        h.state_mut().commands.push(Command::StrategyEdited);
+        h.state_mut().push(Command::StrategyEdited);
         h.step();
         assert!(shows(&h, "filter rule 1"), "rows are named as filter rules");
         h.key_press(egui::Key::F5);
@@ -756,7 +738,7 @@ mod script_tab {
         let (mut h, _, script) = on_script_tab(dir.path());
         h.get_by_label("Auto-run").click();
         h.step();
-        assert!(h.state().persisted.auto_run);
+        assert!(h.state().persisted().auto_run);
         let original = std::fs::read_to_string(&script).unwrap();
         retype(
             &mut h,
@@ -775,10 +757,10 @@ mod script_tab {
             &mut h,
             "fn on_bar(bar, ctx) {\n    let x = 1;\n    no_such_function(x);\n}\n",
         );
-        assert!(h.state().script.error.is_none(), "{:?}", h.state().script.error);
+        assert!(h.state().script().error.is_none(), "{:?}", h.state().script().error);
         h.key_press(egui::Key::F5);
-        step_until(&mut h, "the failed run", |a| idle(a) && a.error.is_some());
-        let (line, message) = h.state().script.runtime_error.clone().expect("a runtime error");
+        step_until(&mut h, "the failed run", |a| idle(a) && a.error().is_some());
+        let (line, message) = h.state().script().runtime_error.clone().expect("a runtime error");
         assert_eq!(line, 3, "{message}");
         assert!(shows(&h, "The last run failed"));
         assert_eq!(trades(h.state()), Some(S2_TRADES), "previous results stay");

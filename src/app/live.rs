@@ -12,15 +12,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::Workbench;
-use super::log::Log;
+use crate::log::Log;
+use crate::ui::live_ui::{LiveFill, LiveState, LiveSummary, LiveView};
 use crate::ui::plots::time_axis::ts_to_x;
 use crate::worker::Task;
 use ml4t_engine::execution::BrokerConfig;
 use ml4t_engine::strategy::Strategy;
-use ml4t_engine::types::{Side, TimestampNs};
+use ml4t_engine::types::TimestampNs;
 use ml4t_live::paper::PaperEventFn;
 use ml4t_live::{FeedEvent, LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
 
@@ -32,60 +33,6 @@ pub const RECENT_EVENTS: usize = 100;
 const POINTS_CHANNEL: usize = 1024;
 /// Feed events buffered between the feed and the relay thread (the feed drops events when full).
 const FEED_EVENTS_CHANNEL: usize = 256;
-
-/// Where a session stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LiveState {
-    /// Waiting for the first connection.
-    Connecting,
-    /// Receiving bars.
-    Connected,
-    /// The connection was lost or refused; attempt `attempt` of at most `max` comes next.
-    Reconnecting { attempt: u32, max: u32, error: String },
-    /// The server ended the stream; polling for more data until stopped.
-    Waiting,
-    /// Stop was pressed; the run is finishing.
-    Stopping,
-    /// The run finished: at the end of the stream, or stopped.
-    Ended { stopped: bool },
-    /// The run could not start or failed.
-    Error(String),
-}
-
-impl LiveState {
-    /// Whether the run is still going (Stop applies).
-    pub fn is_running(&self) -> bool {
-        !matches!(self, LiveState::Ended { .. } | LiveState::Error(_))
-    }
-
-    /// The state in a few words.
-    pub fn label(&self) -> String {
-        match self {
-            LiveState::Connecting => "connecting".into(),
-            LiveState::Connected => "connected".into(),
-            LiveState::Reconnecting { attempt, max, .. } => format!("reconnecting (attempt {attempt} of {max})"),
-            LiveState::Waiting => "end of stream: waiting for more data".into(),
-            LiveState::Stopping => "stopping".into(),
-            LiveState::Ended { stopped: false } => "ended (end of stream)".into(),
-            LiveState::Ended { stopped: true } => "stopped".into(),
-            LiveState::Error(_) => "error".into(),
-        }
-    }
-}
-
-/// One execution, owned (the engine's event borrows its data).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveFill {
-    pub ts: TimestampNs,
-    pub asset: String,
-    pub side: Side,
-    pub qty: f64,
-    pub price: f64,
-    pub commission: f64,
-    pub position_after: f64,
-    /// Re-executed from the journal at a restart.
-    pub replayed: bool,
-}
 
 /// The account after one timestamp, with running totals.
 #[derive(Debug, Clone, Copy)]
@@ -105,28 +52,6 @@ enum Msg {
     Feed(FeedEvent),
 }
 
-/// The finished run, as the Live tab sums it up.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveSummary {
-    /// Closed trades.
-    pub trades: usize,
-    pub fills: usize,
-    pub final_equity: f64,
-    pub initial_cash: f64,
-    pub timestamps: usize,
-    pub bars: usize,
-    pub rejections: usize,
-    /// Timestamps replayed from the journal before going live.
-    pub replayed_timestamps: usize,
-    pub elapsed: Duration,
-}
-
-impl LiveSummary {
-    pub fn total_return_pct(&self) -> f64 {
-        (self.final_equity / self.initial_cash - 1.0) * 100.0
-    }
-}
-
 /// What a session runs.
 pub struct LiveSpec {
     pub url: String,
@@ -140,33 +65,9 @@ pub struct LiveSpec {
     pub strategy_id: String,
 }
 
-/// A live paper-trading session and what it has shown so far.
+/// A live paper-trading session: what it has shown so far, and the worker running it.
 pub struct LiveSession {
-    /// Distinguishes sessions (plot caches).
-    pub id: u64,
-    pub url: String,
-    pub state: LiveState,
-    pub started: Instant,
-    pub timestamps: usize,
-    pub bars: usize,
-    pub fills: usize,
-    /// Closed trades.
-    pub trades: usize,
-    pub positions: usize,
-    pub cash: Option<f64>,
-    pub equity: Option<f64>,
-    pub last_ts: Option<TimestampNs>,
-    /// Equity after each timestamp received (x: seconds since the epoch), for the plot.
-    pub equity_xs: Vec<f64>,
-    pub equity_ys: Vec<f64>,
-    /// The newest fills, oldest first.
-    pub recent_fills: VecDeque<LiveFill>,
-    /// Connections after the first one.
-    pub reconnects: usize,
-    pub rejected: usize,
-    /// The newest feed events, oldest first.
-    pub events: VecDeque<String>,
-    pub summary: Option<LiveSummary>,
+    pub view: LiveView,
     stop: Arc<AtomicBool>,
     task: Option<Task<LiveSummary>>,
     msgs: Option<Receiver<Msg>>,
@@ -179,25 +80,27 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl LiveSession {
     fn empty(url: String) -> Self {
         LiveSession {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            url,
-            state: LiveState::Connecting,
-            started: Instant::now(),
-            timestamps: 0,
-            bars: 0,
-            fills: 0,
-            trades: 0,
-            positions: 0,
-            cash: None,
-            equity: None,
-            last_ts: None,
-            equity_xs: Vec::new(),
-            equity_ys: Vec::new(),
-            recent_fills: VecDeque::new(),
-            reconnects: 0,
-            rejected: 0,
-            events: VecDeque::new(),
-            summary: None,
+            view: LiveView {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                url,
+                state: LiveState::Connecting,
+                started: Instant::now(),
+                timestamps: 0,
+                bars: 0,
+                fills: 0,
+                trades: 0,
+                positions: 0,
+                cash: None,
+                equity: None,
+                last_ts: None,
+                equity_xs: Vec::new(),
+                equity_ys: Vec::new(),
+                recent_fills: VecDeque::new(),
+                reconnects: 0,
+                rejected: 0,
+                events: VecDeque::new(),
+                summary: None,
+            },
             stop: Arc::new(AtomicBool::new(false)),
             task: None,
             msgs: None,
@@ -209,7 +112,7 @@ impl LiveSession {
     /// A session that could not start.
     pub fn failed(url: String, error: String) -> Self {
         let mut s = Self::empty(url);
-        s.state = LiveState::Error(error);
+        s.view.state = LiveState::Error(error);
         s
     }
 
@@ -227,20 +130,20 @@ impl LiveSession {
                 session.msgs = Some(msg_rx);
                 session.points = Some(point_rx);
             }
-            Err(e) => session.state = LiveState::Error(e),
+            Err(e) => session.view.state = LiveState::Error(e),
         }
         session
     }
 
     pub fn is_running(&self) -> bool {
-        self.state.is_running()
+        self.view.state.is_running()
     }
 
     /// Asks the feed to stop; the run then finishes with what it has.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if self.is_running() {
-            self.state = LiveState::Stopping;
+            self.view.state = LiveState::Stopping;
         }
     }
 
@@ -257,10 +160,10 @@ impl LiveSession {
         self.points = None;
         match result {
             Ok(summary) => {
-                self.timestamps = summary.timestamps;
-                self.bars = summary.bars;
-                self.trades = summary.trades;
-                self.equity = Some(summary.final_equity);
+                self.view.timestamps = summary.timestamps;
+                self.view.bars = summary.bars;
+                self.view.trades = summary.trades;
+                self.view.equity = Some(summary.final_equity);
                 let stopped = self.stop.load(Ordering::Relaxed);
                 log.info(format!(
                     "live run {}: {} trades, final equity {:.2}, {} timestamps, {} bars in {:.1} s",
@@ -271,12 +174,12 @@ impl LiveSession {
                     summary.bars,
                     summary.elapsed.as_secs_f64()
                 ));
-                self.state = LiveState::Ended { stopped };
-                self.summary = Some(summary);
+                self.view.state = LiveState::Ended { stopped };
+                self.view.summary = Some(summary);
             }
             Err(e) => {
-                log.error(format!("live run on {}: {e}", self.url));
-                self.state = LiveState::Error(e);
+                log.error(format!("live run on {}: {e}", self.view.url));
+                self.view.state = LiveState::Error(e);
             }
         }
     }
@@ -285,39 +188,39 @@ impl LiveSession {
         while let Some(msg) = self.msgs.as_ref().and_then(|rx| rx.try_recv().ok()) {
             match msg {
                 Msg::Fill(f) => {
-                    self.fills += 1;
-                    if self.recent_fills.len() == RECENT_FILLS {
-                        self.recent_fills.pop_front();
+                    self.view.fills += 1;
+                    if self.view.recent_fills.len() == RECENT_FILLS {
+                        self.view.recent_fills.pop_front();
                     }
-                    self.recent_fills.push_back(f);
+                    self.view.recent_fills.push_back(f);
                 }
                 Msg::Feed(ev) => self.feed_event(ev, log),
             }
         }
         while let Some(p) = self.points.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            self.timestamps = p.timestamps;
-            self.bars = p.bars;
-            self.trades = p.trades;
-            self.positions = p.positions;
-            self.cash = Some(p.cash);
-            self.equity = Some(p.equity);
-            self.last_ts = Some(p.ts);
-            self.equity_xs.push(ts_to_x(p.ts.0));
-            self.equity_ys.push(p.equity);
+            self.view.timestamps = p.timestamps;
+            self.view.bars = p.bars;
+            self.view.trades = p.trades;
+            self.view.positions = p.positions;
+            self.view.cash = Some(p.cash);
+            self.view.equity = Some(p.equity);
+            self.view.last_ts = Some(p.ts);
+            self.view.equity_xs.push(ts_to_x(p.ts.0));
+            self.view.equity_ys.push(p.equity);
         }
     }
 
     fn feed_event(&mut self, ev: FeedEvent, log: &mut Log) {
         let text = ev.to_string();
-        let stopping = self.state == LiveState::Stopping;
+        let stopping = self.view.state == LiveState::Stopping;
         match ev {
             FeedEvent::Connected { .. } => {
                 if self.connected_once {
-                    self.reconnects += 1;
+                    self.view.reconnects += 1;
                 }
                 self.connected_once = true;
                 if !stopping {
-                    self.state = LiveState::Connected;
+                    self.view.state = LiveState::Connected;
                 }
                 log.info(format!("live: {text}"));
             }
@@ -325,31 +228,31 @@ impl LiveSession {
                 attempt, max, error, ..
             } => {
                 if !stopping {
-                    self.state = LiveState::Reconnecting { attempt, max, error };
+                    self.view.state = LiveState::Reconnecting { attempt, max, error };
                 }
                 log.warn(format!("live: {text}"));
             }
             FeedEvent::Waiting { .. } => {
                 if !stopping {
-                    self.state = LiveState::Waiting;
+                    self.view.state = LiveState::Waiting;
                 }
                 log.info(format!("live: {text}"));
             }
             FeedEvent::GaveUp { error } => {
-                self.state = LiveState::Error(error);
+                self.view.state = LiveState::Error(error);
                 log.warn(format!("live: {text}"));
             }
             FeedEvent::Rejected { .. } => {
-                self.rejected += 1;
+                self.view.rejected += 1;
                 log.warn(format!("live: {text}"));
             }
             FeedEvent::Disconnected { .. } | FeedEvent::Dropped { .. } => log.warn(format!("live: {text}")),
             FeedEvent::EndOfStream { .. } | FeedEvent::IgnoredSignal { .. } => log.info(format!("live: {text}")),
         }
-        if self.events.len() == RECENT_EVENTS {
-            self.events.pop_front();
+        if self.view.events.len() == RECENT_EVENTS {
+            self.view.events.pop_front();
         }
-        self.events.push_back(text);
+        self.view.events.push_back(text);
     }
 }
 

@@ -16,9 +16,6 @@ const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
 /// Quiet time after a file event before hot reload.
 const RELOAD_DEBOUNCE: Duration = Duration::from_millis(400);
 const RECENT_MAX: usize = 10;
-/// A hybrid needs a filter (the engine compiles it into a mask).
-pub const NO_FILTER: &str =
-    "the hybrid has no (enabled) filter rule: add one on the Script tab, or switch the kind to Script";
 
 fn remember(list: &mut Vec<PathBuf>, path: &Path) {
     list.retain(|p| p != path);
@@ -288,7 +285,7 @@ impl Workbench {
                 .validate(bars.signal_names(), bars.assets().len())
                 .err()
                 .map(|e| match e {
-                    ml4t_engine::strategy::rules::RuleError::NoEntry => NO_FILTER.to_owned(),
+                    ml4t_engine::strategy::rules::RuleError::NoEntry => ml4t_preset::HYBRID_NO_FILTER.to_owned(),
                     e => format!("filter: {e}"),
                 });
         }

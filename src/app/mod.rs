@@ -1,13 +1,10 @@
 //! The workbench: an `eframe::App`. `logic` drains background jobs and file events and applies
 //! the commands the panels emitted; `ui` draws (layout.rs). State lives in [`Workbench`].
 
-pub mod command;
-mod layout;
-pub mod live;
-pub mod log;
-pub(crate) mod logic;
-pub mod sample;
-pub mod script;
+mod live;
+mod logic;
+mod sample;
+mod script;
 mod watch;
 
 use std::path::PathBuf;
@@ -16,24 +13,17 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use command::Command;
+pub use crate::ui::command::{Command, StrategyKind};
+pub use crate::ui::live_ui::{LiveState, LiveView};
+pub use crate::ui::{DataView, RunView};
+pub use script::ScriptEditor;
 
-use crate::ui::RunView;
+use crate::log::Log;
+pub use crate::ui::layout::LeftTab;
+use crate::ui::layout::{LiveTab, Screen, ScriptTab, workbench_ui};
 use crate::ui::results_ui::ResultsState;
 use crate::worker::Task;
-use ml4t_data::{LoadedData, SchemaInfo, SignalInfo};
 use ml4t_preset::Preset;
-
-/// Left panel tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum LeftTab {
-    #[default]
-    Data,
-    Rules,
-    Broker,
-    Live,
-    Script,
-}
 
 /// What survives a restart (eframe storage).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,14 +74,6 @@ impl Default for Persisted {
 
 const STORAGE_KEY: &str = "ml4t-workbench";
 
-/// Loaded data with what the panels show about it.
-pub struct DataView {
-    pub loaded: LoadedData,
-    pub bars: Arc<ml4t_engine::market::Bars>,
-    pub signals: Vec<SignalInfo>,
-    pub schema: Option<SchemaInfo>,
-}
-
 /// The result of a background load.
 pub struct LoadOutcome {
     pub data: DataView,
@@ -99,39 +81,39 @@ pub struct LoadOutcome {
 
 /// All workbench state.
 pub struct Workbench {
-    pub persisted: Persisted,
+    persisted: Persisted,
     /// The strategy document being edited.
-    pub preset: Preset,
+    preset: Preset,
     /// Where it lives on disk (None: the built-in default, never saved).
-    pub preset_path: Option<PathBuf>,
+    preset_path: Option<PathBuf>,
     /// Unsaved edits.
-    pub dirty: bool,
-    pub data: Option<DataView>,
+    dirty: bool,
+    data: Option<DataView>,
     /// Last successful run.
-    pub run: Option<RunView>,
-    pub load_task: Option<Task<LoadOutcome>>,
-    pub run_task: Option<Task<RunView>>,
+    run: Option<RunView>,
+    load_task: Option<Task<LoadOutcome>>,
+    run_task: Option<Task<RunView>>,
     /// The live paper-trading session (running or finished), if one was started.
-    pub live: Option<live::LiveSession>,
+    live: Option<live::LiveSession>,
     /// A run requested while the data was loading (or debounced auto-run): when to start it.
-    pub run_at: Option<Instant>,
+    run_at: Option<Instant>,
     /// The last error, shown as a banner until dismissed or fixed.
-    pub error: Option<String>,
+    error: Option<String>,
     /// Validation problem of the current strategy (shown inline, blocks runs).
-    pub invalid: Option<String>,
-    pub log: log::Log,
-    pub commands: Vec<Command>,
+    invalid: Option<String>,
+    log: Log,
+    commands: Vec<Command>,
     /// Text of the data path field (typed paths, recent files).
-    pub data_path_field: String,
-    pub preset_path_field: String,
+    data_path_field: String,
+    preset_path_field: String,
     watcher: Option<watch::FileWatcher>,
     wake: Arc<dyn Fn() + Send + Sync>,
     /// Every asset seen in the current data file (the asset filter hides some from `data`).
-    pub known_assets: Vec<String>,
+    known_assets: Vec<String>,
     /// The preset on disk changed while there were unsaved edits.
-    pub preset_changed_on_disk: bool,
+    preset_changed_on_disk: bool,
     /// The Script tab's editor buffer.
-    pub script: script::ScriptEditor,
+    script: script::ScriptEditor,
     title: String,
     sample_dir: PathBuf,
 }
@@ -145,7 +127,7 @@ impl Workbench {
 
     /// As [`Workbench::new`], unpacking the bundled sample into `sample_dir` (tests use a temp dir).
     pub fn with_sample_dir(persisted: Persisted, wake: Arc<dyn Fn() + Send + Sync>, sample_dir: PathBuf) -> Self {
-        let mut log = log::Log::default();
+        let mut log = Log::default();
         let watcher = match watch::FileWatcher::new(wake.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
@@ -215,12 +197,134 @@ impl Workbench {
     }
 }
 
+/// What a test (or an embedding program) reads and does: the state the window shows, and the
+/// commands a user's clicks would push. Drive frames with [`Workbench::frame_ui`].
+impl Workbench {
+    /// The last successful run.
+    pub fn run(&self) -> Option<&RunView> {
+        self.run.as_ref()
+    }
+    pub fn data(&self) -> Option<&DataView> {
+        self.data.as_ref()
+    }
+    /// The strategy document being edited.
+    pub fn preset(&self) -> &Preset {
+        &self.preset
+    }
+    /// Edits the preset as a panel does; push [`Command::StrategyEdited`] after, as panels do.
+    pub fn preset_mut(&mut self) -> &mut Preset {
+        &mut self.preset
+    }
+    /// Where the preset lives on disk (None: the built-in default).
+    pub fn preset_path(&self) -> Option<&std::path::Path> {
+        self.preset_path.as_deref()
+    }
+    /// Unsaved edits.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+    /// The error banner.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+    /// Why the current strategy cannot run.
+    pub fn invalid(&self) -> Option<&str> {
+        self.invalid.as_deref()
+    }
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+    pub fn persisted(&self) -> &Persisted {
+        &self.persisted
+    }
+    pub fn script(&self) -> &ScriptEditor {
+        &self.script
+    }
+    /// The live session's view, if one was started.
+    pub fn live(&self) -> Option<&LiveView> {
+        self.live.as_ref().map(|s| &s.view)
+    }
+    /// A run is in flight.
+    pub fn running(&self) -> bool {
+        self.run_task.is_some()
+    }
+    /// Nothing in flight, nothing scheduled, no command waiting.
+    pub fn idle(&self) -> bool {
+        !self.busy() && self.run_at.is_none() && self.commands.is_empty()
+    }
+    /// Queues what a click would queue; applied at the next frame.
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+    /// Types into the data path field.
+    pub fn type_data_path(&mut self, text: &str) {
+        text.clone_into(&mut self.data_path_field);
+    }
+    /// Uses `data` as if it had been loaded (tests that need data no file holds).
+    pub fn set_data(&mut self, data: DataView) {
+        self.data = Some(data);
+    }
+    /// Forgets the last run (so a test can wait for the next one).
+    pub fn clear_run(&mut self) {
+        self.run = None;
+    }
+    /// Forgets the loaded data.
+    pub fn clear_data(&mut self) {
+        self.data = None;
+    }
+}
+
 impl Workbench {
     /// One whole frame without eframe (input, logic, drawing): what tests drive.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         self.handle_input(ui.ctx());
         self.tick();
-        layout::workbench_ui(ui, self);
+        workbench_ui(ui, &mut self.screen());
+    }
+
+    /// The window's view of the state for one frame.
+    fn screen(&mut self) -> Screen<'_> {
+        let loading = self.load_task.as_ref().map(|t| t.elapsed());
+        let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
+        let unsaved_script = self.script.unsaved();
+        let p = &mut self.persisted;
+        Screen {
+            commands: &mut self.commands,
+            preset: &mut self.preset,
+            dirty: &mut self.dirty,
+            has_preset_file: self.preset_path.is_some(),
+            preset_path_field: &mut self.preset_path_field,
+            recent_presets: &p.recent_presets,
+            auto_run: &mut p.auto_run,
+            show_log: &mut p.show_log,
+            left_tab: &mut p.left_tab,
+            results: &mut p.results,
+            data: self.data.as_ref(),
+            data_path_field: &mut self.data_path_field,
+            recent_data: &p.recent_data,
+            known_assets: &self.known_assets,
+            invalid: self.invalid.as_deref(),
+            loading,
+            running,
+            run: self.run.as_ref(),
+            log: &self.log,
+            error: self.error.as_deref(),
+            preset_changed_on_disk: self.preset_changed_on_disk,
+            script: ScriptTab {
+                text: &mut self.script.text,
+                path_field: &mut self.script.path_field,
+                error: self.script.error.as_ref(),
+                runtime_error: self.script.runtime_error.as_ref(),
+                changed_on_disk: self.script.changed_on_disk,
+                unsaved: unsaved_script,
+            },
+            live: LiveTab {
+                session: self.live.as_ref().map(|s| &s.view),
+                url: &mut p.live_url,
+                journal: &mut p.live_journal,
+                exit_at_end: &mut p.live_exit_at_end,
+            },
+        }
     }
 }
 
@@ -239,7 +343,7 @@ impl eframe::App for Workbench {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        layout::workbench_ui(ui, self);
+        workbench_ui(ui, &mut self.screen());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -6,31 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Command, Workbench};
+use super::{Command, StrategyKind, Workbench};
 use ml4t_engine::strategy::rules::{Direction, Rule, SignalStrategy, Sizer};
 use ml4t_preset::{Preset, ScriptSource, StrategySpec};
 use ml4t_script::{Script, ScriptError};
 
 /// Used when no template can be derived from the rules.
 pub const DEFAULT_SCRIPT: &str = include_str!("../../assets/scripts/user_journey.rhai");
-
-/// The strategy kinds the Script tab switches between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StrategyKind {
-    Rules,
-    Script,
-    Hybrid,
-}
-
-impl StrategyKind {
-    pub fn of(spec: &StrategySpec) -> Self {
-        match spec {
-            StrategySpec::Rules(_) => StrategyKind::Rules,
-            StrategySpec::Script(_) => StrategyKind::Script,
-            StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,
-        }
-    }
-}
 
 /// The editor buffer and what the tab shows about it.
 #[derive(Debug, Default)]

@@ -33,16 +33,14 @@ pub enum Command {
     Paper(paper::PaperArgs),
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Some(Command::Run(args)) => run::run(&args),
-        Some(Command::Bench(args)) => bench::run(&args),
-        Some(Command::GenSample(args)) => gen_sample::run(&args),
-        Some(Command::Replay(args)) => replay::run(&args),
-        Some(Command::Paper(args)) => paper::run(&args),
-        // No subcommand: the workbench.
-        None => crate::app::run_gui().map_err(anyhow::Error::msg),
+/// Runs a subcommand (without one, `main` opens the workbench instead).
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::GenSample(args) => gen_sample::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Paper(args) => paper::run(&args),
     }
 }
 

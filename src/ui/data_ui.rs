@@ -3,19 +3,31 @@
 
 use std::path::PathBuf;
 
-use crate::app::{Command, Workbench};
+use super::DataView;
+use super::command::Command;
 use ml4t_data::ColumnMapping;
+use ml4t_preset::DataSpec;
+
+/// What the data panel reads and edits.
+pub struct DataPanel<'a> {
+    pub data: Option<&'a DataView>,
+    /// The preset's data options (mapping, signals, assets, dates).
+    pub options: &'a mut DataSpec,
+    /// The typed path field.
+    pub path_field: &'a mut String,
+    pub recent: &'a [PathBuf],
+    /// Every asset of the file (the options may hide some).
+    pub known_assets: &'a [String],
+    pub loading: bool,
+    pub commands: &'a mut Vec<Command>,
+}
 
 /// Draws the data panel; edits go to the preset's data options and come back as commands.
-pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+pub fn data_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) {
     open_ui(ui, app);
     ui.separator();
-    let Some(data) = &app.data else {
-        ui.label(if app.load_task.is_some() {
-            "Loading..."
-        } else {
-            "No data loaded."
-        });
+    let Some(data) = app.data else {
+        ui.label(if app.loading { "Loading..." } else { "No data loaded." });
         return;
     };
     let bars = &data.bars;
@@ -50,7 +62,7 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn open_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn open_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) {
     ui.horizontal(|ui| {
         if ui
             .button("Open data...")
@@ -64,24 +76,24 @@ fn open_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
     });
     ui.horizontal(|ui| {
-        let field = egui::TextEdit::singleline(&mut app.data_path_field)
+        let field = egui::TextEdit::singleline(&mut *app.path_field)
             .hint_text("path to a .parquet/.csv file or a folder")
             .desired_width(ui.available_width() - 60.0);
         let resp = ui
             .add(field)
             .on_hover_text("Type or paste a path, then press Enter or Load");
         let enter = resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("Load").clicked() || enter) && !app.data_path_field.trim().is_empty() {
+        if (ui.button("Load").clicked() || enter) && !app.path_field.trim().is_empty() {
             app.commands
-                .push(Command::OpenData(PathBuf::from(app.data_path_field.trim())));
+                .push(Command::OpenData(PathBuf::from(app.path_field.trim())));
         }
     });
-    if !app.persisted.recent_data.is_empty() {
+    if !app.recent.is_empty() {
         egui::ComboBox::new("recent-data", "Recent")
             .selected_text("data files")
             .width(ui.available_width() - 60.0)
             .show_ui(ui, |ui| {
-                for p in app.persisted.recent_data.clone() {
+                for p in app.recent.iter().cloned() {
                     if ui.selectable_label(false, p.display().to_string()).clicked() {
                         app.commands.push(Command::OpenData(p));
                     }
@@ -94,8 +106,8 @@ fn open_ui(ui: &mut egui::Ui, app: &mut Workbench) {
 type RoleSlot = fn(&mut ColumnMapping) -> &mut Option<String>;
 
 /// Column roles; returns true when the mapping changed.
-fn schema_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
-    let Some(schema) = app.data.as_ref().and_then(|d| d.schema.clone()) else {
+fn schema_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) -> bool {
+    let Some(schema) = app.data.and_then(|d| d.schema.clone()) else {
         return false;
     };
     let used = app
@@ -120,7 +132,7 @@ fn schema_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
             ui.separator();
             ui.label("Column mapping (auto-detected; pick another column if it guessed wrong):");
             let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
-            let m = &mut app.preset.data.mapping;
+            let m = &mut app.options.mapping;
             egui::Grid::new("mapping-grid").num_columns(2).show(ui, |ui| {
                 let roles: [(&str, RoleSlot, Option<&String>); 7] = [
                     ("timestamp", |m| &mut m.timestamp, used.timestamp.as_ref()),
@@ -161,8 +173,8 @@ fn schema_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
 }
 
 /// Signal checkboxes with min/mean/max and NaN counts; returns true on change.
-fn signals_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
-    let Some(data) = &app.data else { return false };
+fn signals_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) -> bool {
+    let Some(data) = app.data else { return false };
     let loaded: Vec<String> = data.bars.signal_names().to_vec();
     // Candidates: every numeric non-OHLCV column of the file (from the schema), else what is loaded.
     let candidates: Vec<String> = data
@@ -211,7 +223,7 @@ fn signals_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
                             }
                             // Keep the file's column order.
                             set.sort_by_key(|s| candidates.iter().position(|c| c == s));
-                            app.preset.data.signals = Some(set);
+                            app.options.signals = Some(set);
                             changed = true;
                         }
                         match stats.iter().find(|s| &s.name == name) {
@@ -234,11 +246,11 @@ fn signals_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
     changed
 }
 
-fn assets_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
-    let Some(data) = &app.data else { return false };
+fn assets_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) -> bool {
+    let Some(data) = app.data else { return false };
     // All assets of the file are known only when no filter is active; otherwise keep the filter's list.
     let loaded: Vec<String> = data.bars.assets().to_vec();
-    let mut all = app.known_assets.clone();
+    let mut all = app.known_assets.to_vec();
     if all.is_empty() {
         all = loaded.clone();
     }
@@ -248,7 +260,7 @@ fn assets_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 if ui.button("All").clicked() {
-                    app.preset.data.assets = None;
+                    app.options.assets = None;
                     changed = true;
                 }
             });
@@ -267,7 +279,7 @@ fn assets_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
                             }
                             set.sort();
                             if !set.is_empty() {
-                                app.preset.data.assets = if set.len() == all.len() { None } else { Some(set) };
+                                app.options.assets = if set.len() == all.len() { None } else { Some(set) };
                                 changed = true;
                             }
                         }
@@ -277,13 +289,13 @@ fn assets_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
     changed
 }
 
-fn dates_ui(ui: &mut egui::Ui, app: &mut Workbench) -> bool {
+fn dates_ui(ui: &mut egui::Ui, app: &mut DataPanel<'_>) -> bool {
     let mut changed = false;
     egui::CollapsingHeader::new("Date range")
         .id_salt("dates")
         .show(ui, |ui| {
             egui::Grid::new("dates-grid").num_columns(2).show(ui, |ui| {
-                for (label, slot) in [("from", &mut app.preset.data.start), ("to", &mut app.preset.data.end)] {
+                for (label, slot) in [("from", &mut app.options.start), ("to", &mut app.options.end)] {
                     ui.label(label);
                     let mut text = slot.clone().unwrap_or_default();
                     let resp = ui.add(egui::TextEdit::singleline(&mut text).hint_text("YYYY-MM-DD (empty: all)"));

@@ -1,25 +1,40 @@
 //! The Live tab: paper trade the current strategy on a WebSocket feed (feed URL, optional
 //! journal, Start and Stop), with the connection state, counts, live equity and the newest fills.
 
-use eframe::egui;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
+use eframe::egui;
+use ml4t_engine::types::{Side, TimestampNs};
+
+use super::command::Command;
 use super::plots::{EQUITY, TimeAxes, YFormat, fmt_money, series::sub_key, time_plot_ui};
-use crate::app::live::{LiveSession, LiveState};
-use crate::app::{Command, Workbench};
 
 /// Fills listed, newest first.
 const FILLS_SHOWN: usize = 20;
 const PLOT_HEIGHT: f32 = 150.0;
 const SCROLL_BAR_ROOM: f32 = 12.0;
 
+/// What the Live tab reads and edits.
+pub struct LivePanel<'a> {
+    /// The current or last session.
+    pub session: Option<&'a LiveView>,
+    /// Feed URL, journal folder (empty: none), end at the end of the stream.
+    pub url: &'a mut String,
+    pub journal: &'a mut String,
+    pub exit_at_end: &'a mut bool,
+    pub has_data: bool,
+    pub commands: &'a mut Vec<Command>,
+}
+
 /// Draws the Live tab; Start and Stop come back as commands.
-pub fn live_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+pub fn live_ui(ui: &mut egui::Ui, app: &mut LivePanel<'_>) {
     ui.label(
         "Paper trading: the current strategy and broker settings on live bars. Fills are simulated; \
          no order leaves this program.",
     );
     ui.add_space(4.0);
-    let running = app.live.as_ref().is_some_and(LiveSession::is_running);
+    let running = app.session.is_some_and(LiveView::is_running);
     settings_ui(ui, app, running);
     ui.horizontal(|ui| {
         let start = ui
@@ -29,7 +44,7 @@ pub fn live_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         if start.clicked() {
             app.commands.push(Command::StartLive);
         }
-        let stopping = app.live.as_ref().is_some_and(|s| s.state == LiveState::Stopping);
+        let stopping = app.session.is_some_and(|s| s.state == LiveState::Stopping);
         let stop = ui
             .add_enabled(running && !stopping, egui::Button::new("Stop"))
             .on_hover_text("Close the connection; the run ends with what it has");
@@ -37,14 +52,14 @@ pub fn live_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             app.commands.push(Command::StopLive);
         }
     });
-    if app.data.is_none() {
+    if !app.has_data {
         ui.colored_label(
             ui.visuals().warn_fg_color,
             "No data loaded: the feed's asset and signal names come from the loaded data.",
         );
     }
     ui.separator();
-    match &app.live {
+    match app.session {
         Some(session) => session_ui(ui, session),
         None => {
             ui.label("Not connected.");
@@ -55,12 +70,12 @@ pub fn live_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     ui.code("ml4t replay --data <file> --port 9001 --rate 50");
 }
 
-fn settings_ui(ui: &mut egui::Ui, app: &mut Workbench, running: bool) {
+fn settings_ui(ui: &mut egui::Ui, app: &mut LivePanel<'_>, running: bool) {
     egui::Grid::new("live-settings").num_columns(2).show(ui, |ui| {
         let label = ui.label("Feed URL");
         ui.add_enabled(
             !running,
-            egui::TextEdit::singleline(&mut app.persisted.live_url)
+            egui::TextEdit::singleline(&mut *app.url)
                 .hint_text("ws://HOST:PORT")
                 .desired_width(260.0),
         )
@@ -70,7 +85,7 @@ fn settings_ui(ui: &mut egui::Ui, app: &mut Workbench, running: bool) {
         let label = ui.label("Journal folder");
         ui.add_enabled(
             !running,
-            egui::TextEdit::singleline(&mut app.persisted.live_journal)
+            egui::TextEdit::singleline(&mut *app.journal)
                 .hint_text("optional")
                 .desired_width(260.0),
         )
@@ -82,12 +97,12 @@ fn settings_ui(ui: &mut egui::Ui, app: &mut Workbench, running: bool) {
     });
     ui.add_enabled(
         !running,
-        egui::Checkbox::new(&mut app.persisted.live_exit_at_end, "End at the end of the stream"),
+        egui::Checkbox::new(&mut *app.exit_at_end, "End at the end of the stream"),
     )
     .on_hover_text("Otherwise wait for more data until Stop");
 }
 
-fn session_ui(ui: &mut egui::Ui, s: &LiveSession) {
+fn session_ui(ui: &mut egui::Ui, s: &LiveView) {
     ui.horizontal(|ui| {
         ui.label("State:");
         let color = match &s.state {
@@ -183,7 +198,7 @@ fn session_ui(ui: &mut egui::Ui, s: &LiveSession) {
     }
 }
 
-fn equity_plot_ui(ui: &mut egui::Ui, s: &LiveSession) {
+fn equity_plot_ui(ui: &mut egui::Ui, s: &LiveView) {
     if s.equity_xs.is_empty() {
         return;
     }
@@ -212,7 +227,7 @@ fn equity_plot_ui(ui: &mut egui::Ui, s: &LiveSession) {
     );
 }
 
-fn fills_ui(ui: &mut egui::Ui, s: &LiveSession) {
+fn fills_ui(ui: &mut egui::Ui, s: &LiveView) {
     ui.strong(format!(
         "Fills (newest first, {} of {})",
         s.recent_fills.len().min(FILLS_SHOWN),
@@ -244,4 +259,118 @@ fn fills_ui(ui: &mut egui::Ui, s: &LiveSession) {
                 ui.end_row();
             }
         });
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveState {
+    /// Waiting for the first connection.
+    Connecting,
+    /// Receiving bars.
+    Connected,
+    /// The connection was lost or refused; attempt `attempt` of at most `max` comes next.
+    Reconnecting { attempt: u32, max: u32, error: String },
+    /// The server ended the stream; polling for more data until stopped.
+    Waiting,
+    /// Stop was pressed; the run is finishing.
+    Stopping,
+    /// The run finished: at the end of the stream, or stopped.
+    Ended { stopped: bool },
+    /// The run could not start or failed.
+    Error(String),
+}
+
+impl LiveState {
+    /// Whether the run is still going (Stop applies).
+    pub fn is_running(&self) -> bool {
+        !matches!(self, LiveState::Ended { .. } | LiveState::Error(_))
+    }
+
+    /// The state in a few words.
+    pub fn label(&self) -> String {
+        match self {
+            LiveState::Connecting => "connecting".into(),
+            LiveState::Connected => "connected".into(),
+            LiveState::Reconnecting { attempt, max, .. } => format!("reconnecting (attempt {attempt} of {max})"),
+            LiveState::Waiting => "end of stream: waiting for more data".into(),
+            LiveState::Stopping => "stopping".into(),
+            LiveState::Ended { stopped: false } => "ended (end of stream)".into(),
+            LiveState::Ended { stopped: true } => "stopped".into(),
+            LiveState::Error(_) => "error".into(),
+        }
+    }
+}
+
+/// One execution, owned (the engine's event borrows its data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveFill {
+    pub ts: TimestampNs,
+    pub asset: String,
+    pub side: Side,
+    pub qty: f64,
+    pub price: f64,
+    pub commission: f64,
+    pub position_after: f64,
+    /// Re-executed from the journal at a restart.
+    pub replayed: bool,
+}
+
+/// The finished run, as the Live tab sums it up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSummary {
+    /// Closed trades.
+    pub trades: usize,
+    pub fills: usize,
+    pub final_equity: f64,
+    pub initial_cash: f64,
+    pub timestamps: usize,
+    pub bars: usize,
+    pub rejections: usize,
+    /// Timestamps replayed from the journal before going live.
+    pub replayed_timestamps: usize,
+    pub elapsed: Duration,
+}
+
+impl LiveSummary {
+    pub fn total_return_pct(&self) -> f64 {
+        (self.final_equity / self.initial_cash - 1.0) * 100.0
+    }
+}
+
+/// What a live session has shown so far: its state, running totals, the equity plot, the newest
+/// fills and feed events. The app updates it from the session's worker; the Live tab draws it.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    /// Distinguishes sessions (plot caches).
+    pub id: u64,
+    pub url: String,
+    pub state: LiveState,
+    pub started: Instant,
+    pub timestamps: usize,
+    pub bars: usize,
+    pub fills: usize,
+    /// Closed trades.
+    pub trades: usize,
+    pub positions: usize,
+    pub cash: Option<f64>,
+    pub equity: Option<f64>,
+    pub last_ts: Option<TimestampNs>,
+    /// Equity after each timestamp received (x: seconds since the epoch), for the plot.
+    pub equity_xs: Vec<f64>,
+    pub equity_ys: Vec<f64>,
+    /// The newest fills, oldest first.
+    pub recent_fills: VecDeque<LiveFill>,
+    /// Connections after the first one.
+    pub reconnects: usize,
+    pub rejected: usize,
+    /// The newest feed events, oldest first.
+    pub events: VecDeque<String>,
+    pub summary: Option<LiveSummary>,
+}
+
+impl LiveView {
+    /// Whether the run is still going (Stop applies).
+    pub fn is_running(&self) -> bool {
+        self.state.is_running()
+    }
 }

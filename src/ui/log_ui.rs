@@ -1,6 +1,6 @@
 //! The log panel: what the app did (loads, runs, timings, warnings), newest last.
 
-use crate::app::log::{Level, Log};
+use crate::log::{Level, Log};
 
 pub fn log_ui(ui: &mut egui::Ui, log: &Log) {
     egui::ScrollArea::vertical()

@@ -1,8 +1,13 @@
 //! Panels and plots of the workbench. Functions take `&mut egui::Ui` (names end in `_ui`), draw,
 //! and report user intent back (a `changed` flag or commands); they hold no app logic.
 
+/// What the panels ask the app to do.
+pub mod command;
 /// The data panel: file, schema, mapping, signals, assets, dates.
 pub mod data_ui;
+/// Where panels go: top bar, left panel tabs, central results, log; the [`layout::Screen`] the
+/// app lends for a frame.
+pub mod layout;
 /// The Live tab: paper trading on a WebSocket feed with connection state, equity and fills.
 pub mod live_ui;
 /// The log panel.
@@ -20,9 +25,18 @@ pub mod trades_ui;
 
 use std::sync::Arc;
 
+use ml4t_data::{LoadedData, SchemaInfo, SignalInfo};
 use ml4t_engine::market::Bars;
 use ml4t_engine::results::RunResult;
 use ml4t_engine::results::metrics::Metrics;
+
+/// Loaded data with what the panels show about it.
+pub struct DataView {
+    pub loaded: LoadedData,
+    pub bars: Arc<Bars>,
+    pub signals: Vec<SignalInfo>,
+    pub schema: Option<SchemaInfo>,
+}
 
 /// One finished run as the results panels show it.
 #[derive(Debug, Clone)]

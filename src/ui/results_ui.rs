@@ -12,11 +12,9 @@ use super::RunView;
 use super::plots::series::{AssetSeries, RunSeries, memo, run_key, signal_values, sub_key};
 use super::plots::time_axis::ts_to_x;
 use super::plots::{self, PriceInput, SignalInput, TimeAxes, TradeMark};
+pub use super::trades_ui::TradeSort;
 use super::trades_ui::{TradeAction, TradeTable, trade_order, trades_ui};
-pub use super::trades_ui::{TradeColumn, TradeSort};
 use ml4t_engine::types::{AssetId, SignalId};
-
-pub use cards::{Card, Tone, cards};
 
 /// What the results panel remembers between frames (persisted by the app).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]

@@ -84,7 +84,7 @@ pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[Si
         // Checked as an entry list, named as the filter.
         problem: problem::find_problem(&check, &signal_names, n_assets).map(|mut p| {
             if matches!(check.validate(&signal_names, n_assets), Err(RuleError::NoEntry)) {
-                crate::app::logic::NO_FILTER.clone_into(&mut p.message);
+                ml4t_preset::HYBRID_NO_FILTER.clone_into(&mut p.message);
             }
             p.place = match p.place {
                 Place::ListTop(_) => Place::ListTop(ListKind::Filter),

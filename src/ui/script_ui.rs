@@ -7,31 +7,56 @@ use std::path::PathBuf;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Stroke, TextStyle};
 
-use crate::app::script::StrategyKind;
-use crate::app::{Command, Workbench};
+use super::command::{Command, StrategyKind};
 use crate::ui::rules_ui;
+use ml4t_data::SignalInfo;
 use ml4t_preset::StrategySpec;
+use ml4t_script::ScriptError;
 
 /// Margin inside the editor's frame; the line-number gutter uses the same so rows line up.
 const EDITOR_MARGIN: egui::Margin = egui::Margin::symmetric(4, 2);
 
-pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+/// What the Script tab reads and edits: the strategy (kind, hybrid filter, inline source) and
+/// the editor's buffer and its state.
+pub struct ScriptPanel<'a> {
+    pub strategy: &'a mut StrategySpec,
+    /// The data's signals (for the hybrid filter's rule editor).
+    pub signals: &'a [SignalInfo],
+    pub n_assets: usize,
+    /// The editor buffer.
+    pub text: &'a mut String,
+    /// The Open / Save as path field.
+    pub path_field: &'a mut String,
+    /// The buffer's compile error.
+    pub error: Option<&'a ScriptError>,
+    /// The last run's error in the script: (line, message).
+    pub runtime_error: Option<&'a (usize, String)>,
+    /// The file changed on disk while the buffer had unsaved edits.
+    pub changed_on_disk: bool,
+    /// Unsaved edits of a file-based script.
+    pub unsaved: bool,
+    pub commands: &'a mut Vec<Command>,
+}
+
+/// Draws the Script tab; edits of the buffer go to an inline script's source, the rest come back
+/// as commands.
+pub fn script_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
     kind_switch_ui(ui, app);
     ui.separator();
-    let Some(src) = app.preset.strategy.script().cloned() else {
+    let Some(src) = app.strategy.script().cloned() else {
         ui.label("This preset uses rules (Rules tab). Switch to Script or Hybrid to write the strategy in Rhai.");
         return;
     };
-    if let StrategySpec::Hybrid { filter, .. } = &mut app.preset.strategy {
-        let signals = app.data.as_ref().map(|d| d.signals.clone()).unwrap_or_default();
-        let n_assets = app.data.as_ref().map_or(1, |d| d.bars.assets().len());
+    if let StrategySpec::Hybrid { filter, .. } = &mut *app.strategy {
+        let signals = app.signals.to_vec();
+        let n_assets = app.n_assets;
         if rules_ui::filter_editor_ui(ui, filter, &signals, n_assets) {
             app.commands.push(Command::StrategyEdited);
         }
         ui.separator();
     }
     source_ui(ui, app, src.source.is_some());
-    if app.script.changed_on_disk {
+    if app.changed_on_disk {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
@@ -42,19 +67,19 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             }
         });
     }
-    let error_line = match &app.script.error {
+    let error_line = match &app.error {
         Some(e) => e.location().map(|(l, _)| l),
-        None => app.script.runtime_error.as_ref().map(|(l, _)| *l),
+        None => app.runtime_error.as_ref().map(|(l, _)| *l),
     };
-    if editor_ui(ui, &mut app.script.text, error_line) {
-        if let StrategySpec::Script(s) | StrategySpec::Hybrid { script: s, .. } = &mut app.preset.strategy
+    if editor_ui(ui, &mut *app.text, error_line) {
+        if let StrategySpec::Script(s) | StrategySpec::Hybrid { script: s, .. } = &mut *app.strategy
             && s.source.is_some()
         {
-            s.source = Some(app.script.text.clone());
+            s.source = Some(app.text.clone());
         }
         app.commands.push(Command::StrategyEdited);
     }
-    match (&app.script.error, &app.script.runtime_error) {
+    match (&app.error, &app.runtime_error) {
         (Some(e), _) => {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
@@ -67,8 +92,8 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn kind_switch_ui(ui: &mut egui::Ui, app: &mut Workbench) {
-    let current = StrategyKind::of(&app.preset.strategy);
+fn kind_switch_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
+    let current = StrategyKind::of(app.strategy);
     ui.horizontal(|ui| {
         ui.label("Strategy kind");
         for (kind, label, hover) in [
@@ -93,7 +118,7 @@ fn kind_switch_ui(ui: &mut egui::Ui, app: &mut Workbench) {
 }
 
 /// Where the script lives: inline or file, the path field, open and save.
-fn source_ui(ui: &mut egui::Ui, app: &mut Workbench, inline: bool) {
+fn source_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>, inline: bool) {
     ui.horizontal(|ui| {
         ui.label("Stored");
         if ui
@@ -113,7 +138,7 @@ fn source_ui(ui: &mut egui::Ui, app: &mut Workbench, inline: bool) {
             app.commands.push(Command::SetScriptInline(false));
         }
         if !inline {
-            let unsaved = app.script.unsaved();
+            let unsaved = app.unsaved;
             let label = if unsaved { "Save script *" } else { "Save script" };
             if ui
                 .add_enabled(unsaved, egui::Button::new(label))
@@ -129,7 +154,7 @@ fn source_ui(ui: &mut egui::Ui, app: &mut Workbench, inline: bool) {
             let label = ui.label("Script path");
             let field = ui
                 .add(
-                    egui::TextEdit::singleline(&mut app.script.path_field)
+                    egui::TextEdit::singleline(&mut *app.path_field)
                         .hint_text("path/to/strategy.rhai")
                         .desired_width(ui.available_width()),
                 )
@@ -138,7 +163,7 @@ fn source_ui(ui: &mut egui::Ui, app: &mut Workbench, inline: bool) {
             field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
         })
         .inner;
-    let path = app.script.path_field.trim().to_owned();
+    let path = app.path_field.trim().to_owned();
     ui.horizontal_wrapped(|ui| {
         if (ui
             .add_enabled(!path.is_empty(), egui::Button::new("Open script path"))

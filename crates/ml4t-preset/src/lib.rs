@@ -29,6 +29,11 @@ use serde::{Deserialize, Serialize};
 
 pub use error::PresetError;
 
+/// Why a hybrid cannot run without a filter (the engine compiles the filter into a mask), in the
+/// words the workbench shows.
+pub const HYBRID_NO_FILTER: &str =
+    "the hybrid has no (enabled) filter rule: add one on the Script tab, or switch the kind to Script";
+
 use ml4t_data::{ColumnMapping, LoadOptions, LoadedData};
 use ml4t_engine::execution::BrokerConfig;
 use ml4t_engine::results::metrics::MetricsOptions;

@@ -1,19 +1,101 @@
 //! Where panels go: top bar, left panel (data / rules / script / broker / live), central results, log at the
 //! bottom.
 
-use super::{Command, LeftTab, Workbench};
-use crate::ui::{
-    data_ui::data_ui, live_ui::live_ui, log_ui::log_ui, results_ui::results_ui, rules_ui, script_ui::script_ui,
-};
+use std::path::PathBuf;
+use std::time::Duration;
 
-pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+use serde::{Deserialize, Serialize};
+
+use super::command::Command;
+use super::data_ui::{DataPanel, data_ui};
+use super::live_ui::{LivePanel, LiveView, live_ui};
+use super::log_ui::log_ui;
+use super::results_ui::{ResultsState, results_ui};
+use super::script_ui::{ScriptPanel, script_ui};
+use super::{DataView, RunView, rules_ui};
+use crate::log::Log;
+use ml4t_preset::Preset;
+use ml4t_script::ScriptError;
+
+/// Left panel tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum LeftTab {
+    #[default]
+    Data,
+    Rules,
+    Broker,
+    Live,
+    Script,
+}
+
+/// Everything the window shows, borrowed from the app for one frame: what the panels may edit
+/// is `&mut`, the rest is read-only; user intent comes back through `commands`.
+pub struct Screen<'a> {
+    pub commands: &'a mut Vec<Command>,
+    /// The strategy document being edited.
+    pub preset: &'a mut Preset,
+    /// Unsaved edits (the preset's name field sets it).
+    pub dirty: &'a mut bool,
+    /// The preset has a file (Revert applies).
+    pub has_preset_file: bool,
+    pub preset_path_field: &'a mut String,
+    pub recent_presets: &'a [PathBuf],
+    pub auto_run: &'a mut bool,
+    pub show_log: &'a mut bool,
+    pub left_tab: &'a mut LeftTab,
+    pub results: &'a mut ResultsState,
+    pub data: Option<&'a DataView>,
+    pub data_path_field: &'a mut String,
+    pub recent_data: &'a [PathBuf],
+    pub known_assets: &'a [String],
+    /// Why the strategy cannot run.
+    pub invalid: Option<&'a str>,
+    /// A load in flight: for how long.
+    pub loading: Option<Duration>,
+    /// A run in flight: progress in [0, 1] and for how long.
+    pub running: Option<(f32, Duration)>,
+    pub run: Option<&'a RunView>,
+    pub log: &'a Log,
+    /// The error banner.
+    pub error: Option<&'a str>,
+    pub preset_changed_on_disk: bool,
+    pub script: ScriptTab<'a>,
+    pub live: LiveTab<'a>,
+}
+
+/// The Script tab's editor, as the app keeps it.
+pub struct ScriptTab<'a> {
+    pub text: &'a mut String,
+    pub path_field: &'a mut String,
+    pub error: Option<&'a ScriptError>,
+    pub runtime_error: Option<&'a (usize, String)>,
+    pub changed_on_disk: bool,
+    pub unsaved: bool,
+}
+
+/// The Live tab's settings and session, as the app keeps them.
+pub struct LiveTab<'a> {
+    pub session: Option<&'a LiveView>,
+    pub url: &'a mut String,
+    pub journal: &'a mut String,
+    pub exit_at_end: &'a mut bool,
+}
+
+impl Screen<'_> {
+    fn busy(&self) -> bool {
+        self.loading.is_some() || self.running.is_some()
+    }
+}
+
+/// The whole window: top bar, status bar, log, left panel, results.
+pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, app));
     egui::Panel::bottom("status-bar").show(ui, |ui| status_ui(ui, app));
-    if app.persisted.show_log {
+    if *app.show_log {
         egui::Panel::bottom("log")
             .resizable(true)
             .default_size(140.0)
-            .show(ui, |ui| log_ui(ui, &app.log));
+            .show(ui, |ui| log_ui(ui, app.log));
     }
     egui::Panel::left("left")
         .resizable(true)
@@ -22,7 +104,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     egui::CentralPanel::default().show(ui, |ui| central_ui(ui, app));
 }
 
-fn top_bar_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn top_bar_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     ui.horizontal_wrapped(|ui| {
         ui.strong("ml4t");
         ui.separator();
@@ -40,7 +122,7 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         {
             app.commands.push(Command::OpenPresetDialog);
         }
-        let save_label = if app.dirty { "Save *" } else { "Save" };
+        let save_label = if *app.dirty { "Save *" } else { "Save" };
         if ui
             .button(save_label)
             .on_hover_text("Save the preset (Ctrl+S)")
@@ -53,34 +135,28 @@ fn top_bar_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         ui.separator();
         let can_run = app.data.is_some() && app.invalid.is_none();
         let run = ui.add_enabled(can_run, egui::Button::new("Run (F5)"));
-        let run = match &app.invalid {
-            Some(problem) => run.on_disabled_hover_text(problem.as_str()),
+        let run = match app.invalid {
+            Some(problem) => run.on_disabled_hover_text(problem),
             None => run.on_hover_text("Run the backtest in the background"),
         };
         if run.clicked() {
             app.commands.push(Command::Run);
         }
-        if app.run_task.is_some() && ui.button("Cancel").clicked() {
+        if app.running.is_some() && ui.button("Cancel").clicked() {
             app.commands.push(Command::Cancel);
         }
-        let mut auto = app.persisted.auto_run;
-        if ui
-            .checkbox(&mut auto, "Auto-run")
-            .on_hover_text("Re-run shortly after each edit")
-            .changed()
-        {
-            app.persisted.auto_run = auto;
-        }
-        ui.checkbox(&mut app.persisted.show_log, "Log");
+        ui.checkbox(&mut *app.auto_run, "Auto-run")
+            .on_hover_text("Re-run shortly after each edit");
+        ui.checkbox(&mut *app.show_log, "Log");
     });
 }
 
 /// The preset path field: typing a path works where no file dialog can open (no desktop portal).
 /// It lives in the top bar, not in a menu, because a click in a menu closes it.
-fn preset_path_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn preset_path_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     let label = ui.label("Preset");
     ui.add(
-        egui::TextEdit::singleline(&mut app.preset_path_field)
+        egui::TextEdit::singleline(&mut *app.preset_path_field)
             .hint_text("path/to/strategy.ron")
             .desired_width(220.0),
     )
@@ -100,19 +176,19 @@ fn preset_path_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn preset_menu_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn preset_menu_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     if ui.button("Save as... (dialog)").clicked() {
         app.commands.push(Command::SavePresetAsDialog);
         ui.close();
     }
-    if app.preset_path.is_some() && app.dirty && ui.button("Revert to saved").clicked() {
+    if app.has_preset_file && *app.dirty && ui.button("Revert to saved").clicked() {
         app.commands.push(Command::RevertPreset);
         ui.close();
     }
-    if !app.persisted.recent_presets.is_empty() {
+    if !app.recent_presets.is_empty() {
         ui.separator();
         ui.label("Recent presets:");
-        for p in app.persisted.recent_presets.clone() {
+        for p in app.recent_presets.iter().cloned() {
             if ui.button(p.display().to_string()).clicked() {
                 app.commands.push(Command::OpenPreset(p));
                 ui.close();
@@ -121,24 +197,20 @@ fn preset_menu_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn status_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn status_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     ui.horizontal(|ui| {
-        if let Some(t) = &app.load_task {
+        if let Some(elapsed) = app.loading {
             ui.spinner();
-            ui.label(format!("loading data... {:.1} s", t.elapsed().as_secs_f32()));
+            ui.label(format!("loading data... {:.1} s", elapsed.as_secs_f32()));
         }
-        if let Some(t) = &app.run_task {
-            ui.add(
-                egui::ProgressBar::new(t.progress())
-                    .desired_width(160.0)
-                    .show_percentage(),
-            );
-            ui.label(format!("running... {:.1} s", t.elapsed().as_secs_f32()));
+        if let Some((progress, elapsed)) = app.running {
+            ui.add(egui::ProgressBar::new(progress).desired_width(160.0).show_percentage());
+            ui.label(format!("running... {:.1} s", elapsed.as_secs_f32()));
         }
-        if let Some(d) = &app.data {
+        if let Some(d) = app.data {
             ui.label(format!("{} rows | {} assets", d.bars.len(), d.bars.assets().len()));
         }
-        if let Some(r) = &app.run {
+        if let Some(r) = app.run {
             ui.separator();
             ui.label(format!(
                 "last run {:.1} ms | {:.1}M bars/s | {} trades",
@@ -158,7 +230,7 @@ fn status_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     });
 }
 
-fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn left_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     ui.horizontal(|ui| {
         for (tab, label) in [
             (LeftTab::Data, "Data"),
@@ -167,29 +239,64 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             (LeftTab::Broker, "Broker & metrics"),
             (LeftTab::Live, "Live"),
         ] {
-            ui.selectable_value(&mut app.persisted.left_tab, tab, label);
+            ui.selectable_value(&mut *app.left_tab, tab, label);
         }
     });
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .id_salt("left-scroll")
-        .show(ui, |ui| match app.persisted.left_tab {
-            LeftTab::Data => data_ui(ui, app),
+        .show(ui, |ui| match *app.left_tab {
+            LeftTab::Data => data_ui(
+                ui,
+                &mut DataPanel {
+                    data: app.data,
+                    options: &mut app.preset.data,
+                    path_field: &mut *app.data_path_field,
+                    recent: app.recent_data,
+                    known_assets: app.known_assets,
+                    loading: app.loading.is_some(),
+                    commands: &mut *app.commands,
+                },
+            ),
             LeftTab::Rules => rules_tab_ui(ui, app),
             LeftTab::Broker => broker_tab_ui(ui, app),
-            LeftTab::Live => live_ui(ui, app),
-            LeftTab::Script => script_ui(ui, app),
+            LeftTab::Live => live_ui(
+                ui,
+                &mut LivePanel {
+                    session: app.live.session,
+                    url: &mut *app.live.url,
+                    journal: &mut *app.live.journal,
+                    exit_at_end: &mut *app.live.exit_at_end,
+                    has_data: app.data.is_some(),
+                    commands: &mut *app.commands,
+                },
+            ),
+            LeftTab::Script => script_ui(
+                ui,
+                &mut ScriptPanel {
+                    strategy: &mut app.preset.strategy,
+                    signals: app.data.map_or(&[][..], |d| &d.signals),
+                    n_assets: app.data.map_or(1, |d| d.bars.assets().len()),
+                    text: &mut *app.script.text,
+                    path_field: &mut *app.script.path_field,
+                    error: app.script.error,
+                    runtime_error: app.script.runtime_error,
+                    changed_on_disk: app.script.changed_on_disk,
+                    unsaved: app.script.unsaved,
+                    commands: &mut *app.commands,
+                },
+            ),
         });
 }
 
-fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
-    let signals = app.data.as_ref().map(|d| d.signals.clone()).unwrap_or_default();
-    let n_assets = app.data.as_ref().map_or(1, |d| d.bars.assets().len());
+fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
+    let signals = app.data.map(|d| d.signals.clone()).unwrap_or_default();
+    let n_assets = app.data.map_or(1, |d| d.bars.assets().len());
     ui.horizontal(|ui| {
         ui.label("Name");
         if ui.text_edit_singleline(&mut app.preset.name).changed() {
-            app.dirty = true;
+            *app.dirty = true;
         }
     });
     match &mut app.preset.strategy {
@@ -216,7 +323,7 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn broker_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+fn broker_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     let mut changed = rules_ui::broker_editor_ui(ui, &mut app.preset.broker);
     ui.separator();
     ui.heading("Metrics");
@@ -255,8 +362,8 @@ fn broker_tab_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-fn central_ui(ui: &mut egui::Ui, app: &mut Workbench) {
-    if let Some(err) = app.error.clone() {
+fn central_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
+    if let Some(err) = app.error.map(str::to_owned) {
         egui::Frame::new()
             .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
             .inner_margin(6.0)
@@ -280,11 +387,11 @@ fn central_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             }
         });
     }
-    if let Some(problem) = &app.invalid {
+    if let Some(problem) = app.invalid {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot run: {problem}"));
     }
-    match &app.run {
-        Some(run) => results_ui(ui, run, &mut app.persisted.results),
+    match app.run {
+        Some(run) => results_ui(ui, run, app.results),
         None if app.busy() => {
             ui.centered_and_justified(|ui| ui.spinner());
         }

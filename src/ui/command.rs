@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::script::StrategyKind;
+use ml4t_preset::StrategySpec;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -45,4 +45,22 @@ pub enum Command {
     SetScriptInline(bool),
     /// Reload the script file, dropping unsaved script edits.
     ReloadScript,
+}
+
+/// The strategy kinds the Script tab switches between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    Rules,
+    Script,
+    Hybrid,
+}
+
+impl StrategyKind {
+    pub fn of(spec: &StrategySpec) -> Self {
+        match spec {
+            StrategySpec::Rules(_) => StrategyKind::Rules,
+            StrategySpec::Script(_) => StrategyKind::Script,
+            StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,
+        }
+    }
 }
