@@ -1,6 +1,7 @@
 //! Background jobs for the workbench: each runs on its own named thread, reports progress through
-//! a bounded channel that never blocks the worker, can be cancelled through a shared flag, and is
-//! joined when dropped. The UI polls; it never waits.
+//! a bounded channel that never blocks the worker, and can be cancelled through a shared flag.
+//! Dropping a task cancels it and detaches its thread: a superseded run finishes (or notices the
+//! flag) on its own, and the UI thread never waits for it. The UI polls; it never waits.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,12 +111,23 @@ impl<T: Send + 'static> Task<T> {
     }
 }
 
-impl<T> Drop for Task<T> {
-    fn drop(&mut self) {
+impl<T> Task<T> {
+    /// Cancels the job and waits for its thread to end: for the few places that must know it
+    /// stopped (a live session at exit, whose journal must be complete). Never on a frame.
+    pub fn cancel_and_join(mut self) {
         self.cancel.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    /// Cancels the job and detaches its thread (dropping the handle does not wait): the job
+    /// reads the flag and ends by itself, sending its result nowhere.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        drop(self.thread.take());
     }
 }
 
@@ -168,14 +180,46 @@ mod tests {
     }
 
     #[test]
-    fn task_drop_cancels_and_joins() {
-        let t = Task::spawn("test-drop", Arc::new(|| {}), |h| {
-            while !h.is_cancelled() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+    fn task_drop_cancels_and_detaches_without_waiting() {
+        // A job that notices the cancel only after 300 ms: dropping its task must not wait for
+        // it (the UI thread drops superseded runs), yet the job must see the cancel.
+        let saw_cancel = Arc::new(AtomicBool::new(false));
+        let seen = saw_cancel.clone();
+        let t = Task::spawn("test-drop", Arc::new(|| {}), move |h| {
+            std::thread::sleep(Duration::from_millis(300));
+            seen.store(h.is_cancelled(), Ordering::Relaxed);
             Ok(())
         })
         .unwrap();
+        let started = std::time::Instant::now();
         drop(t);
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_millis(150),
+            "drop waited {waited:?} for the job"
+        );
+        for _ in 0..200 {
+            if saw_cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("the detached job never saw the cancel");
+    }
+
+    #[test]
+    fn task_cancel_and_join_waits_for_the_job() {
+        let done = Arc::new(AtomicBool::new(false));
+        let d = done.clone();
+        let t = Task::spawn("test-join", Arc::new(|| {}), move |h| {
+            while !h.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            d.store(true, Ordering::Relaxed);
+            Ok(())
+        })
+        .unwrap();
+        t.cancel_and_join();
+        assert!(done.load(Ordering::Relaxed));
     }
 }

@@ -766,3 +766,105 @@ mod script_tab {
         assert_eq!(trades(h.state()), Some(S2_TRADES), "previous results stay");
     }
 }
+
+#[test]
+fn gui_keeps_one_copy_of_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let data = h.state().data().unwrap();
+    assert!(data.loaded.bars.is_empty(), "the loaded bars moved into the shared Arc");
+    assert!(!data.bars.is_empty());
+    // The run shares the same allocation instead of a copy.
+    assert!(Arc::ptr_eq(&data.bars, &h.state().run().unwrap().bars));
+}
+
+#[test]
+fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    for _ in 0..3 {
+        h.step();
+    }
+    // Every row has a side cell ("long"); rows are laid out only while in view, so the cells
+    // inside the window are the visible rows.
+    let visible = h
+        .query_all_by_label("long")
+        .filter(|n| {
+            let r = n.rect();
+            r.min.y >= 0.0 && r.max.y <= 1000.0
+        })
+        .count();
+    assert!(visible >= 20, "only {visible} trade rows visible at 1600x1000");
+}
+
+#[test]
+fn gui_loading_data_resets_the_plots_and_the_selected_trade() {
+    use ml4t_data::write_parquet;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("minute.parquet");
+    write_parquet(
+        &sample(&SampleSpec {
+            assets: 2,
+            bars: 3_000,
+            freq: SampleFreq::Every {
+                step_ns: 60_000_000_000,
+            },
+            ..SampleSpec::default()
+        })
+        .unwrap(),
+        &data,
+    )
+    .unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    h.step();
+    // Click a trade: it is selected and the plots zoom to it.
+    h.query_all_by_label("long").next().unwrap().click();
+    h.step();
+    assert!(h.state().persisted().results.selected_trade.is_some());
+    h.state_mut().push(Command::OpenData(data));
+    step_until(&mut h, "the run on the minute file", |a| {
+        idle(a) && a.run().is_some_and(|r| r.bars.assets().len() == 2)
+    });
+    let results = &h.state().persisted().results;
+    assert_eq!(
+        results.selected_trade, None,
+        "the old run's trade is no longer selected"
+    );
+    h.step();
+    assert!(
+        !h.state().persisted().results.pending_reset(),
+        "the reset was applied to the plots"
+    );
+}
+
+#[test]
+fn gui_superseded_long_run_does_not_block_the_next_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    // A slow script on daily data: each bar spins, so one run takes seconds.
+    let slow = "fn on_bar(bar, ctx) { let x = 0; for i in 0..3000 { x += i; } }";
+    h.state_mut().preset_mut().strategy = ml4t_preset::StrategySpec::Script(ml4t_preset::ScriptSource::inline(slow));
+    // The editor takes the inline script and runs it (what reloading a script does).
+    h.state_mut().push(Command::ReloadScript);
+    h.step();
+    assert!(h.state().running(), "the slow run started: {:?}", h.state().invalid());
+    // Supersede it: the old run is cancelled and detached; the frame must not wait for it.
+    h.state_mut().push(Command::Run);
+    let started = Instant::now();
+    h.step();
+    let frame = started.elapsed();
+    assert!(h.state().running(), "the new run started");
+    assert!(
+        frame < Duration::from_secs(1),
+        "the frame waited {frame:?} for the superseded run"
+    );
+    h.state_mut().push(Command::Cancel);
+    h.step();
+}

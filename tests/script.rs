@@ -761,3 +761,21 @@ fn preset_paths_resolve_relative_to_the_preset() {
     assert!(p.strategy.rules().is_none());
     assert!(ml4t_preset::run::thresholds(&p.strategy).is_empty());
 }
+
+#[test]
+fn script_print_goes_to_the_print_sink() {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink_lines = lines.clone();
+    let sink: ml4t_script::PrintSink =
+        std::sync::Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_owned()));
+    let bars = small_bars(5);
+    let mut s = script(
+        "fn on_bar(bar, ctx) { if bar.s < 0.05 { print(`first ${bar.close}`); } }\nfn on_end(ctx) { debug(\"done\"); }",
+    )
+    .with_print(sink);
+    backtest(&bars, &mut s, BrokerConfig::default()).unwrap();
+    let got = lines.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].starts_with("t.rhai: first "), "{got:?}");
+    assert!(got[1].starts_with("t.rhai:2:") && got[1].contains("done"), "{got:?}");
+}

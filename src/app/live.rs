@@ -257,9 +257,13 @@ impl LiveSession {
 }
 
 impl Drop for LiveSession {
-    /// Stops the feed, then the task joins the worker (it ends within the feed's poll interval).
+    /// Stops the feed and waits for the worker (it ends within the feed's poll interval), so the
+    /// journal is complete when the session is gone. Dropped only when not running or at exit.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        if let Some(task) = self.task.take() {
+            task.cancel_and_join();
+        }
     }
 }
 

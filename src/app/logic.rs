@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::dialog::{DialogAnswer, DialogKind};
 use super::{Command, DataView, LoadOutcome, Workbench};
 use crate::ui::RunView;
 use crate::worker::Task;
@@ -145,12 +146,26 @@ impl Workbench {
     }
 
     /// One step of app logic: commands, jobs, file events, debounced runs.
+    /// Opens a file dialog off the UI thread; its answer arrives in [`Workbench::tick`].
+    pub(super) fn open_dialog(&mut self, kind: DialogKind) {
+        if let Err(e) = self.dialogs.open(kind) {
+            self.log.warn(e);
+        }
+    }
+
     pub fn tick(&mut self) {
         for cmd in std::mem::take(&mut self.commands) {
             self.apply(cmd);
         }
+        while let Some(answer) = self.dialogs.poll() {
+            match answer {
+                DialogAnswer::Chosen(cmd) => self.commands.push(cmd),
+                DialogAnswer::Nothing(message) => self.log.info(message),
+            }
+        }
         self.poll_load();
         self.poll_run();
+        self.prints.drain_into(&mut self.log);
         if let Some(live) = &mut self.live {
             live.poll(&mut self.log);
         }
@@ -179,46 +194,15 @@ impl Workbench {
                 let path = self.data_path();
                 self.start_load(path, true);
             }
-            Command::OpenDataDialog => {
-                let picked = rfd::FileDialog::new()
-                    .add_filter("Parquet or CSV", &["parquet", "pq", "csv"])
-                    .set_title("Open data")
-                    .pick_file();
-                match picked {
-                    Some(p) => self.apply(Command::OpenData(p)),
-                    None => self.log.info("no file chosen (if no dialog appeared, type a path in the data field or drop a file on the window)"),
-                }
-            }
+            Command::OpenDataDialog => self.open_dialog(DialogKind::OpenData),
             Command::OpenPreset(path) => self.open_preset(&path),
-            Command::OpenPresetDialog => {
-                match rfd::FileDialog::new()
-                    .add_filter("Preset", &["ron"])
-                    .set_title("Open preset")
-                    .pick_file()
-                {
-                    Some(p) => self.open_preset(&p),
-                    None => self
-                        .log
-                        .info("no preset chosen (if no dialog appeared, type a path in the preset field)"),
-                }
-            }
+            Command::OpenPresetDialog => self.open_dialog(DialogKind::OpenPreset),
             Command::SavePreset => match self.preset_path.clone() {
                 Some(p) => self.save_preset(&p),
                 None => self.apply(Command::SavePresetAsDialog),
             },
             Command::SavePresetAs(path) => self.save_preset(&path),
-            Command::SavePresetAsDialog => {
-                match rfd::FileDialog::new()
-                    .add_filter("Preset", &["ron"])
-                    .set_file_name("strategy.ron")
-                    .save_file()
-                {
-                    Some(p) => self.save_preset(&p),
-                    None => self.log.info(
-                        "no file chosen (if no dialog appeared, type a path in the preset field and press Save as)",
-                    ),
-                }
-            }
+            Command::SavePresetAsDialog => self.open_dialog(DialogKind::SavePresetAs),
             Command::RevertPreset => {
                 if let Some(p) = self.preset_path.clone() {
                     self.dirty = false;
@@ -300,8 +284,9 @@ impl Workbench {
         self.log.info(format!("loading {}", path.display()));
         self.data_path_field = path.display().to_string();
         let job = move |_: &crate::worker::JobHandle| {
-            let loaded = load(&path, &options).map_err(|e| e.to_string())?;
-            let bars = Arc::new(loaded.bars.clone());
+            let mut loaded = load(&path, &options).map_err(|e| e.to_string())?;
+            // One copy of the data: the bars move into the Arc that runs and plots share.
+            let bars = Arc::new(std::mem::take(&mut loaded.bars));
             let signals = signal_stats(&bars);
             let schema = inspect(&path).ok();
             Ok(LoadOutcome {
@@ -353,6 +338,8 @@ impl Workbench {
                     self.known_assets.sort();
                 }
                 self.data = Some(out.data);
+                // Plots follow the new data's range; a selected trade belonged to the old run.
+                self.persisted.results.reset_view();
                 self.error = None;
                 self.validate();
                 self.rewatch();
@@ -375,11 +362,12 @@ impl Workbench {
             self.log.warn("nothing to run: load data first");
             return;
         };
-        // The newest request wins: a running job is cancelled (dropping it joins its thread).
+        // The newest request wins: a running job is cancelled and detached (never waited for).
         self.run_task = None;
         let bars = data.bars.clone();
         let preset = self.preset_for_run();
         let origin = self.preset_origin();
+        let print = self.prints.sink_for_run();
         let job = move |h: &crate::worker::JobHandle| {
             let started = Instant::now();
             let mut report = |p: Progress| h.progress(p.fraction().unwrap_or(0.0) as f32);
@@ -388,7 +376,8 @@ impl Workbench {
                     .progress_every(1 << 16)
                     .on_progress(&mut report)
                     .cancel_flag(h.cancel_flag());
-                ml4t_preset::run::run(&preset, &origin, &bars, &mut engine).map_err(|e| e.to_string())?
+                ml4t_preset::run::run_printing(&preset, &origin, &bars, &mut engine, Some(print))
+                    .map_err(|e| e.to_string())?
             };
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {

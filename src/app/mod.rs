@@ -1,8 +1,10 @@
 //! The workbench: an `eframe::App`. `logic` drains background jobs and file events and applies
 //! the commands the panels emitted; `ui` draws (layout.rs). State lives in [`Workbench`].
 
+mod dialog;
 mod live;
 mod logic;
+mod prints;
 mod sample;
 mod script;
 mod watch;
@@ -107,6 +109,10 @@ pub struct Workbench {
     data_path_field: String,
     preset_path_field: String,
     watcher: Option<watch::FileWatcher>,
+    /// Native file dialogs, on threads of their own.
+    dialogs: dialog::Dialogs,
+    /// Script `print` lines on their way to the log.
+    prints: prints::ScriptPrints,
     wake: Arc<dyn Fn() + Send + Sync>,
     /// Every asset seen in the current data file (the asset filter hides some from `data`).
     known_assets: Vec<String>,
@@ -116,6 +122,9 @@ pub struct Workbench {
     script: script::ScriptEditor,
     title: String,
     sample_dir: PathBuf,
+    /// No window size was remembered: size the window to the screen at the first frame that
+    /// knows the monitor.
+    fit_to_screen: bool,
 }
 
 impl Workbench {
@@ -153,12 +162,15 @@ impl Workbench {
             data_path_field: String::new(),
             preset_path_field: String::new(),
             watcher,
+            dialogs: dialog::Dialogs::new(wake.clone()),
+            prints: Default::default(),
             wake,
             preset_changed_on_disk: false,
             script: Default::default(),
             known_assets: Vec::new(),
             title: String::new(),
             sample_dir,
+            fit_to_screen: false,
         };
         app.start();
         app
@@ -171,7 +183,25 @@ impl Workbench {
             .and_then(|s| eframe::get_value::<Persisted>(s, STORAGE_KEY))
             .unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
-        Workbench::new(persisted, Arc::new(move || ctx.request_repaint()))
+        let mut app = Workbench::new(persisted, Arc::new(move || ctx.request_repaint()));
+        // eframe remembers the window's geometry under "window"; without it this is a first start.
+        app.fit_to_screen = cc.storage.is_none_or(|s| s.get_string("window").is_none());
+        app
+    }
+
+    /// At a first start: 90 % of the monitor (at least the minimum size), centred.
+    fn fit_window(&mut self, ctx: &egui::Context) {
+        if !self.fit_to_screen {
+            return;
+        }
+        let Some(monitor) = ctx.input(|i| i.viewport().monitor_size) else {
+            return;
+        };
+        self.fit_to_screen = false;
+        let size = (monitor * 0.9).max(egui::vec2(MIN_WINDOW[0], MIN_WINDOW[1]));
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+        let corner = ((monitor - size) * 0.5).max(egui::Vec2::ZERO);
+        ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(corner.to_pos2()));
     }
 
     /// Whether a load or run is in flight.
@@ -330,6 +360,7 @@ impl Workbench {
 
 impl eframe::App for Workbench {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.fit_window(ctx);
         self.handle_input(ctx);
         self.tick();
         let title = self.title();
@@ -337,7 +368,11 @@ impl eframe::App for Workbench {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
-        if self.busy() || self.run_at.is_some() || self.watcher.as_ref().is_some_and(|w| w.has_pending()) {
+        if self.busy()
+            || self.run_at.is_some()
+            || self.dialogs.is_open()
+            || self.watcher.as_ref().is_some_and(|w| w.has_pending())
+        {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -360,6 +395,9 @@ impl eframe::App for Workbench {
     }
 }
 
+/// The smallest window the layout works in.
+const MIN_WINDOW: [f32; 2] = [800.0, 500.0];
+
 /// Opens the workbench window. Fails with a message pointing at `ml4t run` when there is no display.
 pub fn run_gui() -> Result<(), String> {
     #[cfg(target_os = "linux")]
@@ -373,7 +411,7 @@ pub fn run_gui() -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1400.0, 900.0])
-            .with_min_inner_size([800.0, 500.0])
+            .with_min_inner_size(MIN_WINDOW)
             .with_title("ml4t")
             .with_app_id("ml4t")
             .with_drag_and_drop(true),

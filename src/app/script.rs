@@ -132,18 +132,7 @@ impl Workbench {
             // Typed paths are relative to the working directory, where the preset's relative
             // paths are relative to the preset: keep them absolute until the preset is saved.
             Command::OpenScript(path) => self.open_script(&std::path::absolute(&path).unwrap_or(path)),
-            Command::OpenScriptDialog => {
-                match rfd::FileDialog::new()
-                    .add_filter("Rhai script", &["rhai"])
-                    .set_title("Open script")
-                    .pick_file()
-                {
-                    Some(p) => self.open_script(&p),
-                    None => self
-                        .log
-                        .info("no script chosen (if no dialog appeared, type a path in the script path field)"),
-                }
-            }
+            Command::OpenScriptDialog => self.open_dialog(super::dialog::DialogKind::OpenScript),
             Command::SaveScript => match self.script_file() {
                 Some(p) => self.save_script(&p),
                 None => self

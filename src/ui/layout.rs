@@ -87,6 +87,11 @@ impl Screen<'_> {
     }
 }
 
+/// Default width of the left panel (data, rules, broker, live).
+const LEFT_PANEL_WIDTH: f32 = 460.0;
+/// Default width of the left panel on the Script tab: 100 columns of code plus the gutter.
+const SCRIPT_PANEL_WIDTH: f32 = 860.0;
+
 /// The whole window: top bar, status bar, log, left panel, results.
 pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, app));
@@ -97,9 +102,15 @@ pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
             .default_size(140.0)
             .show(ui, |ui| log_ui(ui, app.log));
     }
-    egui::Panel::left("left")
+    // The Script tab gets a panel of its own width (remembered apart): wide enough for a
+    // 100-column line of code, while the other tabs keep a narrow panel and room for results.
+    let (id, width) = match *app.left_tab {
+        LeftTab::Script => ("left-script", SCRIPT_PANEL_WIDTH),
+        _ => ("left", LEFT_PANEL_WIDTH),
+    };
+    egui::Panel::left(id)
         .resizable(true)
-        .default_size(420.0)
+        .default_size(width.min(ui.available_width() * 0.6))
         .show(ui, |ui| left_ui(ui, app));
     egui::CentralPanel::default().show(ui, |ui| central_ui(ui, app));
 }

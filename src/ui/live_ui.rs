@@ -206,6 +206,7 @@ fn equity_plot_ui(ui: &mut egui::Ui, s: &LiveView) {
         link: ui.make_persistent_id("live_time_link"),
         full_x: None,
         zoom_x: None,
+        reset: false,
     };
     let key = sub_key((s.id, s.equity_xs.len()));
     let (xs, ys) = (&s.equity_xs, &s.equity_ys);
@@ -218,6 +219,7 @@ fn equity_plot_ui(ui: &mut egui::Ui, s: &LiveView) {
         key,
         PLOT_HEIGHT,
         YFormat::Money,
+        &[("equity", EQUITY)],
         move |pui, view| {
             let points = view.thin("equity", xs, ys);
             let y = view.y_range(&points);

@@ -32,6 +32,8 @@ use ml4t_engine::results::metrics::Metrics;
 
 /// Loaded data with what the panels show about it.
 pub struct DataView {
+    /// Where the data came from and how it was read; its `bars` are empty (moved into `bars`,
+    /// so the workbench holds one copy of the data).
     pub loaded: LoadedData,
     pub bars: Arc<Bars>,
     pub signals: Vec<SignalInfo>,

@@ -12,7 +12,7 @@ pub mod time_axis;
 
 use eframe::egui;
 use egui::{Id, Ui};
-use egui_plot::{HoverPosition, Legend, Plot, PlotBounds, PlotUi};
+use egui_plot::{HoverPosition, Plot, PlotBounds, PlotUi};
 
 pub(crate) use account::{drawdown_ui, equity_ui, exposure_ui, position_ui};
 pub use price::{MAX_CANDLES, PriceInput, SignalInput, TradeMark};
@@ -147,6 +147,8 @@ pub struct TimeAxes {
     pub full_x: Option<(f64, f64)>,
     /// An x range every plot jumps to this frame (a clicked trade).
     pub zoom_x: Option<(f64, f64)>,
+    /// Every plot drops its zoom and follows the data again from this frame on (new data).
+    pub reset: bool,
 }
 
 /// The x range a plot shows, as known while building it (last frame's bounds).
@@ -189,9 +191,31 @@ impl View {
     }
 }
 
-/// Draws one time plot: `build` adds the items for the [`View`] and returns the y range to show.
-/// X navigation (drag, scroll, zoom) is horizontal only; y always fits the visible data.
-/// `data_key` must change whenever the data drawn changes.
+/// One entry of a plot's legend: a series' name and colour.
+pub(crate) type Key<'k> = (&'k str, egui::Color32);
+
+/// A plot's legend as one line of coloured swatches above the plot: outside the plot, it never
+/// covers the series it describes (egui_plot's legend floats over the data).
+pub(crate) fn legend_row_ui(ui: &mut Ui, keys: &[Key<'_>]) {
+    if keys.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        for &(name, color) in keys {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+            ui.painter()
+                .line_segment([rect.left_center(), rect.right_center()], egui::Stroke::new(2.5, color));
+            ui.add(egui::Label::new(egui::RichText::new(name).small()));
+            ui.add_space(8.0);
+        }
+    });
+}
+
+/// Draws one time plot with its legend row above: `build` adds the items for the [`View`] and
+/// returns the y range to show. X navigation (drag, scroll, zoom) is horizontal only; y always
+/// fits the visible data. `data_key` must change whenever the data drawn changes.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn time_plot_ui<'a>(
     ui: &mut Ui,
     id_salt: &str,
@@ -199,8 +223,10 @@ pub(crate) fn time_plot_ui<'a>(
     data_key: u64,
     height: f32,
     y_fmt: YFormat,
+    legend: &[Key<'_>],
     build: impl FnOnce(&mut PlotUi<'a>, &View) -> Option<(f64, f64)> + 'a,
 ) {
+    legend_row_ui(ui, legend);
     let mut plot = Plot::new(id_salt)
         .height(height)
         .link_axis(axes.link, [true, false])
@@ -213,12 +239,11 @@ pub(crate) fn time_plot_ui<'a>(
         .x_axis_formatter(|mark, _| format_tick(mark.value, mark.step_size))
         .y_axis_formatter(move |mark, _| y_fmt.tick(mark.value, mark.step_size))
         .y_axis_min_width(56.0)
-        .label_formatter(move |pos| Some(hover_text(pos, y_fmt)))
-        .legend(Legend::default());
+        .label_formatter(move |pos| Some(hover_text(pos, y_fmt)));
     if let Some((a, b)) = axes.full_x {
         plot = plot.include_x(a).include_x(b);
     }
-    let zoom = axes.zoom_x;
+    let (zoom, reset) = (axes.zoom_x, axes.reset);
     let ctx = ui.ctx().clone();
     let cache_id = ui.make_persistent_id(id_salt).with("thinned");
     let response = plot.show(ui, move |pui| {
@@ -233,6 +258,9 @@ pub(crate) fn time_plot_ui<'a>(
             ctx,
             id: cache_id,
         };
+        if reset {
+            pui.set_auto_bounds([true, true]);
+        }
         if let Some((a, b)) = zoom {
             pui.set_plot_bounds_x(a..=b);
         }
@@ -298,15 +326,31 @@ impl YFormat {
         if !y.is_finite() {
             return String::new();
         }
-        let text = if y.abs() >= 1e9 {
-            format!("{y:.2e}")
+        // Large values in thousands, millions, billions (500k, 1.25M): ticks stay short and
+        // readable; the decimals follow the tick spacing in that unit.
+        let (unit, suffix) = match y.abs().max(step.abs()) {
+            m if self == YFormat::Pct || m < 1e3 || step.abs() < 1.0 => (1.0, ""),
+            m if m < 1e6 => (1e3, "k"),
+            m if m < 1e9 => (1e6, "M"),
+            m if m < 1e12 => (1e9, "B"),
+            _ => return format!("{y:.2e}"),
+        };
+        let (v, s) = (y / unit, step / unit);
+        // As many decimals as the step needs to be exact (0.25 needs two, 0.1 one, 50 none).
+        let decimals = if s > 0.0 {
+            (0..=8usize)
+                .find(|&d| {
+                    let scaled = s * 10f64.powi(d as i32);
+                    (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+                })
+                .unwrap_or(8)
         } else {
-            let decimals = if step > 0.0 {
-                (-step.log10()).ceil().clamp(0.0, 8.0) as usize
-            } else {
-                2
-            };
-            format!("{y:.decimals$}")
+            2
+        };
+        let text = if v == 0.0 {
+            "0".to_owned()
+        } else {
+            format!("{v:.decimals$}{suffix}")
         };
         if self == YFormat::Pct { text + "%" } else { text }
     }
@@ -398,11 +442,18 @@ mod tests {
 
     #[test]
     fn y_format_ticks_follow_step() {
-        assert_eq!(YFormat::Money.tick(300_000.0, 50_000.0), "300000");
+        assert_eq!(YFormat::Money.tick(300_000.0, 50_000.0), "300k");
+        assert_eq!(YFormat::Money.tick(1_250_000.0, 250_000.0), "1.25M");
+        assert_eq!(YFormat::Money.tick(1_500.0, 100.0), "1.5k");
+        assert_eq!(YFormat::Money.tick(0.0, 50_000.0), "0");
+        assert_eq!(YFormat::Value.tick(0.75, 0.25), "0.75");
+        assert_eq!(YFormat::Value.tick(950.0, 50.0), "950");
+        assert_eq!(YFormat::Pct.tick(1_500.0, 500.0), "1500%");
         assert_eq!(YFormat::Value.tick(0.9, 0.1), "0.9");
         assert_eq!(YFormat::Value.tick(1.0, 0.1), "1.0");
         assert_eq!(YFormat::Pct.tick(-2.5, 0.5), "-2.5%");
         assert_eq!(YFormat::Value.tick(3e12, 1e12), "3.00e12");
+        assert_eq!(YFormat::Value.tick(3e9, 1e9), "3B");
         assert_eq!(YFormat::Pct.hover(-3.456), "-3.46%");
     }
 

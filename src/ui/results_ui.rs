@@ -1,5 +1,7 @@
-//! The results side of the workbench: metric cards, the linked time plots, and the trade table,
-//! in one vertical scroll area. Drawing collects [`ResultsAction`]s; the state changes after.
+//! The results side of the workbench: metric cards on top, the linked time plots in a vertical
+//! scroll area, and the trade table in a resizable panel below them (room for 20+ rows at
+//! 1600x1000, so a click on a trade zooms plots that stay in view). Drawing collects
+//! [`ResultsAction`]s; the state changes after.
 
 mod cards;
 #[cfg(test)]
@@ -33,9 +35,22 @@ pub struct ResultsState {
     /// X range the plots jump to on the next frame (after a trade was clicked).
     #[serde(skip)]
     zoom_x: Option<(f64, f64)>,
+    /// The plots drop their zoom at the next frame (new data was loaded).
+    #[serde(skip)]
+    reset_x: bool,
 }
 
 impl ResultsState {
+    /// New data: every plot follows the data's range again and no trade is selected.
+    pub fn reset_view(&mut self) {
+        self.selected_trade = None;
+        self.zoom_x = None;
+        self.reset_x = true;
+    }
+    /// Whether the plots will drop their zoom at the next frame.
+    pub fn pending_reset(&self) -> bool {
+        self.reset_x
+    }
     /// The x range (seconds) the plots will zoom to on the next frame, if any.
     pub fn pending_zoom(&self) -> Option<(f64, f64)> {
         self.zoom_x
@@ -51,27 +66,41 @@ pub enum ResultsAction {
     Trades(TradeAction),
 }
 
-/// Metric cards, then the plots, then the trade table, in a vertical scroll area that fills `ui`.
+/// Trade rows the table shows without scrolling when the window has the room.
+pub const TRADE_ROWS_SHOWN: f32 = 24.0;
+
+/// Metric cards, then the plots (scrolling) above the trade table (a resizable panel).
 pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
     if state.selected_trade.is_some_and(|i| i >= run.result.trades.len()) {
         state.selected_trade = None;
     }
+    // Plots are sized on the whole results area, so a tall trade table scrolls them rather than
+    // squeezing them.
     let avail = ui.available_height().max(480.0);
     let zoom = state.zoom_x.take();
+    let reset = std::mem::take(&mut state.reset_x);
     let mut actions = Vec::new();
+    cards::cards_ui(ui, &run.metrics);
+    ui.add_space(4.0);
+    let row_h = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+    // The rows, the filter line, the header and the panel's margins.
+    let table_h = TRADE_ROWS_SHOWN * row_h + 3.0 * row_h + 16.0;
+    let room = ui.available_height();
+    egui::Panel::bottom("trades_panel")
+        .resizable(true)
+        .default_size(table_h.min(room * 0.62))
+        .min_size(4.0 * row_h)
+        .max_size((room - 4.0 * row_h).max(4.0 * row_h))
+        .show(ui, |ui| table_ui(ui, run, state, &mut actions));
     ScrollArea::vertical()
         .id_salt("results_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            cards::cards_ui(ui, &run.metrics);
-            ui.add_space(4.0);
             if run.result.equity.is_empty() || run.bars.is_empty() {
                 ui.weak("no bars: nothing to plot");
             } else {
-                plots_ui(ui, run, state, zoom, avail, &mut actions);
+                plots_ui(ui, run, state, (zoom, reset), avail, &mut actions);
             }
-            ui.separator();
-            table_ui(ui, run, state, avail, &mut actions);
         });
     if !actions.is_empty() {
         ui.ctx().request_repaint();
@@ -134,7 +163,7 @@ fn plots_ui(
     ui: &mut Ui,
     run: &RunView,
     state: &ResultsState,
-    zoom: Option<(f64, f64)>,
+    (zoom, reset): (Option<(f64, f64)>, bool),
     avail: f32,
     actions: &mut Vec<ResultsAction>,
 ) {
@@ -150,6 +179,7 @@ fn plots_ui(
         link: ui.make_persistent_id("results_time_link"),
         full_x,
         zoom_x: zoom,
+        reset,
     };
     let h = |share: f32, min: f32, max: f32| (avail * share).clamp(min, max);
 
@@ -261,7 +291,7 @@ fn controls_ui(
     });
 }
 
-fn table_ui(ui: &mut Ui, run: &RunView, state: &ResultsState, avail: f32, actions: &mut Vec<ResultsAction>) {
+fn table_ui(ui: &mut Ui, run: &RunView, state: &ResultsState, actions: &mut Vec<ResultsAction>) {
     let r = &run.result;
     let order = memo(
         ui.ctx(),
@@ -276,7 +306,9 @@ fn table_ui(ui: &mut Ui, run: &RunView, state: &ResultsState, avail: f32, action
         sort: state.sort,
         filter: state.trade_filter.as_deref(),
         selected: state.selected_trade,
-        height: (avail * 0.45).clamp(160.0, 600.0),
+        // What the panel leaves after the filter line, the header and the open-positions note.
+        height: (ui.available_height() - 3.0 * (ui.spacing().interact_size.y + ui.spacing().item_spacing.y))
+            .max(ui.spacing().interact_size.y),
     };
     // The columns have fixed widths; a narrow panel scrolls the table sideways instead of
     // widening every plot above it.

@@ -12,7 +12,7 @@ use ml4t_engine::strategy::Strategy;
 use ml4t_engine::strategy::hybrid::{Hybrid, LiveHybrid};
 use ml4t_engine::strategy::rules::RuleError;
 use ml4t_engine::{Engine, EngineError};
-use ml4t_script::{ScriptError, ScriptStrategy};
+use ml4t_script::{PrintSink, ScriptError, ScriptStrategy};
 
 /// Why a preset could not run on some data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,13 +34,27 @@ pub fn build_strategy(
     bars: &Bars,
     preset_file: &Path,
 ) -> Result<Box<dyn Strategy + Send>, RunError> {
+    build_strategy_printing(spec, bars, preset_file, None)
+}
+
+/// [`build_strategy`], with a script's `print` lines sent to `print` (stderr without one).
+pub fn build_strategy_printing(
+    spec: &StrategySpec,
+    bars: &Bars,
+    preset_file: &Path,
+    print: Option<PrintSink>,
+) -> Result<Box<dyn Strategy + Send>, RunError> {
+    let script = |source: &super::ScriptSource| -> Result<ScriptStrategy, RunError> {
+        let s = ScriptStrategy::new(source.load(preset_file)?);
+        Ok(match &print {
+            Some(p) => s.with_print(p.clone()),
+            None => s,
+        })
+    };
     Ok(match spec {
         StrategySpec::Rules(rules) => Box::new(rules.compile(bars)?),
-        StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
-        StrategySpec::Hybrid { filter, script } => {
-            let callback = ScriptStrategy::new(script.load(preset_file)?);
-            Box::new(Hybrid::compile(filter, bars, callback)?)
-        }
+        StrategySpec::Script(source) => Box::new(script(source)?),
+        StrategySpec::Hybrid { filter, script: source } => Box::new(Hybrid::compile(filter, bars, script(source)?)?),
     })
 }
 
@@ -66,8 +80,19 @@ pub fn build_live_strategy(
 /// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks;
 /// `preset_file` is where the preset came from (scripts are found relative to it).
 pub fn run(preset: &Preset, preset_file: &Path, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
+    run_printing(preset, preset_file, bars, engine, None)
+}
+
+/// [`run`], with a script's `print` lines sent to `print` (stderr without one).
+pub fn run_printing(
+    preset: &Preset,
+    preset_file: &Path,
+    bars: &Bars,
+    engine: &mut Engine<'_>,
+    print: Option<PrintSink>,
+) -> Result<RunResult, RunError> {
     preset.broker.validate().map_err(RunError::Broker)?;
-    let mut strategy = build_strategy(&preset.strategy, bars, preset_file)?;
+    let mut strategy = build_strategy_printing(&preset.strategy, bars, preset_file, print)?;
     let mut broker = SimulationBroker::new(preset.broker, bars.assets().len());
     Ok(engine.run(&mut HistoricalFeed::new(bars), &mut broker, &mut strategy)?)
 }

@@ -339,16 +339,22 @@ impl ScriptCtx {
 }
 
 /// Registers the script API for data with these signal columns.
-pub(super) fn register(engine: &mut Engine, signal_names: &[String], names: Arc<[ImmutableString]>, origin: &str) {
+pub(super) fn register(
+    engine: &mut Engine,
+    signal_names: &[String],
+    names: Arc<[ImmutableString]>,
+    origin: &str,
+    print: Option<crate::PrintSink>,
+) {
     register_bar(engine, signal_names, names.clone());
     register_fill(engine);
     register_ctx(engine);
-    let o: Arc<str> = origin.into();
-    let o2 = o.clone();
-    engine.on_print(move |s| eprintln!("{o}: {s}"));
+    let sink: crate::PrintSink = print.unwrap_or_else(|| Arc::new(|line: &str| eprintln!("{line}")));
+    let (o, o2, sink2) = (Arc::<str>::from(origin), Arc::<str>::from(origin), sink.clone());
+    engine.on_print(move |s| sink(&format!("{o}: {s}")));
     engine.on_debug(move |s, _, pos| match pos.line() {
-        Some(l) => eprintln!("{o2}:{l}: {s}"),
-        None => eprintln!("{o2}: {s}"),
+        Some(l) => sink2(&format!("{o2}:{l}: {s}")),
+        None => sink2(&format!("{o2}: {s}")),
     });
 }
 

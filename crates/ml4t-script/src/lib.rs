@@ -65,6 +65,11 @@ use rhai::AST;
 pub use error::ScriptError;
 pub use strategy::ScriptStrategy;
 
+/// Where a script's `print` and `debug` lines go (each prefixed with the script's origin and,
+/// for `debug`, its line). Without one they go to stderr (the command line); the workbench
+/// passes one that feeds its log panel.
+pub type PrintSink = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Resource caps for one script. Operation counts are per callback call: each call of `on_bar`
 /// etc. starts from zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

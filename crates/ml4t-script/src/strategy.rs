@@ -31,6 +31,7 @@ use ml4t_engine::types::{AssetId, Side};
 pub struct ScriptStrategy {
     script: Script,
     run: Option<Run>,
+    print: Option<crate::PrintSink>,
 }
 
 /// Per-run state: everything the hot path reuses.
@@ -55,7 +56,17 @@ enum FirstArg<'a> {
 
 impl ScriptStrategy {
     pub fn new(script: Script) -> Self {
-        ScriptStrategy { script, run: None }
+        ScriptStrategy {
+            script,
+            run: None,
+            print: None,
+        }
+    }
+
+    /// Sends the script's `print` and `debug` lines to `sink` instead of stderr.
+    pub fn with_print(mut self, sink: crate::PrintSink) -> Self {
+        self.print = Some(sink);
+        self
     }
 
     pub fn script(&self) -> &Script {
@@ -70,10 +81,10 @@ fn started(run: &mut Option<Run>) -> Result<&mut Run, StrategyError> {
 
 impl Run {
     /// Sets up the engine and runs the script's top-level code.
-    fn new(script: &Script, ctx: &Context<'_>) -> Result<Run, StrategyError> {
+    fn new(script: &Script, ctx: &Context<'_>, print: Option<crate::PrintSink>) -> Result<Run, StrategyError> {
         let names: Arc<[ImmutableString]> = ctx.assets().iter().map(|s| ImmutableString::from(s.as_str())).collect();
         let mut engine = api::sandboxed_engine(&script.limits);
-        api::register(&mut engine, ctx.signal_names(), names.clone(), &script.origin);
+        api::register(&mut engine, ctx.signal_names(), names.clone(), &script.origin, print);
         let caller = Caller::new(engine, &script.ast, script.limits.max_call_levels).map_err(|e| {
             StrategyError(error::runtime_error(
                 &script.origin,
@@ -143,7 +154,7 @@ impl Run {
 
 impl Strategy for ScriptStrategy {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
-        let mut run = Run::new(&self.script, ctx)?;
+        let mut run = Run::new(&self.script, ctx, self.print.clone())?;
         if self.script.hooks.on_start {
             run.call(&self.script, ctx, "on_start", FirstArg::None, None, true)?;
         }

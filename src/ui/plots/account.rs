@@ -17,6 +17,7 @@ pub(crate) fn equity_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries, h
         key,
         height,
         YFormat::Money,
+        &[("equity", EQUITY), ("buy & hold", MUTED)],
         move |pui, view| {
             let equity = view.thin("equity", &s.xs, &s.equity);
             let bench = view.thin("bench", &s.bench_xs, &s.benchmark);
@@ -37,6 +38,7 @@ pub(crate) fn drawdown_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries,
         key,
         height,
         YFormat::Pct,
+        &[("drawdown", BAD)],
         move |pui, view| {
             let dd = view.thin("drawdown", &s.xs, &s.drawdown_pct);
             let y = view.y_range(&dd).map(|(lo, _)| (lo.min(-1.0), 0.5));
@@ -55,6 +57,7 @@ pub(crate) fn exposure_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries,
         key,
         height,
         YFormat::Pct,
+        &[("gross exposure % of equity", EQUITY)],
         move |pui, view| {
             let gross = view.thin("gross", &s.xs, &s.exposure_pct);
             let y = view.y_range(&gross).map(|(lo, hi)| (lo.min(0.0), hi.max(1.0)));
@@ -72,6 +75,10 @@ pub(crate) fn exposure_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries,
 /// The asset's signed position (shares) after each fill, as a step line.
 pub(crate) fn position_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, asset: &str, s: &AssetSeries, height: f32) {
     let name = format!("{asset} position");
+    let legend = name.clone();
+    let short = s.position.iter().any(|&q| q < 0.0);
+    let long = s.position.iter().any(|&q| q > 0.0);
+    let color = if short && !long { BAD } else { GOOD };
     time_plot_ui(
         ui,
         "position_plot",
@@ -79,12 +86,10 @@ pub(crate) fn position_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, asset: &str, s
         key,
         height,
         YFormat::Value,
+        &[(legend.as_str(), color)],
         move |pui, view| {
             let pos = view.thin("position", &s.position_xs, &s.position);
             let y = view.y_range(&pos).map(|(lo, hi)| (lo.min(0.0), hi.max(0.0)));
-            let short = pos.iter().any(|p| p[1] < 0.0);
-            let long = pos.iter().any(|p| p[1] > 0.0);
-            let color = if short && !long { BAD } else { GOOD };
             // No band merging: it would turn the vertical steps into ramps.
             pui.line(
                 Line::new(name, pos)

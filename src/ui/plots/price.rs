@@ -2,8 +2,8 @@
 //! and a signal column with the rules' thresholds.
 
 use eframe::egui;
-use egui::{Align2, Color32, RichText, Stroke, Ui};
-use egui_plot::{BoxElem, BoxPlot, BoxSpread, HLine, Line, LineStyle, MarkerShape, PlotPoint, Points, Span, Text};
+use egui::{Color32, Stroke, Ui};
+use egui_plot::{BoxElem, BoxPlot, BoxSpread, HLine, Line, LineStyle, MarkerShape, Points, Span};
 
 use super::series::AssetSeries;
 use super::time_axis::format_instant;
@@ -41,45 +41,55 @@ pub(crate) fn price_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, input: PriceInput
         trade,
     } = input;
     let name = asset.to_owned();
-    time_plot_ui(ui, "price_plot", axes, key, height, YFormat::Value, move |pui, view| {
-        let (lo, hi) = visible(&s.xs, view);
-        let mut y = if candles && hi - lo < MAX_CANDLES {
-            let boxes = candle_boxes(bars, s, lo, hi);
-            let y = candle_range(bars, &s.rows[lo..hi]);
-            pui.box_plot(BoxPlot::new(name, boxes).element_formatter(Box::new(|e, _| e.name.clone())));
+    let legend = [(asset, EQUITY), ("entry", GOOD), ("exit", BAD)];
+    time_plot_ui(
+        ui,
+        "price_plot",
+        axes,
+        key,
+        height,
+        YFormat::Value,
+        &legend,
+        move |pui, view| {
+            let (lo, hi) = visible(&s.xs, view);
+            let mut y = if candles && hi - lo < MAX_CANDLES {
+                let boxes = candle_boxes(bars, s, lo, hi);
+                let y = candle_range(bars, &s.rows[lo..hi]);
+                pui.box_plot(BoxPlot::new(name, boxes).element_formatter(Box::new(|e, _| e.name.clone())));
+                y
+            } else {
+                let line = view.thin("close", &s.xs, &s.close);
+                let y = view.y_range(&line);
+                pui.line(Line::new(name, line).color(EQUITY).width(1.2));
+                y
+            };
+            if let Some(t) = trade {
+                let fill = Color32::from_rgba_unmultiplied(230, 190, 60, 40);
+                pui.span(Span::new("selected trade", t.entry[0]..=t.exit[0]).fill(fill));
+                let ring = Points::new("selected trade", vec![t.entry, t.exit])
+                    .shape(MarkerShape::Circle)
+                    .filled(false)
+                    .radius(11.0)
+                    .color(Color32::from_rgb(230, 190, 60));
+                pui.points(ring);
+            }
+            for (label, pts, shape, color) in [
+                ("entry", &s.entries, MarkerShape::Up, GOOD),
+                ("exit", &s.exits, MarkerShape::Down, BAD),
+            ] {
+                let shown = visible_markers(pts, view);
+                y = merge_range(y, view.y_range(&shown));
+                pui.points(
+                    Points::new(label, shown)
+                        .shape(shape)
+                        .color(color)
+                        .filled(true)
+                        .radius(5.0),
+                );
+            }
             y
-        } else {
-            let line = view.thin("close", &s.xs, &s.close);
-            let y = view.y_range(&line);
-            pui.line(Line::new(name, line).color(EQUITY).width(1.2));
-            y
-        };
-        if let Some(t) = trade {
-            let fill = Color32::from_rgba_unmultiplied(230, 190, 60, 40);
-            pui.span(Span::new("selected trade", t.entry[0]..=t.exit[0]).fill(fill));
-            let ring = Points::new("selected trade", vec![t.entry, t.exit])
-                .shape(MarkerShape::Circle)
-                .filled(false)
-                .radius(11.0)
-                .color(Color32::from_rgb(230, 190, 60));
-            pui.points(ring);
-        }
-        for (label, pts, shape, color) in [
-            ("entry", &s.entries, MarkerShape::Up, GOOD),
-            ("exit", &s.exits, MarkerShape::Down, BAD),
-        ] {
-            let shown = visible_markers(pts, view);
-            y = merge_range(y, view.y_range(&shown));
-            pui.points(
-                Points::new(label, shown)
-                    .shape(shape)
-                    .color(color)
-                    .filled(true)
-                    .radius(5.0),
-            );
-        }
-        y
-    });
+        },
+    );
 }
 
 /// Index range of `xs` in view (all of it while the axis follows the data).
@@ -156,6 +166,15 @@ pub(crate) fn signal_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, input: SignalInp
     } = input;
     let name = signal.to_owned();
     let axes_copy = *axes;
+    // Threshold labels go in the legend row above the plot (a label on the plot would cover the
+    // signal); entry and exit thresholds get their own colours so the lines can be told apart.
+    let mut legend: Vec<(&str, Color32)> = vec![(signal, SIGNAL)];
+    legend.extend(
+        thresholds
+            .iter()
+            .filter(|(v, _)| v.is_finite())
+            .map(|(_, label)| (label.as_str(), threshold_color(label))),
+    );
     time_plot_ui(
         ui,
         "signal_plot",
@@ -163,29 +182,35 @@ pub(crate) fn signal_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, input: SignalInp
         key,
         height,
         YFormat::Value,
+        &legend,
         move |pui, view| {
             let line = view.thin("signal", xs, values);
             let mut y = view.y_range(&line);
             pui.line(Line::new(name, line).color(SIGNAL).width(1.2));
             let left = view.left_edge(&axes_copy);
-            for (i, (value, label)) in thresholds.iter().enumerate() {
+            for (value, label) in thresholds {
                 if !value.is_finite() {
                     continue;
                 }
                 y = merge_range(y, super::y_range(&[[left, *value]], f64::NEG_INFINITY, f64::INFINITY));
                 pui.hline(
                     HLine::new(label.clone(), *value)
-                        .color(Color32::from_rgb(230, 140, 40))
+                        .color(threshold_color(label))
                         .style(LineStyle::dashed_dense()),
-                );
-                pui.text(
-                    Text::new("", PlotPoint::new(left, *value), RichText::new(label).size(12.0))
-                        .anchor(Align2::LEFT_BOTTOM)
-                        .color(Color32::from_rgb(230, 140, 40))
-                        .id(("threshold label", i)),
                 );
             }
             y
         },
     );
+}
+
+/// Entry thresholds green, exit thresholds red, others orange (labels start with the list).
+fn threshold_color(label: &str) -> Color32 {
+    if label.starts_with("entry") {
+        GOOD
+    } else if label.starts_with("exit") {
+        BAD
+    } else {
+        Color32::from_rgb(230, 140, 40)
+    }
 }

@@ -1,7 +1,7 @@
 //! Drawing a rule list: one row per rule, AND/ANY/NOT groups as collapsible rows with their
 //! rules nested and indented below.
 
-use eframe::egui::{self, Button, ComboBox, UiBuilder, WidgetInfo, collapsing_header::CollapsingState};
+use eframe::egui::{self, ComboBox, UiBuilder, WidgetInfo, collapsing_header::CollapsingState};
 
 use super::edit::{self, Command, ListKind, RowPath, row_name};
 use super::kind::RuleKind;
@@ -224,25 +224,81 @@ fn kind_ui(ui: &mut egui::Ui, rule: &Rule, row: &Row, name: &str, cmds: &mut Vec
 fn row_buttons_ui(ui: &mut egui::Ui, row: &Row, name: &str, cmds: &mut Vec<Command>) {
     let i = row.index();
     let path = &row.path;
-    if small_button_ui(ui, "Up", i > 0, &format!("Move {name} up")) {
+    if icon_button_ui(ui, Icon::Up, i > 0, &format!("Move {name} up")) {
         cmds.push(Command::MoveUp(path.clone()));
     }
-    if small_button_ui(ui, "Down", i + 1 < row.siblings, &format!("Move {name} down")) {
+    if icon_button_ui(ui, Icon::Down, i + 1 < row.siblings, &format!("Move {name} down")) {
         cmds.push(Command::MoveDown(path.clone()));
     }
-    if small_button_ui(ui, "Copy", true, &format!("Duplicate {name}")) {
+    if icon_button_ui(ui, Icon::Copy, true, &format!("Duplicate {name}")) {
         cmds.push(Command::Duplicate(path.clone()));
     }
-    if small_button_ui(ui, "Delete", true, &format!("Remove {name}")) {
+    if icon_button_ui(ui, Icon::Delete, true, &format!("Remove {name}")) {
         cmds.push(Command::Remove(path.clone()));
     }
 }
 
-/// A small button whose short text is spelled out by `name` for screen readers, tests and the
-/// tooltip. (Words, not icons: the bundled font has no arrow or bin glyphs.)
-fn small_button_ui(ui: &mut egui::Ui, text: &str, enabled: bool, name: &str) -> bool {
-    ui.add_enabled(enabled, Button::new(text).small())
-        .accessible_name(name)
-        .on_hover_text(name)
-        .clicked()
+/// The row buttons' icons.
+#[derive(Clone, Copy)]
+enum Icon {
+    Up,
+    Down,
+    Copy,
+    Delete,
+}
+
+/// A compact icon button, painted (the bundled fonts have no arrow or bin glyphs), whose action
+/// `name` is its tooltip and its accessible name (screen readers, tests).
+fn icon_button_ui(ui: &mut egui::Ui, icon: Icon, enabled: bool, name: &str) -> bool {
+    let side = ui.spacing().interact_size.y;
+    let sense = if enabled {
+        egui::Sense::click()
+    } else {
+        egui::Sense::hover()
+    };
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), sense);
+    let label = name.to_owned();
+    response.widget_info(|| WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+    let response = response.on_hover_text(name);
+    let visuals = if enabled {
+        ui.style().interact(&response)
+    } else {
+        &ui.style().visuals.widgets.noninteractive
+    };
+    let painter = ui.painter();
+    if response.hovered() && enabled {
+        painter.rect_filled(rect, 3.0, visuals.bg_fill);
+    }
+    let color = if enabled {
+        visuals.fg_stroke.color
+    } else {
+        ui.visuals().weak_text_color().gamma_multiply(0.5)
+    };
+    let stroke = egui::Stroke::new(1.5, color);
+    let c = rect.center();
+    let r = side * 0.28;
+    match icon {
+        Icon::Up | Icon::Down => {
+            let s = if matches!(icon, Icon::Up) { -1.0 } else { 1.0 };
+            let points = vec![
+                c + egui::vec2(-r, -s * r * 0.6),
+                c + egui::vec2(r, -s * r * 0.6),
+                c + egui::vec2(0.0, s * r * 0.8),
+            ];
+            painter.add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
+        }
+        Icon::Copy => {
+            let back = egui::Rect::from_center_size(c + egui::vec2(-r * 0.35, -r * 0.35), egui::vec2(r * 1.3, r * 1.3));
+            let front = back.translate(egui::vec2(r * 0.7, r * 0.7));
+            painter.rect_stroke(back, 1.0, stroke, egui::StrokeKind::Middle);
+            painter.rect_filled(front, 1.0, ui.visuals().panel_fill);
+            painter.rect_stroke(front, 1.0, stroke, egui::StrokeKind::Middle);
+        }
+        Icon::Delete => {
+            let d = r * 0.8;
+            painter.line_segment([c + egui::vec2(-d, -d), c + egui::vec2(d, d)], stroke);
+            painter.line_segment([c + egui::vec2(-d, d), c + egui::vec2(d, -d)], stroke);
+        }
+    }
+    enabled && response.clicked()
 }
