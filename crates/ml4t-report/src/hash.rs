@@ -69,13 +69,16 @@ pub fn hash_path(path: &Path) -> Result<(Vec<crate::DataFile>, u64), ReportError
     hash_files(&files, path)
 }
 
-/// Each file's hash and one combined hash: FNV-1a 64 over each file's path relative to `base`, a
-/// 0 byte and its hash's 8 little-endian bytes, in the given order.
+/// Each file's hash and one combined hash: for a single file its own hash (so any FNV-1a tool
+/// can check it), else FNV-1a 64 over each file's path relative to `base`, a 0 byte and its
+/// hash's 8 little-endian bytes, in the given order.
 pub fn hash_files(files: &[std::path::PathBuf], base: &Path) -> Result<(Vec<crate::DataFile>, u64), ReportError> {
     let mut combined = Fnv1a64::default();
     let mut out = Vec::with_capacity(files.len());
+    let mut last = 0;
     for f in files {
         let (hash, bytes) = hash_file(f)?;
+        last = hash;
         let rel = f.strip_prefix(base).unwrap_or(f).to_string_lossy().into_owned();
         combined.update(rel.as_bytes());
         combined.update(&[0]);
@@ -86,7 +89,8 @@ pub fn hash_files(files: &[std::path::PathBuf], base: &Path) -> Result<(Vec<crat
             fnv1a64: format!("{hash:016x}"),
         });
     }
-    Ok((out, combined.finish()))
+    let combined = if files.len() == 1 { last } else { combined.finish() };
+    Ok((out, combined))
 }
 
 fn collect(path: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), ReportError> {
