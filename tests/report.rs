@@ -22,10 +22,21 @@ const MAX_BYTES: usize = 5 * 1024 * 1024;
 fn sample_report(extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.html");
-    let mut args = vec!["report", "--preset", "assets/presets/default.ron", "--out", out.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "report",
+        "--preset",
+        "assets/presets/default.ron",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let res = ml4t(&args);
-    assert!(res.status.success(), "ml4t {args:?} failed: {}", String::from_utf8_lossy(&res.stderr));
+    assert!(
+        res.status.success(),
+        "ml4t {args:?} failed: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     let html = std::fs::read_to_string(&out).unwrap();
     (dir, out, html)
 }
@@ -33,11 +44,13 @@ fn sample_report(extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
 /// Anything that would make a browser reach outside the file.
 fn external_references(html: &str) -> Vec<String> {
     let lower = html.to_ascii_lowercase();
-    ["http:", "https:", "ftp:", "//", "url(", "@import", "src=", "<script", "<link", "<iframe", "<object", "<embed"]
-        .iter()
-        .filter(|needle| lower.contains(*needle))
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "http:", "https:", "ftp:", "//", "url(", "@import", "src=", "<script", "<link", "<iframe", "<object", "<embed",
+    ]
+    .iter()
+    .filter(|needle| lower.contains(*needle))
+    .map(|s| s.to_string())
+    .collect()
 }
 
 #[test]
@@ -57,12 +70,24 @@ fn report_sample_is_self_contained_and_complete() {
         assert!(html.contains(&format!("data-chart=\"{chart}\"")), "chart {chart}");
     }
     // The strategy as text, the data's provenance with its hash, and every trade listed.
-    for text in ["ml_pred &gt; 0.75", "10% of equity per entry", "next bar&#39;s open", "sample.parquet", "FNV-1a 64"] {
+    for text in [
+        "ml_pred &gt; 0.75",
+        "10% of equity per entry",
+        "next bar&#39;s open",
+        "sample.parquet",
+        "FNV-1a 64",
+    ] {
         assert!(html.contains(text), "missing {text}");
     }
-    let hash = ml4t_report::hash::hash_file(Path::new("sample_data/sample.parquet")).unwrap().0;
+    let hash = ml4t_report::hash::hash_file(Path::new("sample_data/sample.parquet"))
+        .unwrap()
+        .0;
     assert!(html.contains(&format!("{hash:016x}")), "the data file's hash");
-    assert_eq!(html.matches("<svg").count(), ml4t_report::CHARTS.len() - 1, "one svg per chart but the monthly table");
+    assert_eq!(
+        html.matches("<svg").count(),
+        ml4t_report::CHARTS.len() - 1,
+        "one svg per chart but the monthly table"
+    );
 }
 
 #[test]
@@ -72,7 +97,15 @@ fn report_cli_options_and_errors() {
     assert!(html.contains("Over a window of 21 periods"));
     let (_dir, _path, html) = sample_report(&["--benchmark", "none"]);
     assert!(html.contains("No benchmark."));
-    let res = ml4t(&["report", "--preset", "assets/presets/default.ron", "--benchmark", "asset:NOPE", "--out", "/dev/null"]);
+    let res = ml4t(&[
+        "report",
+        "--preset",
+        "assets/presets/default.ron",
+        "--benchmark",
+        "asset:NOPE",
+        "--out",
+        "/dev/null",
+    ]);
     assert!(!res.status.success());
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(err.contains("'NOPE'") && err.contains("A000"), "{err}");
@@ -83,15 +116,17 @@ fn chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        let ok = Command::new(name)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| PathBuf::from(name))
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let ok = Command::new(name)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            ok.then(|| PathBuf::from(name))
+        })
 }
 
 /// Runs headless Chromium with `args` on `url` (its own profile under `profile`), at most 120 s;
@@ -100,7 +135,13 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[&str], url: &str) -> (String
     let out_path = profile.join("stdout.txt");
     let err_path = profile.join("stderr.txt");
     let mut child = Command::new(bin)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+        ])
         .arg(format!("--user-data-dir={}", profile.join("profile").display()))
         .args(["--enable-logging=stderr", "--v=0"])
         .args(args)
@@ -146,9 +187,11 @@ struct BrowserCheck {
 }
 
 fn browser_check(bin: &Path, dir: &Path, html: &str) -> BrowserCheck {
-    let probed = html
-        .replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1)
-        .replacen("</body>", &format!("{PROBE_TAIL}</body>"), 1);
+    let probed = html.replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1).replacen(
+        "</body>",
+        &format!("{PROBE_TAIL}</body>"),
+        1,
+    );
     let page = dir.join("probed.html");
     std::fs::write(&page, probed).unwrap();
     let (dom, log) = run_chromium(bin, dir, &["--dump-dom"], &format!("file://{}", page.display()));
@@ -192,18 +235,32 @@ fn report_opens_cleanly_in_headless_chromium() {
     let bad_dir = dir.path().join("bad");
     std::fs::create_dir_all(&bad_dir).unwrap();
     let caught = browser_check(&bin, &bad_dir, bad);
-    assert!(caught.console.iter().any(|l| l.contains("failed resource")), "missing image not caught: {:?}", caught.console);
-    assert!(caught.console.iter().any(|l| l.contains("boom")), "console error not caught: {:?}", caught.console);
+    assert!(
+        caught.console.iter().any(|l| l.contains("failed resource")),
+        "missing image not caught: {:?}",
+        caught.console
+    );
+    assert!(
+        caught.console.iter().any(|l| l.contains("boom")),
+        "console error not caught: {:?}",
+        caught.console
+    );
 
     let check = browser_check(&bin, dir.path(), &html);
     assert!(check.console.is_empty(), "the browser reported: {:#?}", check.console);
     for id in ml4t_report::SECTIONS {
         let s = check.sizes.iter().find(|s| s.0 == "section" && s.1 == *id);
-        assert!(s.is_some_and(|s| s.2 > 300 && s.3 > 20), "section {id} not laid out: {s:?}");
+        assert!(
+            s.is_some_and(|s| s.2 > 300 && s.3 > 20),
+            "section {id} not laid out: {s:?}"
+        );
     }
     for chart in ml4t_report::CHARTS {
         let c = check.sizes.iter().find(|s| s.0 == "chart" && s.1 == *chart);
-        assert!(c.is_some_and(|c| c.2 > 200 && c.3 > 80), "chart {chart} not laid out: {c:?}");
+        assert!(
+            c.is_some_and(|c| c.2 > 200 && c.3 > 80),
+            "chart {chart} not laid out: {c:?}"
+        );
     }
 
     let shot = std::env::var("ML4T_REPORT_SCREENSHOT")
@@ -214,10 +271,19 @@ fn report_opens_cleanly_in_headless_chromium() {
     run_chromium(
         &bin,
         &shot_dir,
-        &["--hide-scrollbars", "--window-size=1400,3000", &format!("--screenshot={}", shot.display())],
+        &[
+            "--hide-scrollbars",
+            "--window-size=1400,3000",
+            &format!("--screenshot={}", shot.display()),
+        ],
         &format!("file://{}", path.display()),
     );
     let png = std::fs::read(&shot).unwrap_or_default();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "screenshot {} has {} bytes", shot.display(), png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 50_000,
+        "screenshot {} has {} bytes",
+        shot.display(),
+        png.len()
+    );
     println!("screenshot: {}", shot.display());
 }

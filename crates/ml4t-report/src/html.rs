@@ -36,7 +36,7 @@ table.kv td:first-child { text-align:left; color:var(--muted); } table.kv { widt
 .chart .line { fill:none; stroke-width:1.6; stroke-linejoin:round; } .chart .overlay { stroke-width:2; }
 .legend { display:flex; gap:16px; font-size:12px; color:var(--muted); margin:2px 0 2px 64px; }
 .legend i { display:inline-block; width:14px; height:3px; margin-right:6px; vertical-align:middle; }
-.heat td { text-align:center; min-width:52px; } .heat td.total { font-weight:700; border-left:2px solid var(--line); }
+.heat td { text-align:center; min-width:52px; } table.sweep { width:auto; } .sweep td.l { text-align:right; } .heat td.total { font-weight:700; border-left:2px solid var(--line); }
 .scroll { max-height:640px; overflow:auto; border:1px solid var(--line); }
 .scroll table { margin:0; } .scroll th { position:sticky; top:0; }
 .note { color:var(--muted); font-size:12px; }
@@ -494,7 +494,7 @@ fn rolling(out: &mut String, a: &Analysis) {
         XAxis::Time,
         Fmt::Percent,
         Size::full(200.0),
-        true,
+        false,
     ));
     out.push_str("</section>\n");
 }
@@ -754,7 +754,7 @@ fn sweep_heatmap(out: &mut String, h: &SweepHeatmap) {
     };
     let _ = write!(
         out,
-        "<table class=\"heat\" data-chart=\"sweep\"><thead><tr><th class=\"l\">{} \\ {}</th>",
+        "<table class=\"heat sweep\" data-chart=\"sweep\"><thead><tr><th class=\"l\">{} \\ {}</th>",
         esc(&h.y_label),
         esc(&h.x_label)
     );

@@ -542,7 +542,8 @@ pub fn histogram_chart(
         w: size.width,
         h: size.height,
         x: (lo, if hi > lo { hi } else { lo + 1.0 }),
-        y: (0.0, if top > 0.0 { top * 1.08 } else { 1.0 }),
+        // Counts are whole: at least 0..5, so the ticks stay whole numbers.
+        y: (0.0, (top * 1.08).max(5.0)),
     };
     let mut out = frame.open(name, aria);
     frame.y_grid(&mut out, Fmt::Compact);
