@@ -56,9 +56,7 @@ pub fn compact(x: f64) -> String {
         format!("{:.1}M", x / 1e6)
     } else if a >= 1e4 {
         format!("{:.0}k", x / 1e3)
-    } else if a >= 100.0 || a == 0.0 {
-        format!("{x:.0}")
-    } else if a >= 1.0 && x.fract() == 0.0 {
+    } else if a >= 100.0 || a == 0.0 || (a >= 1.0 && x.fract() == 0.0) {
         format!("{x:.0}")
     } else if a >= 1.0 {
         format!("{x:.1}")

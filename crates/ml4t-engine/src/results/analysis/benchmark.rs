@@ -69,7 +69,7 @@ pub fn buy_and_hold(bars: &Bars, initial_cash: f64, assets: &[AssetId]) -> Vec<f
         for row in w[0]..w[1] {
             let a = ids[row].index();
             let c = close[row];
-            if !held.get(a).copied().unwrap_or(false) || !(c.is_finite() && c > 0.0) {
+            if !(held.get(a).copied().unwrap_or(false) && c.is_finite() && c > 0.0) {
                 continue;
             }
             match base[a] {

@@ -34,8 +34,8 @@ pub fn rows_by_asset(bars: &Bars) -> Vec<Vec<(usize, usize)>> {
     let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); bars.assets().len()];
     let (ids, starts) = (bars.asset_ids(), bars.timestamp_starts());
     for (t, w) in starts.windows(2).enumerate() {
-        for row in w[0]..w[1] {
-            if let Some(v) = out.get_mut(ids[row].index()) {
+        for (row, id) in ids.iter().enumerate().take(w[1]).skip(w[0]) {
+            if let Some(v) = out.get_mut(id.index()) {
                 v.push((t, row));
             }
         }
