@@ -21,7 +21,7 @@ h3 { font-size:15px; margin:18px 0 6px; color:var(--muted); }
 .sub { color:var(--muted); margin:0 0 14px; }
 nav { display:flex; flex-wrap:wrap; gap:6px 14px; margin:12px 0 4px; font-size:13px; }
 nav a { color:#2f6fdb; text-decoration:none; } nav a:hover { text-decoration:underline; }
-.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(150px,1fr)); gap:10px; margin:14px 0; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(128px,1fr)); gap:10px; margin:14px 0; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:9px 12px; }
 .card b { display:block; font-size:20px; font-variant-numeric:tabular-nums; } .card span { color:var(--muted); font-size:12px; }
 .pos { color:#23804a; } .neg { color:#c23b3b; }

@@ -8,7 +8,6 @@
 
 use super::{AnalysisError, PeriodReturns, RunResult, finite, mean, negligible, sample_std};
 use crate::market::Bars;
-use crate::results::metrics::returns as metric_returns;
 use crate::types::AssetId;
 
 /// What the strategy is compared with.
@@ -212,6 +211,17 @@ pub struct BenchmarkAnalysis {
     pub down_capture: Option<f64>,
 }
 
+/// `(last / first)^(1 / years) - 1`; -1 when everything was lost; `None` when undefined.
+fn cagr(first: f64, last: f64, years: f64) -> Option<f64> {
+    if !(first > 0.0 && years > 0.0) {
+        return None;
+    }
+    if last <= 0.0 {
+        return Some(-1.0);
+    }
+    finite((last / first).powf(1.0 / years) - 1.0)
+}
+
 /// Figures of strategy returns `s` against benchmark returns `b` (equal length, paired).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Relative {
@@ -319,9 +329,7 @@ pub(crate) fn analyse(
     let sd = sample_std(&own.returns);
     let stats = BenchmarkStats {
         total_return: (cash > 0.0).then(|| last / cash - 1.0).and_then(finite),
-        cagr: (years > 0.0 && cash > 0.0)
-            .then(|| metric_returns::cagr(cash, last, years))
-            .and_then(finite),
+        cagr: cagr(cash, last, years),
         annual_volatility: sd.and_then(|sd| finite(sd * ppy.sqrt())),
         sharpe: sd
             .filter(|&sd| !negligible(sd, &own.returns))
@@ -462,6 +470,15 @@ mod tests {
             (None, None, None, None, None)
         );
         assert_eq!(relative(&[], &[], 0.0, 252.0), Relative::default());
+    }
+
+    #[test]
+    fn cagr_hand_computed() {
+        // 100 -> 121 over 2 years: sqrt(1.21) - 1 = 0.1.
+        assert_some_close(cagr(100.0, 121.0, 2.0), 0.1);
+        assert_eq!(cagr(100.0, 0.0, 1.0), Some(-1.0));
+        assert_eq!(cagr(100.0, 120.0, 0.0), None);
+        assert_eq!(cagr(100.0, 1e300, 1e-6), None);
     }
 
     #[test]
