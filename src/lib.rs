@@ -11,6 +11,8 @@ pub mod app;
 pub mod cli;
 /// The workbench's message log (shown in the log panel and the status bar).
 pub mod log;
+/// A preset's run as a self-contained HTML tearsheet (`ml4t report`, the workbench's export).
+pub mod tearsheet;
 /// Panels and plots of the workbench (egui): they draw borrowed state and emit commands.
 mod ui;
 /// Background jobs: named threads, bounded progress, cancel flag, join on drop.

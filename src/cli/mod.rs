@@ -4,6 +4,7 @@ mod bench;
 mod gen_sample;
 mod paper;
 mod replay;
+mod report;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a preset headless: print the summary, write the result JSON and tables.
     Run(run::RunArgs),
+    /// Run a preset and write a self-contained HTML tearsheet (charts, tables, provenance).
+    Report(report::ReportArgs),
     /// Measure engine throughput (bars/s) on generated data, for every strategy level.
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
@@ -37,6 +40,7 @@ pub enum Command {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => run::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::GenSample(args) => gen_sample::run(&args),
         Command::Replay(args) => replay::run(&args),

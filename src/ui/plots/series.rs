@@ -12,33 +12,10 @@ use ml4t_engine::market::Bars;
 use ml4t_engine::types::{AssetId, SignalId};
 
 /// Equity of an equal-weight buy and hold of all assets in `bars`, one value per distinct
-/// timestamp: each asset gets `initial_cash / n_assets` at its first close and holds it; before its
-/// first bar an asset's share is cash, and a missing bar carries the last close forward.
+/// timestamp: the engine's benchmark ([`ml4t_engine::results::analysis::benchmark::equal_weight`]),
+/// so the plot and the analysis compare against the same series.
 pub fn buy_and_hold(bars: &Bars, initial_cash: f64) -> Vec<f64> {
-    let n_assets = bars.assets().len();
-    if n_assets == 0 {
-        return Vec::new();
-    }
-    let sleeve = initial_cash / n_assets as f64;
-    let mut base: Vec<Option<f64>> = vec![None; n_assets];
-    let mut ratio = vec![1.0; n_assets];
-    let (ids, close, starts) = (bars.asset_ids(), bars.close(), bars.timestamp_starts());
-    let mut out = Vec::with_capacity(bars.n_timestamps());
-    for w in starts.windows(2) {
-        for row in w[0]..w[1] {
-            let a = ids[row].index();
-            let c = close[row];
-            if !(c.is_finite() && c > 0.0) {
-                continue;
-            }
-            match base[a] {
-                Some(b) => ratio[a] = c / b,
-                None => base[a] = Some(c),
-            }
-        }
-        out.push(sleeve * ratio.iter().sum::<f64>());
-    }
-    out
+    ml4t_engine::results::analysis::benchmark::equal_weight(bars, initial_cash)
 }
 
 /// Drawdown in percent below the running peak, which starts at the initial cash (as in the

@@ -1,6 +1,8 @@
 //! What a run produces: fills, round-trip trades, the equity curve, open positions at the end,
 //! and (computed from those on demand) metrics and a text summary.
 
+/// Research analysis of a finished run (monthly table, rolling risk, MAE/MFE, benchmark).
+pub mod analysis;
 pub mod compare;
 mod equity;
 pub mod json;
