@@ -868,3 +868,65 @@ fn gui_superseded_long_run_does_not_block_the_next_frame() {
     h.state_mut().push(Command::Cancel);
     h.step();
 }
+
+#[test]
+fn gui_analysis_view_and_a_drawdown_click_zooms_the_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tall window, so the drawdown table below the plots is in view.
+    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    h.get_by_label("Analysis").click();
+    h.step();
+    h.step();
+    for heading in ["Monthly returns", "Underwater", "Per asset", "Against the benchmark"] {
+        assert!(
+            h.query_by_label_contains(heading).is_some(),
+            "the Analysis view shows {heading}"
+        );
+    }
+    assert!(h.state().persisted().results.zoomed().is_none());
+    h.get_by_label("drawdown 1").click();
+    h.step();
+    let (a, b) = h
+        .state()
+        .persisted()
+        .results
+        .zoomed()
+        .expect("the click zoomed every plot");
+    // The zoom spans the worst drawdown: it lies inside the run and is shorter than it.
+    let equity = &h.state().run().unwrap().result.equity;
+    let (first, last) = (equity.ts()[0] as f64 / 1e9, *equity.ts().last().unwrap() as f64 / 1e9);
+    assert!(a < b && b - a < last - first, "zoom {a}..{b} within {first}..{last}");
+    h.step();
+    assert!(
+        h.state().persisted().results.pending_zoom().is_none(),
+        "the plots took the zoom"
+    );
+    // "Show all" zooms back out.
+    h.get_by_label("Show all").click();
+    h.step();
+    assert!(h.state().persisted().results.zoomed().is_none());
+}
+
+#[test]
+fn gui_export_report_writes_a_self_contained_html_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let out = dir.path().join("tearsheet.html");
+    h.state_mut().push(Command::ExportReport(out.clone()));
+    step_until(&mut h, "the report", |a| {
+        a.log()
+            .entries()
+            .any(|e| e.text.contains("report written") || e.text.contains("could not"))
+    });
+    assert!(h.state().error().is_none(), "{:?}", h.state().error());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("<svg") && !html.contains("https://"),
+        "a self-contained report"
+    );
+}

@@ -165,6 +165,7 @@ impl Workbench {
         }
         self.poll_load();
         self.poll_run();
+        self.poll_report();
         self.prints.drain_into(&mut self.log);
         if let Some(live) = &mut self.live {
             live.poll(&mut self.log);
@@ -210,6 +211,7 @@ impl Workbench {
                 }
             }
             Command::Run => self.request_run(Duration::ZERO),
+            Command::ExportReport(path) => self.export_report(path),
             Command::Cancel => {
                 if let Some(t) = &self.run_task {
                     t.cancel();
@@ -381,6 +383,7 @@ impl Workbench {
             };
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {
+                metrics_options: preset.metrics,
                 thresholds: ml4t_preset::run::thresholds(&preset.strategy),
                 elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
                 result,
@@ -391,6 +394,64 @@ impl Workbench {
         match Task::spawn("ml4t-run", self.wake.clone(), job) {
             Ok(t) => self.run_task = Some(t),
             Err(e) => self.fail(e),
+        }
+    }
+
+    /// Writes the last run's tearsheet to `path` on a worker thread (the analysis and the file
+    /// take a moment on large runs); the log says where it went or why it could not.
+    fn export_report(&mut self, path: PathBuf) {
+        let (Some(run), Some(data)) = (&self.run, &self.data) else {
+            self.log.warn("nothing to report: run a backtest first");
+            return;
+        };
+        if self.report_task.is_some() {
+            self.log.warn("a report is being written already");
+            return;
+        }
+        let path = std::path::absolute(&path).unwrap_or(path);
+        let preset = self.preset_for_run();
+        let origin = self.preset_origin();
+        let (source, files) = (data.loaded.path.clone(), data.loaded.files.clone());
+        let (bars, result) = (run.bars.clone(), run.result.clone());
+        let s = &self.persisted.results.analysis;
+        let opts = ml4t_engine::results::analysis::AnalysisOptions {
+            metrics: run.metrics_options,
+            rolling_window: s.rolling_window,
+            benchmark: s.benchmark.clone(),
+            ..Default::default()
+        };
+        self.log.info(format!("writing the report to {}", path.display()));
+        let job = move |_: &crate::worker::JobHandle| {
+            let sheet = crate::tearsheet::Tearsheet {
+                preset: &preset,
+                preset_file: &origin,
+                data_source: &source,
+                data_files: &files,
+                bars: &bars,
+                result: &result,
+                research: None,
+            };
+            let html = sheet.render(&opts).map_err(|e| e.to_string())?;
+            ml4t_preset::atomic::write_atomic(&path, html.as_bytes())
+                .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            Ok(path)
+        };
+        match Task::spawn("ml4t-report", self.wake.clone(), job) {
+            Ok(t) => self.report_task = Some(t),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn poll_report(&mut self) {
+        let Some(result) = self.report_task.as_mut().and_then(Task::poll) else {
+            return;
+        };
+        self.report_task = None;
+        match result {
+            Ok(path) => self
+                .log
+                .info(format!("report written: {} (open it in any browser)", path.display())),
+            Err(e) => self.fail(format!("the report could not be written: {e}")),
         }
     }
 

@@ -95,6 +95,8 @@ pub struct Workbench {
     run: Option<RunView>,
     load_task: Option<Task<LoadOutcome>>,
     run_task: Option<Task<RunView>>,
+    /// An HTML report being written: where to.
+    report_task: Option<Task<PathBuf>>,
     /// The live paper-trading session (running or finished), if one was started.
     live: Option<live::LiveSession>,
     /// A run requested while the data was loading (or debounced auto-run): when to start it.
@@ -153,6 +155,7 @@ impl Workbench {
             run: None,
             load_task: None,
             run_task: None,
+            report_task: None,
             live: None,
             run_at: None,
             error: None,
@@ -371,6 +374,7 @@ impl eframe::App for Workbench {
         if self.busy()
             || self.run_at.is_some()
             || self.dialogs.is_open()
+            || self.report_task.is_some()
             || self.watcher.as_ref().is_some_and(|w| w.has_pending())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));

@@ -45,6 +45,8 @@ pub enum Command {
     SetScriptInline(bool),
     /// Reload the script file, dropping unsaved script edits.
     ReloadScript,
+    /// Write the last run's HTML tearsheet to this file (in the background).
+    ExportReport(PathBuf),
 }
 
 /// The strategy kinds the Script tab switches between.

@@ -402,7 +402,11 @@ fn central_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot run: {problem}"));
     }
     match app.run {
-        Some(run) => results_ui(ui, run, app.results),
+        Some(run) => {
+            if let Some(path) = results_ui(ui, run, app.results) {
+                app.commands.push(Command::ExportReport(path));
+            }
+        }
         None if app.busy() => {
             ui.centered_and_justified(|ui| ui.spinner());
         }

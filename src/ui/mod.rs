@@ -1,6 +1,8 @@
 //! Panels and plots of the workbench. Functions take `&mut egui::Ui` (names end in `_ui`), draw,
 //! and report user intent back (a `changed` flag or commands); they hold no app logic.
 
+/// The Analysis view: monthly returns, distribution, rolling risk, drawdowns, MAE/MFE, benchmark.
+pub mod analysis_ui;
 /// What the panels ask the app to do.
 pub mod command;
 /// The data panel: file, schema, mapping, signals, assets, dates.
@@ -28,7 +30,7 @@ use std::sync::Arc;
 use ml4t_data::{LoadedData, SchemaInfo, SignalInfo};
 use ml4t_engine::market::Bars;
 use ml4t_engine::results::RunResult;
-use ml4t_engine::results::metrics::Metrics;
+use ml4t_engine::results::metrics::{Metrics, MetricsOptions};
 
 /// Loaded data with what the panels show about it.
 pub struct DataView {
@@ -45,6 +47,8 @@ pub struct DataView {
 pub struct RunView {
     pub result: RunResult,
     pub metrics: Metrics,
+    /// The metric settings the run used (the Analysis view computes with the same).
+    pub metrics_options: MetricsOptions,
     /// The data the run used (prices for the plots, timestamps for the axes).
     pub bars: Arc<Bars>,
     /// Thresholds of the rules on signal columns, drawn as horizontal lines on signal plots:

@@ -11,6 +11,7 @@ use eframe::egui;
 use egui::{ScrollArea, Ui};
 
 use super::RunView;
+use super::analysis_ui::{AnalysisAction, AnalysisSettings, analysis_ui};
 use super::plots::series::{AssetSeries, RunSeries, memo, run_key, signal_values, sub_key};
 use super::plots::time_axis::ts_to_x;
 use super::plots::{self, PriceInput, SignalInput, TimeAxes, TradeMark};
@@ -32,12 +33,21 @@ pub struct ResultsState {
     /// Show only this asset's trades.
     pub trade_filter: Option<String>,
     pub sort: TradeSort,
+    /// The Backtest view (plots and trades) or the Analysis view.
+    pub view: ResultsView,
+    /// The Analysis view's settings (benchmark, rolling window).
+    pub analysis: AnalysisSettings,
+    /// Where "Export report" writes the HTML tearsheet.
+    pub report_path: String,
     /// X range the plots jump to on the next frame (after a trade was clicked).
     #[serde(skip)]
     zoom_x: Option<(f64, f64)>,
     /// The plots drop their zoom at the next frame (new data was loaded).
     #[serde(skip)]
     reset_x: bool,
+    /// The last range the plots were zoomed to (a trade or a drawdown), until "Show all".
+    #[serde(skip)]
+    zoomed: Option<(f64, f64)>,
 }
 
 impl ResultsState {
@@ -45,7 +55,16 @@ impl ResultsState {
     pub fn reset_view(&mut self) {
         self.selected_trade = None;
         self.zoom_x = None;
+        self.zoomed = None;
         self.reset_x = true;
+    }
+    /// The range the plots were last zoomed to by a click (a trade, a drawdown), if any.
+    pub fn zoomed(&self) -> Option<(f64, f64)> {
+        self.zoomed
+    }
+    fn zoom_to(&mut self, range: (f64, f64)) {
+        self.zoom_x = Some(range);
+        self.zoomed = Some(range);
     }
     /// Whether the plots will drop their zoom at the next frame.
     pub fn pending_reset(&self) -> bool {
@@ -57,9 +76,23 @@ impl ResultsState {
     }
 }
 
+/// The two views of a run's results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum ResultsView {
+    /// Metric cards, the linked time plots and the trade table.
+    #[default]
+    Backtest,
+    /// Returns, risk over time, trades and the benchmark, as a research report shows them.
+    Analysis,
+}
+
 /// What the user asked for while the panel was drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResultsAction {
+    View(ResultsView),
+    /// Drop the zoom: every plot shows the whole run again.
+    ShowAll,
+    Analysis(AnalysisAction),
     Asset(String),
     Candles(bool),
     Signal(String),
@@ -69,8 +102,10 @@ pub enum ResultsAction {
 /// Trade rows the table shows without scrolling when the window has the room.
 pub const TRADE_ROWS_SHOWN: f32 = 24.0;
 
-/// Metric cards, then the plots (scrolling) above the trade table (a resizable panel).
-pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
+/// Metric cards, then the plots (scrolling) above the trade table (a resizable panel), or the
+/// Analysis view. Returns the path of an HTML report the user asked to export.
+pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Option<std::path::PathBuf> {
+    let mut export = None;
     if state.selected_trade.is_some_and(|i| i >= run.result.trades.len()) {
         state.selected_trade = None;
     }
@@ -82,13 +117,73 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
     let mut actions = Vec::new();
     cards::cards_ui(ui, &run.metrics);
     ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        for (view, label, hint) in [
+            (
+                ResultsView::Backtest,
+                "Backtest",
+                "Plots of equity, price, signal and positions, and the trade table",
+            ),
+            (
+                ResultsView::Analysis,
+                "Analysis",
+                "Monthly returns, distribution, rolling risk, drawdowns, MAE/MFE, benchmark",
+            ),
+        ] {
+            if ui
+                .selectable_label(state.view == view, label)
+                .on_hover_text(hint)
+                .clicked()
+                && state.view != view
+            {
+                actions.push(ResultsAction::View(view));
+            }
+        }
+        if state.zoomed.is_some()
+            && ui
+                .button("Show all")
+                .on_hover_text("Zoom every plot out to the whole run")
+                .clicked()
+        {
+            actions.push(ResultsAction::ShowAll);
+        }
+        ui.separator();
+        if state.report_path.trim().is_empty() {
+            "report.html".clone_into(&mut state.report_path);
+        }
+        let field = ui.label("Report");
+        ui.add(egui::TextEdit::singleline(&mut state.report_path).desired_width(200.0))
+            .labelled_by(field.id)
+            .on_hover_text("Where the HTML tearsheet goes (relative paths: the current folder)");
+        if ui
+            .button("Export report")
+            .on_hover_text(
+                "One self-contained HTML file: the strategy, the data's provenance, every metric and plot, the trades",
+            )
+            .clicked()
+        {
+            export = Some(std::path::PathBuf::from(state.report_path.trim()));
+        }
+    });
+    if state.view == ResultsView::Analysis {
+        let xs = run.result.equity.ts();
+        let axes = TimeAxes {
+            link: ui.make_persistent_id("results_time_link"),
+            full_x: xs.first().zip(xs.last()).map(|(&a, &b)| (ts_to_x(a), ts_to_x(b))),
+            zoom_x: zoom,
+            reset,
+        };
+        analysis_ui(ui, run, state, &axes, &mut actions);
+        finish(ui, state, run, actions);
+        return export;
+    }
     let row_h = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
     // The rows, the filter line, the header and the panel's margins.
     let table_h = TRADE_ROWS_SHOWN * row_h + 3.0 * row_h + 16.0;
     let room = ui.available_height();
     egui::Panel::bottom("trades_panel")
         .resizable(true)
-        .default_size(table_h.min(room * 0.62))
+        .default_size(table_h.min(room * 0.66))
         .min_size(4.0 * row_h)
         .max_size((room - 4.0 * row_h).max(4.0 * row_h))
         .show(ui, |ui| table_ui(ui, run, state, &mut actions));
@@ -102,6 +197,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
                 plots_ui(ui, run, state, (zoom, reset), avail, &mut actions);
             }
         });
+    finish(ui, state, run, actions);
+    export
+}
+
+fn finish(ui: &Ui, state: &mut ResultsState, run: &RunView, actions: Vec<ResultsAction>) {
     if !actions.is_empty() {
         ui.ctx().request_repaint();
     }
@@ -113,6 +213,13 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) {
 /// Applies one action to the state. Selecting a trade also shows its asset and zooms to it.
 pub fn apply(state: &mut ResultsState, run: &RunView, action: ResultsAction) {
     match action {
+        ResultsAction::View(v) => state.view = v,
+        ResultsAction::Analysis(AnalysisAction::Settings(s)) => state.analysis = s,
+        ResultsAction::Analysis(AnalysisAction::Zoom(a, b)) => state.zoom_to((a, b)),
+        ResultsAction::ShowAll => {
+            state.zoomed = None;
+            state.reset_x = true;
+        }
         ResultsAction::Asset(a) => state.asset = Some(a),
         ResultsAction::Candles(c) => state.candles = c,
         ResultsAction::Signal(s) => state.signal = Some(s),
@@ -124,7 +231,7 @@ pub fn apply(state: &mut ResultsState, run: &RunView, action: ResultsAction) {
             state.asset = Some(run.result.asset_name(t.asset).to_owned());
             let (a, b) = (ts_to_x(t.entry_ts.0), ts_to_x(t.exit_ts.0));
             let pad = (0.5 * (b - a)).max(10.0 * bar_spacing(run));
-            state.zoom_x = Some((a - pad, b + pad));
+            state.zoom_to((a - pad, b + pad));
         }
     }
 }

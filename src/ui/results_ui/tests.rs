@@ -21,6 +21,7 @@ fn run_of(bars: Bars) -> RunView {
     RunView {
         result,
         metrics,
+        metrics_options: Default::default(),
         bars: Arc::new(bars),
         thresholds: vec![
             ("ml_pred".into(), 0.8, "entry ml_pred > 0.8".into()),
@@ -43,9 +44,12 @@ fn sample_run(assets: usize, bars: usize) -> RunView {
 
 /// Tall enough that the trade table is on screen below the plots.
 fn harness(run: &RunView) -> Harness<'_, ResultsState> {
-    Harness::builder()
-        .with_size([1400.0, 3200.0])
-        .build_ui_state(|ui, state| results_ui(ui, run, state), ResultsState::default())
+    Harness::builder().with_size([1400.0, 3200.0]).build_ui_state(
+        |ui, state| {
+            results_ui(ui, run, state);
+        },
+        ResultsState::default(),
+    )
 }
 
 #[test]
@@ -153,6 +157,7 @@ fn results_ui_empty_run_renders() {
     let run = RunView {
         result,
         metrics,
+        metrics_options: Default::default(),
         bars: Arc::new(Bars::default()),
         thresholds: Vec::new(),
         elapsed_ms: 0.0,
