@@ -243,6 +243,10 @@ impl<'a> Engine<'a> {
         }
 
         let (trades, rejections) = broker.take_records();
+        let mut notes = broker.take_notes();
+        if notes.fill_kinds.len() != fills.len() {
+            notes.fill_kinds.clear();
+        }
         let portfolio = broker.portfolio();
         Ok(RunResult {
             config: *broker.config(),
@@ -256,6 +260,7 @@ impl<'a> Engine<'a> {
             rejections,
             timestamps,
             bars: bars_done,
+            notes,
         })
     }
 }

@@ -19,6 +19,33 @@ pub struct JsonTrade {
     pub entry_bar: Option<usize>,
     #[serde(default)]
     pub exit_bar: Option<usize>,
+    /// How the trade ended (second set of SEMANTICS.md): `stop stop_gap tp tp_gap trail
+    /// trail_gap signal rebalance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_reason: Option<String>,
+    /// `long`/`short` with a positive qty, in files that write the side apart (ours sign the qty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
+}
+
+impl JsonTrade {
+    /// The signed quantity: negative for a short, also in files that write `side` apart.
+    pub fn signed_qty(&self) -> f64 {
+        match self.side.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("short" | "sell" | "-1") if self.qty > 0.0 => -self.qty,
+            _ => self.qty,
+        }
+    }
+}
+
+/// One execution: signed qty (negative = sell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonFill {
+    pub asset: String,
+    pub time: String,
+    pub qty: f64,
+    pub price: f64,
+    pub commission: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +54,18 @@ pub struct JsonOpenPosition {
     pub entry_time: String,
     pub entry_price: f64,
     pub qty: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
+}
+
+impl JsonOpenPosition {
+    /// The signed quantity (see [`JsonTrade::signed_qty`]).
+    pub fn signed_qty(&self) -> f64 {
+        match self.side.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("short" | "sell" | "-1") if self.qty > 0.0 => -self.qty,
+            _ => self.qty,
+        }
+    }
 }
 
 /// One run in the SEMANTICS.md schema. Peers' files (backtrader's goldens) read into it too.
@@ -59,6 +98,13 @@ pub struct ResultJson {
     pub rejected_orders: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
+    /// Every execution in order (second set of SEMANTICS.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fills: Option<Vec<JsonFill>>,
+    /// Bars on which a stop and a take-profit of one position were both touched with no gap
+    /// deciding; the stop filled (pessimistic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguous_bars: Option<usize>,
 }
 
 /// Labels of a run for its JSON: what ran on which data, and how long it took.
@@ -73,6 +119,7 @@ impl ResultJson {
     pub fn from_run(run: &RunResult, label: &RunLabel, metrics: Option<Metrics>) -> Self {
         let config = &run.config;
         let name = |a: crate::types::AssetId| run.asset_name(a).to_owned();
+        let reasons = exit_reasons(run);
         ResultJson {
             framework: "ml4t-backtest".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -105,12 +152,14 @@ impl ResultJson {
                     entry_time: p.entry_ts.to_iso(),
                     entry_price: p.entry_price,
                     qty: p.qty,
+                    side: None,
                 })
                 .collect(),
             trades: run
                 .trades
                 .iter()
-                .map(|t| JsonTrade {
+                .enumerate()
+                .map(|(i, t)| JsonTrade {
                     asset: name(t.asset),
                     entry_time: t.entry_ts.to_iso(),
                     entry_price: t.entry_price,
@@ -120,12 +169,45 @@ impl ResultJson {
                     pnl_net: t.pnl_net,
                     entry_bar: Some(t.entry_bar),
                     exit_bar: Some(t.exit_bar),
+                    exit_reason: reasons.get(i).map(|r| (*r).to_owned()),
+                    side: None,
                 })
                 .collect(),
             fill_timing: Some(config.fill_timing),
             commission_model: Some(config.commission),
             rejected_orders: run.rejections.len(),
             metrics,
+            fills: Some(
+                run.fills
+                    .iter()
+                    .map(|f| JsonFill {
+                        asset: name(f.asset),
+                        time: f.ts.to_iso(),
+                        qty: f.side.sign() * f.qty,
+                        price: f.price,
+                        commission: f.commission,
+                    })
+                    .collect(),
+            ),
+            ambiguous_bars: Some(run.notes.ambiguous_bars),
         }
     }
+}
+
+/// The exit reason of each trade, in trade order: the kind of the fill that closed it. Every
+/// fill that reduces a position closes exactly one trade, in fill order. Empty when the broker
+/// did not record fill kinds.
+fn exit_reasons(run: &RunResult) -> Vec<&'static str> {
+    if run.notes.fill_kinds.len() != run.fills.len() {
+        return Vec::new();
+    }
+    run.fills
+        .iter()
+        .zip(&run.notes.fill_kinds)
+        .filter(|(f, _)| {
+            let before = f.position_after - f.side.sign() * f.qty;
+            before != 0.0 && before.signum() != f.side.sign()
+        })
+        .map(|(_, k)| k.exit_reason())
+        .collect()
 }

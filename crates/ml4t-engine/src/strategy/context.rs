@@ -168,7 +168,9 @@ impl<'a> Context<'a> {
         self.order_oco(asset, side, qty, kind, None)
     }
 
-    fn order_oco(
+    /// Places an order in one-cancels-other group `oco` (see [`Context::new_group`]): when an
+    /// order of the group fills, the broker cancels the others.
+    pub fn order_oco(
         &mut self,
         asset: AssetId,
         side: Side,
@@ -195,6 +197,12 @@ impl<'a> Context<'a> {
         Some(id)
     }
 
+    /// A fresh one-cancels-other group id for [`Context::order_oco`] (the id the next order
+    /// will get, which no pending order's group uses).
+    pub fn new_group(&self) -> u64 {
+        *self.next_id
+    }
+
     /// Market buy of `qty` units.
     #[inline]
     pub fn buy(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
@@ -203,6 +211,12 @@ impl<'a> Context<'a> {
     /// Market sell of `qty` units (cut to the position in a long-only account).
     #[inline]
     pub fn sell(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
+        self.order(asset, Side::Sell, qty, OrderKind::Market)
+    }
+    /// Market short sale of `qty` units (needs a broker that allows shorts; a long-only account
+    /// cuts the sell to the position held).
+    #[inline]
+    pub fn sell_short(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
         self.order(asset, Side::Sell, qty, OrderKind::Market)
     }
     /// Buys `floor(cash * pct / close)` units (the seed's PercentSizer; SEMANTICS.md).
