@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Preset, StrategySpec};
 use ml4t_engine::broker::SimulationBroker;
+use ml4t_engine::execution::BrokerConfig;
 use ml4t_engine::feed::HistoricalFeed;
 use ml4t_engine::market::Bars;
 use ml4t_engine::results::RunResult;
@@ -66,10 +67,21 @@ pub fn build_live_strategy(
 /// Runs the preset's strategy and broker over `bars` with `engine`'s progress and cancel hooks;
 /// `preset_file` is where the preset came from (scripts are found relative to it).
 pub fn run(preset: &Preset, preset_file: &Path, bars: &Bars, engine: &mut Engine<'_>) -> Result<RunResult, RunError> {
-    preset.broker.validate().map_err(RunError::Broker)?;
+    let config = broker_config(preset);
+    config.validate().map_err(RunError::Broker)?;
     let mut strategy = build_strategy(&preset.strategy, bars, preset_file)?;
-    let mut broker = SimulationBroker::new(preset.broker, bars.assets().len());
+    let mut broker = SimulationBroker::new(config, bars.assets().len());
     Ok(engine.run(&mut HistoricalFeed::new(bars), &mut broker, &mut strategy)?)
+}
+
+/// The broker settings a preset runs with: its `broker` section, with short sales allowed when
+/// its rules go short (choosing `direction: short_only` or `long_short` is the opt-in).
+pub fn broker_config(preset: &Preset) -> BrokerConfig {
+    let mut config = preset.broker;
+    if preset.strategy.rules().is_some_and(|r| r.direction.trades_short()) {
+        config.allow_short = true;
+    }
+    config
 }
 
 /// Rule thresholds on signal columns, for drawing on plots: (column, value, label).
