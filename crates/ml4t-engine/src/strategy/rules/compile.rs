@@ -580,7 +580,7 @@ impl Strategy for CompiledRules {
     }
 
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
-        if !self.is_source(bars) {
+        if !self.is_source(bars) || self.orders.placing() {
             return 0;
         }
         let n_ts = bars.n_timestamps();

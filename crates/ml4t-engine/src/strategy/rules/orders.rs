@@ -32,6 +32,8 @@ pub(super) struct RuleOrders {
     slots: Vec<Slot>,
     /// Entry orders that rest (limit, stop) and have not filled: (asset, id, decision bar).
     pending: Vec<(AssetId, OrderId, usize)>,
+    /// Slots with `fresh` set.
+    n_fresh: usize,
 }
 
 impl RuleOrders {
@@ -47,6 +49,7 @@ impl RuleOrders {
             initial_margin: s.initial_margin,
             slots: vec![Slot::default(); n_assets],
             pending: Vec::new(),
+            n_fresh: 0,
         })
     }
 
@@ -54,6 +57,14 @@ impl RuleOrders {
     pub(super) fn reset(&mut self, n_assets: usize) {
         self.slots = vec![Slot::default(); n_assets];
         self.pending.clear();
+        self.n_fresh = 0;
+    }
+
+    /// Whether a position waits for its resting exits (placed at its asset's next bar): the
+    /// strategy must see that bar, so it cannot be fast-forwarded over.
+    #[inline]
+    pub(super) fn placing(&self) -> bool {
+        self.n_fresh > 0
     }
 
     pub(super) fn trades_long(&self) -> bool {
@@ -120,6 +131,7 @@ impl RuleOrders {
             return;
         };
         let before = fill.position_after - fill.side.sign() * fill.qty;
+        let was_fresh = slot.fresh;
         if fill.position_after == 0.0 {
             *slot = Slot::default();
         } else if before == 0.0 || before.signum() != fill.position_after.signum() {
@@ -127,6 +139,13 @@ impl RuleOrders {
                 group: None,
                 fresh: true,
             };
+        }
+        if slot.fresh != was_fresh {
+            if slot.fresh {
+                self.n_fresh += 1;
+            } else {
+                self.n_fresh -= 1;
+            }
         }
     }
 
@@ -140,6 +159,7 @@ impl RuleOrders {
             return;
         }
         slot.fresh = false;
+        self.n_fresh -= 1;
         let long = qty > 0.0;
         let rest = if long { self.long_resting } else { self.short_resting };
         if rest.is_empty() {
