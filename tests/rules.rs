@@ -401,3 +401,54 @@ fn hybrid_calls_the_callback_only_where_the_filter_holds() {
     backtest(&bars, &mut h, config()).unwrap();
     assert_eq!(h.callback().0, vec![3, 13, 23, 33]);
 }
+
+/// Positions rebuilt from the fills log at each timestamp index.
+fn positions_at_each_timestamp(run: &ml4t_engine::results::RunResult, n_assets: usize) -> Vec<Vec<f64>> {
+    let mut pos = vec![0.0; n_assets];
+    let mut fi = 0;
+    (0..run.timestamps)
+        .map(|t| {
+            while fi < run.fills.len() && run.fills[fi].bar_index == t {
+                pos[run.fills[fi].asset.index()] = run.fills[fi].position_after;
+                fi += 1;
+            }
+            pos.clone()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { max_global_rejects: 8192, ..ProptestConfig::with_cases(300) })]
+
+    /// With shorts, resting exits and entry limits/stops: equity is cash plus every position
+    /// marked at its last close at every timestamp; every fill lies inside its bar's
+    /// [low, high] (no slippage), and a fill the kinds call a gap is at the bar's open.
+    #[test]
+    fn prop_rules_accounting_with_shorts_and_resting_orders(bars in arb_bars(60, 3), strategy in arb_strategy()) {
+        use ml4t_engine::execution::FillKind;
+        prop_assume!(strategy.validate(bars.signal_names(), bars.assets().len()).is_ok());
+        let run = backtest(&bars, &mut strategy.compile(&bars).unwrap(), config_for(&strategy)).unwrap();
+        let k = bars.assets().len();
+        let positions = positions_at_each_timestamp(&run, k);
+        let mut last_close = vec![f64::NAN; k];
+        let equity = run.equity.equity();
+        #[allow(clippy::needless_range_loop)]
+        for t in 0..run.timestamps {
+            for bar in bars.timestamp(t).unwrap().iter() {
+                last_close[bar.asset().index()] = bar.close();
+            }
+            let marked: f64 = (0..k).filter(|&a| positions[t][a] != 0.0).map(|a| positions[t][a] * last_close[a]).sum();
+            let expect = run.equity.cash_at(t) + marked;
+            prop_assert!((equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
+                "t={t}: equity {} vs cash + positions {}", equity[t], expect);
+        }
+        prop_assert_eq!(run.notes.fill_kinds.len(), run.fills.len());
+        for (f, kind) in run.fills.iter().zip(&run.notes.fill_kinds) {
+            let bar = bars.timestamp(f.bar_index).unwrap().bar_of(f.asset).unwrap();
+            prop_assert!(f.price >= bar.low() && f.price <= bar.high(), "fill {f:?} outside [{}, {}]", bar.low(), bar.high());
+            if matches!(kind, FillKind::StopGap | FillKind::LimitGap | FillKind::TrailingGap | FillKind::Market) {
+                prop_assert_eq!(f.price, bar.open(), "{:?} fill {:?} not at the open", kind, f);
+            }
+        }
+    }
+}
