@@ -715,6 +715,75 @@ mod tests {
         }
     }
 
+    /// SEMANTICS.md decision 1: a gap decides by the open before the stop-first priority.
+    #[test]
+    fn broker_bracket_gap_through_the_limit_beats_the_stop() {
+        let b = bars(&[
+            &[(A, 100.0, 101.0, 99.0, 100.0, 1e6)],
+            &[(A, 112.0, 113.0, 89.0, 95.0, 1e6)],
+        ]);
+        let mut br = SimulationBroker::new(config(10_000.0, 0.0), 2);
+        br.submit(order(0, A, Side::Buy, 1.0, OrderKind::Market)).unwrap();
+        step(&mut br, &b, 0);
+        br.submit(Order {
+            oco: Some(7),
+            ..order(1, A, Side::Sell, 1.0, OrderKind::Stop(90.0))
+        })
+        .unwrap();
+        br.submit(Order {
+            oco: Some(7),
+            ..order(2, A, Side::Sell, 1.0, OrderKind::Limit(110.0))
+        })
+        .unwrap();
+        let f = step(&mut br, &b, 1);
+        assert_eq!((f.len(), f[0].order_id, f[0].price), (1, OrderId(2), 112.0));
+        let notes = br.take_notes();
+        assert_eq!(notes.fill_kinds, [FillKind::Market, FillKind::LimitGap]);
+        assert_eq!(notes.ambiguous_bars, 0);
+    }
+
+    /// SEMANTICS.md decision 5: the cash cap (and reject) limits only the part of a buy that
+    /// opens or adds to a long; a cover always fills.
+    #[test]
+    fn broker_cover_always_fills_and_a_flip_caps_only_its_new_long() {
+        let b = bars(&[
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+            &[(A, 200.0, 200.0, 200.0, 200.0, 1e6)],
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+        ]);
+        for rule in [CashRule::Cap, CashRule::Reject] {
+            let short = BrokerConfig {
+                allow_short: true,
+                cash_rule: rule,
+                ..config(100.0, 0.0)
+            };
+            let mut br = SimulationBroker::new(short, 2);
+            br.submit(order(0, A, Side::Sell, 10.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 0);
+            assert_eq!(br.portfolio().cash(), 1_100.0);
+            // Covering 10 at 200 costs 2000 of the 1100 cash.
+            br.submit(order(1, A, Side::Buy, 10.0, OrderKind::Market)).unwrap();
+            assert_eq!(step(&mut br, &b, 1)[0].qty, 10.0, "{rule:?}");
+            assert_eq!(br.portfolio().cash(), -900.0);
+            assert!(br.rejections().is_empty());
+        }
+        // Short 10 at 100 (cash 1100), then buy 20 at 100: the 10 covered cost 1000, the 100
+        // left buys 1 of the 10 new shares (cap) or none (reject).
+        for (rule, after) in [(CashRule::Cap, 1.0), (CashRule::Reject, 0.0)] {
+            let short = BrokerConfig {
+                allow_short: true,
+                cash_rule: rule,
+                ..config(100.0, 0.0)
+            };
+            let mut br = SimulationBroker::new(short, 2);
+            br.submit(order(0, A, Side::Sell, 10.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 0);
+            br.submit(order(1, A, Side::Buy, 20.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 2);
+            assert_eq!(br.portfolio().qty(A), after, "{rule:?}");
+        }
+    }
+
     #[test]
     fn broker_trailing_stop_follows_the_high() {
         let b = bars(&[
