@@ -365,3 +365,30 @@ fn rules_short_direction_needs_short_entries() {
     };
     assert!(s.validate(&["s".into()], 1).is_ok());
 }
+
+#[test]
+fn borrow_fee_is_charged_per_bar_on_the_short_value() {
+    // Short 10 from bar 1 at 100; 25.2 % a year over 252 bars is 0.1 % a bar of 10 * close:
+    // 1.0 at each close from bar 1 on, 4 bars held (the fast-forward of compiled rules too).
+    let s = SignalStrategy {
+        direction: Direction::ShortOnly,
+        short_entry: vec![Rule::signal_below("s", 0.2)],
+        sizer: Sizer::fixed_quantity(10.0),
+        ..SignalStrategy::default()
+    };
+    let flat = |s| (100.0, 100.0, 100.0, 100.0, s);
+    let b = bars(&[flat(0.1), flat(0.5), flat(0.5), flat(0.5), flat(0.5)]);
+    let config = BrokerConfig {
+        borrow_rate: 0.252,
+        commission: Commission::default(),
+        ..config()
+    };
+    let a = backtest(&b, &mut s.compile(&b).unwrap(), config).unwrap();
+    let i = backtest(&b, &mut s.interpret(b.signal_names(), 1).unwrap(), config).unwrap();
+    assert_eq!(a.equity, i.equity);
+    let eq = a.equity.equity();
+    for (t, e) in eq.iter().enumerate() {
+        let fees = t as f64; // bars 1..=t
+        assert!((e - (10_000.0 - fees)).abs() < 1e-9, "t={t}: {e}");
+    }
+}

@@ -25,6 +25,8 @@ pub struct SimulationBroker {
     slip: f64,
     /// Each fill's kind, and the ambiguous-bar count.
     notes: ExecutionNotes,
+    /// Borrow fee per bar, a fraction of a short's value.
+    borrow: f64,
 }
 
 enum Outcome {
@@ -45,6 +47,7 @@ impl SimulationBroker {
             rejections: Vec::new(),
             slip: config.slippage_bps / 10_000.0,
             notes: ExecutionNotes::default(),
+            borrow: config.borrow_rate / config.bars_per_year,
         }
     }
 
@@ -259,6 +262,16 @@ impl SimulationBroker {
         self.pending = kept;
     }
 
+    /// The borrow fee of the short positions with a bar at this timestamp, on their close.
+    fn charge_borrow(&mut self, bars: &BarSlice<'_>) {
+        for bar in bars.iter() {
+            let q = self.portfolio.qty(bar.asset());
+            if q < 0.0 {
+                self.portfolio.charge(-q * bar.close() * self.borrow);
+            }
+        }
+    }
+
     fn reject(&mut self, order: &Order, ts: TimestampNs, reason: RejectReason) {
         self.rejections.push(Rejection {
             order_id: order.id,
@@ -404,6 +417,9 @@ impl Broker for SimulationBroker {
         for bar in bars.iter() {
             self.portfolio.mark(bar.asset(), bar.close());
         }
+        if self.borrow > 0.0 {
+            self.charge_borrow(bars);
+        }
     }
 
     fn on_quiet(
@@ -414,6 +430,19 @@ impl Broker for SimulationBroker {
         equity: &mut dyn EquityRecorder,
     ) -> Result<(), BrokerError> {
         debug_assert!(self.pending.is_empty(), "fast-forward with pending orders");
+        let short = self.portfolio.held().iter().any(|&a| self.portfolio.qty(a) < 0.0);
+        if self.borrow > 0.0 && short {
+            // The cash changes at every close: one timestamp at a time.
+            let mut fills = Vec::new();
+            for t in from..to {
+                if let Some(slice) = bars.timestamp(t) {
+                    self.on_bars(&slice, &mut fills);
+                    let (eq, gross, _) = self.portfolio.marked();
+                    equity.record(slice.ts(), eq, self.portfolio.cash(), gross);
+                }
+            }
+            return Ok(());
+        }
         self.portfolio.mark_quiet(bars, from, to, equity);
         Ok(())
     }
