@@ -761,3 +761,20 @@ fn preset_paths_resolve_relative_to_the_preset() {
     assert!(p.strategy.rules().is_none());
     assert!(ml4t_preset::run::thresholds(&p.strategy).is_empty());
 }
+
+#[test]
+fn script_sell_short_opens_a_short_that_close_position_covers() {
+    // Short 3 at bar 1's open (101), covered at bar 3's open (103).
+    let bars = small_bars(5);
+    let src = "fn on_bar(bar, ctx) { if ctx.bar_index == 0 { ctx.sell_short(3); } \
+               if ctx.bar_index == 2 { ctx.close_position(); } }";
+    let config = BrokerConfig {
+        allow_short: true,
+        ..reference_config()
+    };
+    let run = backtest(&bars, &mut script(src), config).unwrap();
+    let positions: Vec<f64> = run.fills.iter().map(|f| f.position_after).collect();
+    assert_eq!(positions, [-3.0, 0.0]);
+    let json = as_json(&run);
+    assert_eq!((json.trades[0].qty, json.trades[0].entry_price, json.trades[0].exit_price), (-3.0, 101.0, 103.0));
+}

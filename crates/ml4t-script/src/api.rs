@@ -102,6 +102,7 @@ pub(super) struct ScriptFill {
 pub(super) enum OrderCall {
     Buy(AssetId, f64),
     Sell(AssetId, f64),
+    SellShort(AssetId, f64),
     BuyPercent(AssetId, f64),
     SellPercent(AssetId, f64),
     ClosePosition(AssetId),
@@ -116,6 +117,7 @@ impl OrderCall {
         match self {
             OrderCall::Buy(a, q) => ctx.buy(a, q),
             OrderCall::Sell(a, q) => ctx.sell(a, q),
+            OrderCall::SellShort(a, q) => ctx.sell_short(a, q),
             OrderCall::BuyPercent(a, p) => ctx.buy_percent(a, p),
             OrderCall::SellPercent(a, p) => ctx.sell_percent(a, p),
             OrderCall::ClosePosition(a) => ctx.close_position(a),
@@ -510,6 +512,7 @@ fn register_ctx(engine: &mut Engine) {
 
     register_order(engine, "buy", OrderCall::Buy);
     register_order(engine, "sell", OrderCall::Sell);
+    register_order(engine, "sell_short", OrderCall::SellShort);
     register_order(engine, "buy_percent", OrderCall::BuyPercent);
     register_order(engine, "sell_percent", OrderCall::SellPercent);
     register_order(engine, "reduce_position", OrderCall::ReducePosition);
