@@ -138,3 +138,48 @@ fn compare_fills(fa: &[JsonFill], fb: &[JsonFill], out: &mut Vec<String>) {
         out.push(format!("... {} more differing fills", n - 10));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn result(trades: &str, fills: &str) -> ResultJson {
+        serde_json::from_str(&format!(
+            r#"{{"framework": "x", "version": "1", "scenario": "S5", "data": "d", "assets": ["A"],
+            "timestamps": 3, "bars": 3, "seconds": 0, "bars_per_sec": 0, "init_cash": 100000,
+            "commission": 0.001, "slippage_bps": 0, "cash_rule": "cap", "final_equity": 100000,
+            "n_trades": 1, "n_open_positions": 0, "open_positions": [], "trades": [{trades}]{fills}}}"#
+        ))
+        .unwrap()
+    }
+
+    const SHORT: &str = r#"{"asset": "A", "entry_time": "t1", "entry_price": 100, "exit_time": "t2",
+        "exit_price": 90, "qty": -10, "pnl_net": 98, "exit_reason": "tp"}"#;
+
+    #[test]
+    fn compare_reads_a_side_field_as_a_signed_qty() {
+        let sided = SHORT.replace(r#""qty": -10"#, r#""qty": 10, "side": "short""#);
+        assert!(compare(&result(SHORT, ""), &result(&sided, "")).is_empty());
+        let long = SHORT.replace(r#""qty": -10"#, r#""qty": 10"#);
+        assert!(compare(&result(SHORT, ""), &result(&long, ""))[0].contains("qty -10 vs 10"));
+    }
+
+    #[test]
+    fn compare_checks_exit_reasons_and_fills_only_where_both_have_them() {
+        let stop = SHORT.replace(r#""tp""#, r#""stop""#);
+        assert!(compare(&result(SHORT, ""), &result(&stop, ""))[0].contains("exit_reason tp vs stop"));
+        let none = SHORT.replace(r#", "exit_reason": "tp""#, "");
+        assert!(compare(&result(SHORT, ""), &result(&none, "")).is_empty());
+        let fills = |px: f64| {
+            format!(
+                r#", "fills": [{{"asset": "A", "time": "t1", "qty": -10, "price": 100, "commission": 1}},
+                {{"asset": "A", "time": "t2", "qty": 10, "price": {px}, "commission": 0.9}}]"#
+            )
+        };
+        assert!(compare(&result(SHORT, &fills(90.0)), &result(SHORT, "")).is_empty());
+        let d = compare(&result(SHORT, &fills(90.0)), &result(SHORT, &fills(90.5)));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("fill #1 [A t2]: price 90 vs 90.5"), "{d:?}");
+    }
+}
