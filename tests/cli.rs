@@ -64,7 +64,11 @@ fn cli_second_set_presets_match_goldens() {
             .arg("--quiet")
             .output()
         {
-            assert!(r.status.success(), "compare.py {s}: {}", String::from_utf8_lossy(&r.stdout));
+            assert!(
+                r.status.success(),
+                "compare.py {s}: {}",
+                String::from_utf8_lossy(&r.stdout)
+            );
         }
     }
 }

@@ -137,7 +137,11 @@ fn arb_strategy() -> impl proptest::strategy::Strategy<Value = SignalStrategy> {
                     direction,
                     short_entry,
                     short_exit,
-                    exit_fills: if intrabar { ExitFills::Intrabar } else { ExitFills::NextOpen },
+                    exit_fills: if intrabar {
+                        ExitFills::Intrabar
+                    } else {
+                        ExitFills::NextOpen
+                    },
                     entry_order,
                     initial_margin,
                 })

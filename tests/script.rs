@@ -776,5 +776,12 @@ fn script_sell_short_opens_a_short_that_close_position_covers() {
     let positions: Vec<f64> = run.fills.iter().map(|f| f.position_after).collect();
     assert_eq!(positions, [-3.0, 0.0]);
     let json = as_json(&run);
-    assert_eq!((json.trades[0].qty, json.trades[0].entry_price, json.trades[0].exit_price), (-3.0, 101.0, 103.0));
+    assert_eq!(
+        (
+            json.trades[0].qty,
+            json.trades[0].entry_price,
+            json.trades[0].exit_price
+        ),
+        (-3.0, 101.0, 103.0)
+    );
 }

@@ -78,7 +78,10 @@ fn entry_then(rest: &[(f64, f64, f64, f64, f64)]) -> Bars {
 fn intrabar_gap_through_the_stop_fills_at_the_open() {
     let r = run(&entry_then(&[(90.0, 92.0, 88.0, 91.0, 0.5)]), &bracket(vec![]));
     let t = &r.trades[0];
-    assert_eq!((t.entry_bar, t.entry_price, t.exit_bar, t.exit_price), (1, 100.0, 2, 90.0));
+    assert_eq!(
+        (t.entry_bar, t.entry_price, t.exit_bar, t.exit_price),
+        (1, 100.0, 2, 90.0)
+    );
     // 10 * (90 - 100) - 1.0 - 0.9
     assert!((t.pnl_net - -101.9).abs() < 1e-9, "{}", t.pnl_net);
     assert_eq!(r.notes.fill_kinds, [FillKind::Market, FillKind::StopGap]);
@@ -122,7 +125,11 @@ fn intrabar_gap_voids_the_market_exit_decided_at_the_close() {
     // s < 0.5 at bar 1's close decides a market exit for bar 2's open; bar 2 gaps below the
     // stop: the stop fills first at the open and the market exit is void (no short position).
     let s = bracket(vec![Rule::signal_below("s", 0.5)]);
-    let mut rows = [(100.0, 100.0, 100.0, 100.0, 0.9), (100.0, 101.0, 99.0, 100.0, 0.3), (90.0, 92.0, 88.0, 91.0, 0.5)];
+    let mut rows = [
+        (100.0, 100.0, 100.0, 100.0, 0.9),
+        (100.0, 101.0, 99.0, 100.0, 0.3),
+        (90.0, 92.0, 88.0, 91.0, 0.5),
+    ];
     let r = run(&bars(&rows), &s);
     assert_eq!(r.fills.len(), 2);
     assert_eq!(reasons(&r), ["stop_gap"]);
@@ -179,11 +186,20 @@ fn short_bracket() -> SignalStrategy {
 
 #[test]
 fn intrabar_short_squeezed_through_its_stop() {
-    let rows = |third| bars(&[(100.0, 100.0, 100.0, 100.0, 0.1), (100.0, 101.0, 99.0, 100.0, 0.5), third]);
+    let rows = |third| {
+        bars(&[
+            (100.0, 100.0, 100.0, 100.0, 0.1),
+            (100.0, 101.0, 99.0, 100.0, 0.5),
+            third,
+        ])
+    };
     // Gap up through the buy stop at 105: covered at the open 110.
     let r = run(&rows((110.0, 112.0, 108.0, 111.0, 0.5)), &short_bracket());
     let t = &r.trades[0];
-    assert_eq!((t.side, t.qty, t.entry_price, t.exit_price), (Side::Sell, 10.0, 100.0, 110.0));
+    assert_eq!(
+        (t.side, t.qty, t.entry_price, t.exit_price),
+        (Side::Sell, 10.0, 100.0, 110.0)
+    );
     // -10 * (110 - 100) - 1.0 - 1.1
     assert!((t.pnl_net - -102.1).abs() < 1e-9, "{}", t.pnl_net);
     assert_eq!(reasons(&r), ["stop_gap"]);
@@ -220,7 +236,10 @@ fn short_sized_by_percent_uses_equity_and_exits_mirror() {
     ];
     let r = run(&bars(&rows), &s);
     let t = &r.trades[0];
-    assert_eq!((t.side, t.qty, t.entry_bar, t.exit_bar, t.exit_price), (Side::Sell, 50.0, 1, 3, 107.0));
+    assert_eq!(
+        (t.side, t.qty, t.entry_bar, t.exit_bar, t.exit_price),
+        (Side::Sell, 50.0, 1, 3, 107.0)
+    );
 }
 
 #[test]
@@ -354,7 +373,13 @@ fn rules_short_direction_needs_short_entries() {
     };
     let err = s.validate(&["s".into()], 1).unwrap_err();
     assert!(
-        matches!(&err, RuleError::InvalidValue { list: "short_entry", .. }) && err.to_string().contains("long_short"),
+        matches!(
+            &err,
+            RuleError::InvalidValue {
+                list: "short_entry",
+                ..
+            }
+        ) && err.to_string().contains("long_short"),
         "{err}"
     );
     // Short only: the long entry list may stay empty.

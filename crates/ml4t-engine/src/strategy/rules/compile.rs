@@ -560,7 +560,9 @@ impl Strategy for CompiledRules {
         } else {
             st.on_bar(qty, close);
             let st = *st;
-            let exits = self.exit_of(qty).holds(row, qty, ctx.position_info(asset).avg_price, close, &st);
+            let exits = self
+                .exit_of(qty)
+                .holds(row, qty, ctx.position_info(asset).avg_price, close, &st);
             // The resting exits of a position opened at this open go in before a market exit.
             self.orders.manage(ctx, &bar, qty);
             if exits {

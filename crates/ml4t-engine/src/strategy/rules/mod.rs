@@ -484,7 +484,9 @@ impl SignalStrategy {
             EntryOrder::Market => {}
             EntryOrder::Limit { offset, valid_bars } | EntryOrder::Stop { offset, valid_bars } => {
                 if !(offset.is_finite() && (0.0..1.0).contains(&offset)) {
-                    return Err(bad_entry("the offset must be a fraction in [0, 1), e.g. 0.005 for 0.5 %"));
+                    return Err(bad_entry(
+                        "the offset must be a fraction in [0, 1), e.g. 0.005 for 0.5 %",
+                    ));
                 }
                 if valid_bars == 0 {
                     return Err(bad_entry("valid_bars must be at least 1"));

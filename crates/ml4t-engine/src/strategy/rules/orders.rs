@@ -43,8 +43,16 @@ impl RuleOrders {
         Ok(RuleOrders {
             direction: s.direction,
             entry_order: s.entry_order,
-            long_resting: if intrabar { long.resting } else { RestingExits::default() },
-            short_resting: if intrabar { short.resting } else { RestingExits::default() },
+            long_resting: if intrabar {
+                long.resting
+            } else {
+                RestingExits::default()
+            },
+            short_resting: if intrabar {
+                short.resting
+            } else {
+                RestingExits::default()
+            },
             sizer: ResolvedSizer::new(&s.sizer, signal_names),
             initial_margin: s.initial_margin,
             slots: vec![Slot::default(); n_assets],
@@ -82,9 +90,9 @@ impl RuleOrders {
             return false;
         }
         let (now, valid) = (ctx.bar_index(), self.entry_order.valid_bars() as usize);
-        self.pending.iter().any(|&(a, id, at)| {
-            a == asset && now - at < valid && ctx.open_orders().iter().any(|o| o.id == id)
-        })
+        self.pending
+            .iter()
+            .any(|&(a, id, at)| a == asset && now - at < valid && ctx.open_orders().iter().any(|o| o.id == id))
     }
 
     /// Places the entry order for `bar`'s asset on `side`.
@@ -92,7 +100,8 @@ impl RuleOrders {
         let asset = bar.asset();
         let close = bar.close();
         let qty = self.sizer.quantity(ctx, bar, side);
-        if !(qty > 0.0) {
+        // NaN (an unknown price) places nothing, like zero.
+        if qty.is_nan() || qty <= 0.0 {
             return;
         }
         if let Some(m) = self.initial_margin {
@@ -190,7 +199,11 @@ impl RuleOrders {
     pub(super) fn exit(&mut self, ctx: &mut Context<'_>, asset: AssetId, qty: f64) {
         match self.slots[asset.index()].group {
             Some(g) => {
-                let (side, q) = if qty > 0.0 { (Side::Sell, qty) } else { (Side::Buy, -qty) };
+                let (side, q) = if qty > 0.0 {
+                    (Side::Sell, qty)
+                } else {
+                    (Side::Buy, -qty)
+                };
                 ctx.order_oco(asset, side, q, OrderKind::Market, Some(g));
             }
             None => {
