@@ -15,6 +15,7 @@ use ml4t_engine::results::compare::compare;
 use ml4t_engine::results::json::{ResultJson, RunLabel};
 use ml4t_engine::strategy::Strategy;
 use ml4t_engine::strategy::hybrid::{Hybrid, LiveHybrid};
+use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
 use ml4t_engine::strategy::reference::MlThreshold;
 use ml4t_engine::strategy::rules::{Direction, EntryOrder, ExitFills, Rule, SignalStrategy, Sizer};
 
@@ -131,7 +132,7 @@ fn check_with(bars: &Bars, data: &str, case: &str, strategy: &mut dyn Strategy) 
         initial_cash: 100_000.0,
         commission: Commission::percent(0.001),
         slippage_bps: if case.ends_with("_slip5bps") { 5.0 } else { 0.0 },
-        allow_short: case.starts_with("S5"),
+        allow_short: case.starts_with("S5") || case == "S6LS",
         ..BrokerConfig::default()
     };
     let run = backtest(bars, strategy, config).unwrap();
@@ -222,4 +223,32 @@ fn fidelity_s5() {
 #[test]
 fn fidelity_s5l() {
     check_rules("syn_2k.parquet", "S5L");
+}
+
+/// SEMANTICS.md's rebalancing scenarios S6 and S6LS.
+fn check_rebalance(case: &str) {
+    let data = "syn_2k_5a.parquet";
+    let bars = load(&fixtures().join("data").join(data), &LoadOptions::default())
+        .expect("fixture loads")
+        .bars;
+    let (n_long, w_long, n_short, w_short) = if case == "S6" { (2, 0.9, 0, 0.0) } else { (1, 0.5, 1, 0.5) };
+    let spec = Rebalance {
+        signal: "ml_pred".into(),
+        every: RebalanceEvery::Bars(5),
+        n_long,
+        w_long,
+        n_short,
+        w_short,
+        ..Rebalance::default()
+    };
+    check_with(&bars, data, case, &mut spec.strategy());
+}
+
+#[test]
+fn fidelity_s6() {
+    check_rebalance("S6");
+}
+#[test]
+fn fidelity_s6ls() {
+    check_rebalance("S6LS");
 }

@@ -244,6 +244,7 @@ impl<'a> Engine<'a> {
 
         let (trades, rejections) = broker.take_records();
         let mut notes = broker.take_notes();
+        notes.market_exit_reason = strategy.market_exit_reason();
         if notes.fill_kinds.len() != fills.len() {
             notes.fill_kinds.clear();
         }

@@ -67,6 +67,9 @@ impl FillKind {
 pub struct ExecutionNotes {
     pub fill_kinds: Vec<FillKind>,
     pub ambiguous_bars: usize,
+    /// The exit reason of trades closed by market orders (the strategy's
+    /// [`crate::strategy::Strategy::market_exit_reason`]; empty means `signal`).
+    pub market_exit_reason: &'static str,
 }
 
 /// One round trip (or the closed part of a position, for partial closes).

@@ -1,0 +1,229 @@
+//! Rebalancing portfolios (SEMANTICS.md, "Rebalancing portfolios"): at scheduled closes, rank
+//! the assets by a signal, target the top `n_long` long and the bottom `n_short` short with
+//! equal weights, and trade the difference at the next open: reductions first (sells and
+//! covers, in asset-name order), then additions (in asset-name order).
+//!
+//! ```
+//! use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
+//! // S6LS: every 5 bars, long the best asset by ml_pred at 50 %, short the worst at 50 %.
+//! let s = Rebalance {
+//!     signal: "ml_pred".into(),
+//!     every: RebalanceEvery::Bars(5),
+//!     n_long: 1,
+//!     w_long: 0.5,
+//!     n_short: 1,
+//!     w_short: 0.5,
+//!     ..Rebalance::default()
+//! };
+//! assert!(s.validate(&["ml_pred".into()]).is_ok());
+//! ```
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+
+use super::{Context, Strategy, StrategyError, StrategyResult};
+use crate::execution::OrderKind;
+use crate::market::BarSlice;
+use crate::types::{AssetId, SignalId, Side, TimestampNs};
+
+/// When a rebalance happens (at the close; its orders fill at the next open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebalanceEvery {
+    /// At timestamps 0, k, 2k, ... of the feed.
+    Bars(u32),
+    /// At the first timestamp of each ISO week.
+    Weekly,
+    /// At the first timestamp of each calendar month.
+    Monthly,
+}
+
+/// A ranked long/short portfolio, rebalanced on a schedule. Equal weights within each side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rebalance {
+    /// The signal column to rank by (highest first; ties by asset name).
+    pub signal: String,
+    pub every: RebalanceEvery,
+    /// Assets held long, and their total weight (a fraction of equity).
+    pub n_long: usize,
+    pub w_long: f64,
+    /// Assets held short (the tail of the ranking), and their total weight.
+    pub n_short: usize,
+    pub w_short: f64,
+    /// Differences below this many shares are not traded.
+    pub min_trade: f64,
+}
+
+impl Default for Rebalance {
+    fn default() -> Self {
+        Rebalance {
+            signal: "ml_pred".into(),
+            every: RebalanceEvery::Bars(5),
+            n_long: 1,
+            w_long: 1.0,
+            n_short: 0,
+            w_short: 0.0,
+            min_trade: 1.0,
+        }
+    }
+}
+
+impl Rebalance {
+    /// Checks the settings against the data's signal names; the message names the field.
+    pub fn validate(&self, signal_names: &[String]) -> Result<(), String> {
+        if !signal_names.contains(&self.signal) {
+            return Err(format!(
+                "rebalance.signal: unknown column '{}'; the data has: {}",
+                self.signal,
+                signal_names.join(", ")
+            ));
+        }
+        let weight = |w: f64| w.is_finite() && w >= 0.0;
+        let checks = [
+            (
+                !matches!(self.every, RebalanceEvery::Bars(0)),
+                "rebalance.every: Bars(k) needs k >= 1",
+            ),
+            (self.n_long + self.n_short > 0, "rebalance: n_long + n_short must be at least 1"),
+            (
+                weight(self.w_long) && weight(self.w_short),
+                "rebalance: w_long and w_short must be fractions of equity >= 0 (0.5 = 50 %)",
+            ),
+            (
+                self.min_trade.is_finite() && self.min_trade >= 0.0,
+                "rebalance.min_trade must be >= 0 shares",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, msg)) => Err((*msg).to_owned()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the strategy sells short (its account must allow shorts).
+    pub fn shorts(&self) -> bool {
+        self.n_short > 0 && self.w_short > 0.0
+    }
+
+    /// The executable strategy (signals resolved in `on_start`).
+    pub fn strategy(&self) -> RebalanceStrategy {
+        RebalanceStrategy {
+            spec: self.clone(),
+            signal: None,
+            last_period: None,
+            ranking: Vec::new(),
+            target: Vec::new(),
+        }
+    }
+}
+
+/// A [`Rebalance`] running: its signal resolved and its buffers.
+#[derive(Debug, Clone)]
+pub struct RebalanceStrategy {
+    spec: Rebalance,
+    signal: Option<SignalId>,
+    /// The calendar period of the previous timestamp (weekly and monthly schedules).
+    last_period: Option<(i32, u32)>,
+    /// (signal, asset, close) of this timestamp's rankable bars.
+    ranking: Vec<(f64, AssetId, f64)>,
+    /// Target quantity per asset.
+    target: Vec<f64>,
+}
+
+impl RebalanceStrategy {
+    fn due(&mut self, index: usize, ts: TimestampNs) -> bool {
+        let calendar = |f: fn(chrono::NaiveDate) -> (i32, u32)| {
+            let date = chrono::DateTime::from_timestamp_nanos(ts.0).date_naive();
+            f(date)
+        };
+        let period = match self.spec.every {
+            RebalanceEvery::Bars(k) => return index % k.max(1) as usize == 0,
+            RebalanceEvery::Weekly => calendar(|d| (d.iso_week().year(), d.iso_week().week())),
+            RebalanceEvery::Monthly => calendar(|d| (d.year(), d.month())),
+        };
+        let first = self.last_period != Some(period);
+        self.last_period = Some(period);
+        first
+    }
+}
+
+impl Strategy for RebalanceStrategy {
+    fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.spec.validate(ctx.signal_names()).map_err(StrategyError)?;
+        self.signal = Some(ctx.signal_id(&self.spec.signal)?);
+        self.target = vec![0.0; ctx.assets().len()];
+        Ok(())
+    }
+
+    fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        let Some(signal) = self.signal else {
+            return Err("the rebalancing strategy was not started (no on_start)".into());
+        };
+        if !self.due(bars.index(), bars.ts()) || !ctx.can_trade() {
+            return Ok(());
+        }
+        let s = &self.spec;
+        self.ranking.clear();
+        self.ranking.extend(
+            bars.iter()
+                .map(|b| (b.signal(signal), b.asset(), b.close()))
+                .filter(|(v, _, _)| !v.is_nan()),
+        );
+        // Signal descending, ties by ascending asset name (= id).
+        self.ranking
+            .sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.target.iter_mut().for_each(|t| *t = 0.0);
+        let equity = ctx.equity();
+        let n = self.ranking.len();
+        let longs = s.n_long.min(n);
+        let shorts_from = n.saturating_sub(s.n_short).max(longs);
+        for (k, &(_, asset, close)) in self.ranking.iter().enumerate() {
+            let w = if k < longs {
+                s.w_long / s.n_long as f64
+            } else if k >= shorts_from {
+                -s.w_short / s.n_short as f64
+            } else {
+                continue;
+            };
+            self.target[asset.index()] = (equity * w / close).trunc();
+        }
+        let min = s.min_trade.max(f64::MIN_POSITIVE);
+        // Reductions: sells and covers, in name order; a position crossing zero closes here.
+        for a in 0..self.target.len() {
+            let asset = AssetId(a as u32);
+            let (cur, tgt) = (ctx.position(asset), self.target[a]);
+            if cur == 0.0 {
+                continue;
+            }
+            let reduce = if tgt == 0.0 || tgt.signum() != cur.signum() {
+                cur.abs()
+            } else {
+                cur.abs() - tgt.abs()
+            };
+            if reduce >= min {
+                let side = if cur > 0.0 { Side::Sell } else { Side::Buy };
+                ctx.order(asset, side, reduce, OrderKind::Market);
+            }
+        }
+        // Additions, in name order: the new side of a position that crossed zero opens here.
+        for a in 0..self.target.len() {
+            let asset = AssetId(a as u32);
+            let (cur, tgt) = (ctx.position(asset), self.target[a]);
+            if tgt == 0.0 {
+                continue;
+            }
+            let base = if cur.signum() == tgt.signum() { cur.abs() } else { 0.0 };
+            let add = tgt.abs() - base;
+            if add >= min {
+                let side = if tgt > 0.0 { Side::Buy } else { Side::Sell };
+                ctx.order(asset, side, add, OrderKind::Market);
+            }
+        }
+        Ok(())
+    }
+
+    fn market_exit_reason(&self) -> &'static str {
+        "rebalance"
+    }
+}
