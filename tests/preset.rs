@@ -152,6 +152,8 @@ fn fixture_presets_reproduce_the_goldens() {
             "S4T.ron",
             "S5.ron",
             "S5L.ron",
+            "S6.ron",
+            "S6LS.ron",
         ]
     );
     for file in &files {

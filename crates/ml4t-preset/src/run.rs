@@ -36,7 +36,13 @@ pub fn build_strategy(
     preset_file: &Path,
 ) -> Result<Box<dyn Strategy + Send>, RunError> {
     Ok(match spec {
-        StrategySpec::Rules(rules) => Box::new(rules.compile(bars)?),
+        StrategySpec::Rules(rules) => match &rules.portfolio {
+            Some(p) => {
+                rules.validate(bars.signal_names(), bars.assets().len())?;
+                Box::new(p.strategy())
+            }
+            None => Box::new(rules.compile(bars)?),
+        },
         StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
         StrategySpec::Hybrid { filter, script } => {
             let callback = ScriptStrategy::new(script.load(preset_file)?);
@@ -55,7 +61,13 @@ pub fn build_live_strategy(
     preset_file: &Path,
 ) -> Result<Box<dyn Strategy + Send>, RunError> {
     Ok(match spec {
-        StrategySpec::Rules(rules) => Box::new(rules.interpret(signal_names, n_assets)?),
+        StrategySpec::Rules(rules) => match &rules.portfolio {
+            Some(p) => {
+                rules.validate(signal_names, n_assets)?;
+                Box::new(p.strategy())
+            }
+            None => Box::new(rules.interpret(signal_names, n_assets)?),
+        },
         StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
         StrategySpec::Hybrid { filter, script } => {
             let callback = ScriptStrategy::new(script.load(preset_file)?);
@@ -75,10 +87,11 @@ pub fn run(preset: &Preset, preset_file: &Path, bars: &Bars, engine: &mut Engine
 }
 
 /// The broker settings a preset runs with: its `broker` section, with short sales allowed when
-/// its rules go short (choosing `direction: short_only` or `long_short` is the opt-in).
+/// its rules go short (choosing `direction: short_only` or `long_short`, or a portfolio with
+/// short positions, is the opt-in).
 pub fn broker_config(preset: &Preset) -> BrokerConfig {
     let mut config = preset.broker;
-    if preset.strategy.rules().is_some_and(|r| r.direction.trades_short()) {
+    if preset.strategy.rules().is_some_and(|r| r.goes_short()) {
         config.allow_short = true;
     }
     config

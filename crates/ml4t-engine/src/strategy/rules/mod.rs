@@ -30,6 +30,8 @@ pub use interpret::InterpretedRules;
 
 use serde::{Deserialize, Serialize};
 
+use super::rebalance::Rebalance;
+
 /// Comparison operator of [`Rule::Compare`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cmp {
@@ -362,6 +364,12 @@ pub struct SignalStrategy {
     /// fraction of the gross exposure after it. `None`: no check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_margin: Option<f64>,
+    /// A rebalancing portfolio instead of entry/exit rules (SEMANTICS.md, "Rebalancing
+    /// portfolios"): when set, the rule lists, sizer, direction and order settings are not used
+    /// and the strategy runs as [`Rebalance::strategy`]; [`SignalStrategy::compile`] and
+    /// [`SignalStrategy::interpret`] refuse it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<Rebalance>,
 }
 
 impl Default for SignalStrategy {
@@ -376,6 +384,7 @@ impl Default for SignalStrategy {
             exit_fills: ExitFills::NextOpen,
             entry_order: EntryOrder::Market,
             initial_margin: None,
+            portfolio: None,
         }
     }
 }
@@ -451,6 +460,13 @@ impl SignalStrategy {
 
     /// Checks the rules against the data's column names and asset count.
     pub fn validate(&self, signal_names: &[String], n_assets: usize) -> Result<(), RuleError> {
+        if let Some(p) = &self.portfolio {
+            return p.validate(signal_names).map_err(|problem| RuleError::InvalidValue {
+                list: "portfolio",
+                rule: format!("top {} / bottom {} by {}", p.n_long, p.n_short, p.signal),
+                problem,
+            });
+        }
         let d = self.direction;
         if d.trades_long() && active(&self.entry).next().is_none() {
             return Err(RuleError::NoEntry);
@@ -558,12 +574,35 @@ impl SignalStrategy {
     /// Compiles for `bars` (masks over its columns). Validates first.
     pub fn compile(&self, bars: &crate::market::Bars) -> Result<CompiledRules, RuleError> {
         self.validate(bars.signal_names(), bars.assets().len())?;
+        self.no_portfolio()?;
         CompiledRules::new(self, bars)
+    }
+
+    /// Whether the strategy sells short (its account must allow short sales).
+    pub fn goes_short(&self) -> bool {
+        match &self.portfolio {
+            Some(p) => p.shorts(),
+            None => self.direction.trades_short(),
+        }
+    }
+
+    fn no_portfolio(&self) -> Result<(), RuleError> {
+        match &self.portfolio {
+            Some(p) => Err(RuleError::InvalidValue {
+                list: "portfolio",
+                rule: format!("top {} / bottom {} by {}", p.n_long, p.n_short, p.signal),
+                problem: "a rebalancing portfolio does not run as entry/exit rules; run it with \
+                          Rebalance::strategy (presets do)"
+                    .into(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The bar-by-bar reference interpreter (any feed, including live). Validates first.
     pub fn interpret(&self, signal_names: &[String], n_assets: usize) -> Result<InterpretedRules, RuleError> {
         self.validate(signal_names, n_assets)?;
+        self.no_portfolio()?;
         InterpretedRules::new(self, signal_names)
     }
 }
