@@ -231,7 +231,11 @@ fn check_rebalance(case: &str) {
     let bars = load(&fixtures().join("data").join(data), &LoadOptions::default())
         .expect("fixture loads")
         .bars;
-    let (n_long, w_long, n_short, w_short) = if case == "S6" { (2, 0.9, 0, 0.0) } else { (1, 0.5, 1, 0.5) };
+    let (n_long, w_long, n_short, w_short) = if case == "S6" {
+        (2, 0.9, 0, 0.0)
+    } else {
+        (1, 0.5, 1, 0.5)
+    };
     let spec = Rebalance {
         signal: "ml_pred".into(),
         every: RebalanceEvery::Bars(5),

@@ -417,3 +417,165 @@ fn borrow_fee_is_charged_per_bar_on_the_short_value() {
         assert!((e - (10_000.0 - fees)).abs() < 1e-9, "t={t}: {e}");
     }
 }
+
+mod rebalancing {
+    use super::*;
+    use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
+
+    /// Assets A and B from per-timestamp rows of (open, close, s) for each.
+    fn two(rows: &[[(f64, f64, f64); 2]]) -> Bars {
+        let mut cols = BarColumns::with_capacity(rows.len() * 2, 1);
+        for (t, row) in rows.iter().enumerate() {
+            for (a, &(o, c, s)) in row.iter().enumerate() {
+                cols.push(
+                    t as i64 * common::DAY_NS,
+                    AssetId(a as u32),
+                    o,
+                    o.max(c),
+                    o.min(c),
+                    c,
+                    1e6,
+                    &[s],
+                );
+            }
+        }
+        Bars::new(vec!["A".into(), "B".into()], vec!["s".into()], cols).unwrap()
+    }
+
+    fn spec(n_long: usize, w_long: f64, n_short: usize, w_short: f64, every: RebalanceEvery) -> Rebalance {
+        Rebalance {
+            signal: "s".into(),
+            every,
+            n_long,
+            w_long,
+            n_short,
+            w_short,
+            ..Rebalance::default()
+        }
+    }
+
+    fn no_fees() -> BrokerConfig {
+        BrokerConfig {
+            commission: Commission::default(),
+            ..config()
+        }
+    }
+
+    /// (asset, bar, signed qty, position after) of every fill.
+    fn fills(r: &RunResult) -> Vec<(u32, usize, f64, f64)> {
+        r.fills
+            .iter()
+            .map(|f| (f.asset.0, f.bar_index, f.side.sign() * f.qty, f.position_after))
+            .collect()
+    }
+
+    #[test]
+    fn rebalance_that_flips_positions_closes_first_then_opens() {
+        // Flat prices at 100, equity 10000: 50 shares a side. At bar 2 the ranking turns over:
+        // reductions (A's sale, B's cover) go first, then the new sides, in name order.
+        let flat = |sa, sb| [(100.0, 100.0, sa), (100.0, 100.0, sb)];
+        let b = two(&[flat(0.9, 0.1), flat(0.9, 0.1), flat(0.1, 0.9), flat(0.1, 0.9)]);
+        let s = spec(1, 0.5, 1, 0.5, RebalanceEvery::Bars(2));
+        let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+        assert_eq!(
+            fills(&r),
+            [
+                (0, 1, 50.0, 50.0),
+                (1, 1, -50.0, -50.0),
+                (0, 3, -50.0, 0.0),
+                (1, 3, 50.0, 0.0),
+                (0, 3, -50.0, -50.0),
+                (1, 3, 50.0, 50.0),
+            ]
+        );
+        let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+        let trades: Vec<(&str, f64, &str)> = json
+            .trades
+            .iter()
+            .map(|t| (t.asset.as_str(), t.qty, t.exit_reason.as_deref().unwrap()))
+            .collect();
+        assert_eq!(trades, [("A", 50.0, "rebalance"), ("B", -50.0, "rebalance")]);
+    }
+
+    #[test]
+    fn rebalance_cash_cap_binds_in_name_order() {
+        // Targets at close 100: 50 shares each (50 % of 10000). Both open at 110: A costs 5500,
+        // the 4500 left buys floor(4500 / 110) = 40 of B's 50.
+        let b = two(&[
+            [(100.0, 100.0, 0.9), (100.0, 100.0, 0.8)],
+            [(110.0, 110.0, 0.9), (110.0, 110.0, 0.8)],
+        ]);
+        let s = spec(2, 1.0, 0, 0.0, RebalanceEvery::Bars(5));
+        let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+        assert_eq!(fills(&r), [(0, 1, 50.0, 50.0), (1, 1, 40.0, 40.0)]);
+        assert!((r.equity.cash_at(1) - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rebalance_resizes_and_reports_one_round_trip() {
+        // Long A at 50 % each rebalance; the price halves, so at bar 2 the target doubles:
+        // 50 shares at 100, then 50 more at 50; all 100 sold at bar 5 (A drops to the bottom).
+        let row = |p, s| [(p, p, s), (p, p, 0.5)];
+        let b = two(&[
+            row(100.0, 0.9),
+            row(100.0, 0.9),
+            row(50.0, 0.9),
+            row(50.0, 0.9),
+            row(50.0, 0.1),
+            row(60.0, 0.1),
+        ]);
+        let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
+        let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+        // bar 2: equity 10000 - 2500 = 7500, target trunc(7500 * 0.5 / 50) = 75: buy 25 at bar 3.
+        // bar 4: B (0.5) ranks above A (0.1): sell A's 75, buy B trunc(equity * 0.5 / 50).
+        let a: Vec<(usize, f64)> = r
+            .fills
+            .iter()
+            .filter(|f| f.asset.0 == 0)
+            .map(|f| (f.bar_index, f.position_after))
+            .collect();
+        assert_eq!(a, [(1, 50.0), (3, 75.0), (5, 0.0)]);
+        let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+        let t = json.trades.iter().find(|t| t.asset == "A").unwrap();
+        // One trip: 75 shares at (50 * 100 + 25 * 50) / 75, sold at 60.
+        assert_eq!((t.qty, t.entry_bar, t.exit_bar), (75.0, Some(1), Some(5)));
+        assert!((t.entry_price - 6250.0 / 75.0).abs() < 1e-9);
+        assert!((t.pnl_net - (75.0 * 60.0 - 6250.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rebalance_weekly_on_the_first_bar_of_each_iso_week_and_nan_targets_zero() {
+        // Daily bars from Thursday 1970-01-01: ISO weeks start at bars 0 and 4 (Monday). A's
+        // signal is NaN from bar 3 on: at bar 4 it is not ranked and its position closes.
+        let rows: Vec<[(f64, f64, f64); 2]> = (0..7)
+            .map(|t| [(100.0, 100.0, if t < 3 { 0.9 } else { f64::NAN }), (100.0, 100.0, 0.5)])
+            .collect();
+        let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Weekly);
+        let r = backtest(&two(&rows), &mut s.strategy(), no_fees()).unwrap();
+        assert_eq!(fills(&r), [(0, 1, 50.0, 50.0), (0, 5, -50.0, 0.0), (1, 5, 50.0, 50.0)]);
+    }
+
+    #[test]
+    fn portfolio_in_rules_is_refused_by_the_rule_compiler() {
+        let s = SignalStrategy {
+            portfolio: Some(spec(1, 0.5, 0, 0.0, RebalanceEvery::Monthly)),
+            ..SignalStrategy::default()
+        };
+        let b = two(&[[(100.0, 100.0, 0.5), (100.0, 100.0, 0.5)]]);
+        assert!(s.validate(b.signal_names(), 2).is_ok());
+        let err = s.compile(&b).unwrap_err().to_string();
+        assert!(
+            err.contains("portfolio") && err.contains("Rebalance::strategy"),
+            "{err}"
+        );
+        let bad = SignalStrategy {
+            portfolio: Some(Rebalance {
+                signal: "nope".into(),
+                ..spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(0))
+            }),
+            ..SignalStrategy::default()
+        };
+        let err = bad.validate(b.signal_names(), 2).unwrap_err().to_string();
+        assert!(err.contains("unknown column 'nope'"), "{err}");
+    }
+}

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, Strategy, StrategyError, StrategyResult};
 use crate::execution::OrderKind;
 use crate::market::BarSlice;
-use crate::types::{AssetId, SignalId, Side, TimestampNs};
+use crate::types::{AssetId, Side, SignalId, TimestampNs};
 
 /// When a rebalance happens (at the close; its orders fill at the next open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +85,10 @@ impl Rebalance {
                 !matches!(self.every, RebalanceEvery::Bars(0)),
                 "rebalance.every: Bars(k) needs k >= 1",
             ),
-            (self.n_long + self.n_short > 0, "rebalance: n_long + n_short must be at least 1"),
+            (
+                self.n_long + self.n_short > 0,
+                "rebalance: n_long + n_short must be at least 1",
+            ),
             (
                 weight(self.w_long) && weight(self.w_short),
                 "rebalance: w_long and w_short must be fractions of equity >= 0 (0.5 = 50 %)",
@@ -171,8 +174,7 @@ impl Strategy for RebalanceStrategy {
                 .filter(|(v, _, _)| !v.is_nan()),
         );
         // Signal descending, ties by ascending asset name (= id).
-        self.ranking
-            .sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         self.target.iter_mut().for_each(|t| *t = 0.0);
         let equity = ctx.equity();
         let n = self.ranking.len();
