@@ -141,7 +141,7 @@ impl RebalanceStrategy {
             f(date)
         };
         let period = match self.spec.every {
-            RebalanceEvery::Bars(k) => return index % k.max(1) as usize == 0,
+            RebalanceEvery::Bars(k) => return index.is_multiple_of(k.max(1) as usize),
             RebalanceEvery::Weekly => calendar(|d| (d.iso_week().year(), d.iso_week().week())),
             RebalanceEvery::Monthly => calendar(|d| (d.year(), d.month())),
         };
