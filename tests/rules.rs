@@ -144,6 +144,7 @@ fn arb_strategy() -> impl proptest::strategy::Strategy<Value = SignalStrategy> {
                     },
                     entry_order,
                     initial_margin,
+                    portfolio: None,
                 })
         });
     prop_oneof![first_set, second_set]
