@@ -579,3 +579,93 @@ mod rebalancing {
         assert!(err.contains("unknown column 'nope'"), "{err}");
     }
 }
+
+mod rebalancing_properties {
+    use super::*;
+    use common::arb_bars;
+    use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
+    use proptest::prelude::*;
+
+    fn arb_spec() -> impl Strategy<Value = Rebalance> {
+        (
+            prop_oneof![
+                (1u32..5).prop_map(RebalanceEvery::Bars),
+                Just(RebalanceEvery::Weekly),
+                Just(RebalanceEvery::Monthly)
+            ],
+            0usize..3,
+            0.0f64..1.0,
+            0usize..3,
+            0.0f64..1.0,
+        )
+            .prop_filter("at least one side", |(_, nl, _, ns, _)| nl + ns > 0)
+            .prop_map(|(every, n_long, w_long, n_short, w_short)| Rebalance {
+                signal: "s".into(),
+                every,
+                n_long,
+                w_long,
+                n_short,
+                w_short,
+                min_trade: 1.0,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Rebalancing with shorts: equity is cash plus every position at its last close at
+        /// every timestamp; fills at the open; the JSON's round trips account for all closed
+        /// cash flows (final equity = initial cash + Σ pnl_net + open positions' value less
+        /// their cost and commissions, checked through the totals).
+        #[test]
+        fn prop_rebalance_accounting(bars in arb_bars(60, 3), spec in arb_spec()) {
+            let run = backtest(&bars, &mut spec.strategy(), config()).unwrap();
+            let k = bars.assets().len();
+            let mut pos = vec![0.0; k];
+            let mut last = vec![f64::NAN; k];
+            let mut fi = 0;
+            for t in 0..run.timestamps {
+                while fi < run.fills.len() && run.fills[fi].bar_index == t {
+                    let f = &run.fills[fi];
+                    let bar = bars.timestamp(t).unwrap().bar_of(f.asset).unwrap();
+                    prop_assert_eq!(f.price, bar.open());
+                    pos[f.asset.index()] = f.position_after;
+                    fi += 1;
+                }
+                for bar in bars.timestamp(t).unwrap().iter() {
+                    last[bar.asset().index()] = bar.close();
+                }
+                let marked: f64 = (0..k).filter(|&a| pos[a] != 0.0).map(|a| pos[a] * last[a]).sum();
+                let expect = run.equity.cash_at(t) + marked;
+                let eq = run.equity.equity()[t];
+                prop_assert!((eq - expect).abs() <= 1e-9 * expect.abs().max(1.0), "t={}: {} vs {}", t, eq, expect);
+            }
+            let json = ResultJson::from_run(&run, &RunLabel::default(), None);
+            let closed: f64 = json.trades.iter().map(|t| t.pnl_net).sum();
+            // Fills that belong to positions still open: their signed cash flow and commission.
+            let open: f64 = run.open_positions.iter().map(|p| p.qty * p.last_price).sum();
+            let cash_open: f64 = {
+                let mut trip_cash = vec![0.0; k];
+                for f in &run.fills {
+                    let a = f.asset.index();
+                    let before = f.position_after - f.side.sign() * f.qty;
+                    // The part of the fill that belongs to the trip still open after it.
+                    let opening = if f.position_after == 0.0 {
+                        trip_cash[a] = 0.0;
+                        0.0
+                    } else if before != 0.0 && before.signum() != f.position_after.signum() {
+                        trip_cash[a] = 0.0;
+                        f.position_after.abs()
+                    } else {
+                        f.qty
+                    };
+                    trip_cash[a] -= (f.side.sign() * f.price + f.commission / f.qty) * opening;
+                }
+                run.open_positions.iter().map(|p| trip_cash[p.asset.index()]).sum()
+            };
+            let expect = run.initial_cash + closed + cash_open + open;
+            prop_assert!((run.final_equity() - expect).abs() <= 1e-6 * expect.abs().max(1.0),
+                "final equity {} vs round trips {}", run.final_equity(), expect);
+        }
+    }
+}

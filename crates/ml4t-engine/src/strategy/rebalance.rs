@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, Strategy, StrategyError, StrategyResult};
 use crate::execution::OrderKind;
 use crate::market::BarSlice;
-use crate::types::{AssetId, Side, SignalId, TimestampNs};
+use crate::types::{AssetId, OrderId, Side, SignalId, TimestampNs};
 
 /// When a rebalance happens (at the close; its orders fill at the next open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +117,7 @@ impl Rebalance {
             last_period: None,
             ranking: Vec::new(),
             target: Vec::new(),
+            stale: Vec::new(),
         }
     }
 }
@@ -132,6 +133,8 @@ pub struct RebalanceStrategy {
     ranking: Vec<(f64, AssetId, f64)>,
     /// Target quantity per asset.
     target: Vec<f64>,
+    /// Orders of an earlier rebalance still pending (an asset without a bar since), reused.
+    stale: Vec<OrderId>,
 }
 
 impl RebalanceStrategy {
@@ -165,6 +168,13 @@ impl Strategy for RebalanceStrategy {
         };
         if !self.due(bars.index(), bars.ts()) || !ctx.can_trade() {
             return Ok(());
+        }
+        // Orders of an earlier rebalance that have not filled (their asset had no bar) are
+        // replaced: the differences below are taken from the positions alone.
+        self.stale.clear();
+        self.stale.extend(ctx.open_orders().iter().map(|o| o.id));
+        for &id in &self.stale {
+            ctx.cancel(id);
         }
         let s = &self.spec;
         self.ranking.clear();
