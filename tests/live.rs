@@ -176,11 +176,12 @@ fn live_parity_multi_asset_s3() {
     assert_same_run("S3", &live.result, &expected);
 }
 
-/// Resting intrabar exits (bracket, trailing stop), short sales and expiring limit entries on
-/// the live feed: the same fills, exit reasons and equity as the backtest.
+/// Resting intrabar exits (bracket, trailing stop), short sales, expiring limit entries and a
+/// long/short rebalance on the live feed: the same fills, exit reasons and equity as the
+/// backtest.
 #[test]
 fn live_parity_intrabar_exits_shorts_and_limit_entries() {
-    for name in ["S4", "S4T", "S5L"] {
+    for name in ["S4", "S4T", "S5L", "S6LS"] {
         let (p, bars, expected) = backtest_preset(name);
         let srv = server(&bars, ReplayOptions::default());
         let live = paper(
