@@ -291,7 +291,8 @@ pub enum ExitFills {
     NextOpen,
     /// Resting stop / limit orders placed when the entry fills, active from the next bar: a gap
     /// fills at the open; a bar that touches both the stop and the take-profit (no gap deciding)
-    /// fills the stop and counts as ambiguous.
+    /// fills the stop and counts as ambiguous. The orders are placed at the close of the bar
+    /// whose open filled the entry (with same-close fills: at the close after the entry's).
     Intrabar,
 }
 
