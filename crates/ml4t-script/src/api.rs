@@ -98,7 +98,7 @@ pub(super) struct ScriptFill {
 }
 
 /// The order helpers a script can call; replayed on the real `Context` after the callback.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) enum OrderCall {
     Buy(AssetId, f64),
     Sell(AssetId, f64),
@@ -109,6 +109,7 @@ pub(super) enum OrderCall {
     ReducePosition(AssetId, f64),
     TargetPercent(AssetId, f64),
     TargetQty(AssetId, f64),
+    TargetWeights(Vec<(AssetId, f64)>),
 }
 
 impl OrderCall {
@@ -124,6 +125,10 @@ impl OrderCall {
             OrderCall::ReducePosition(a, q) => ctx.reduce_position(a, q),
             OrderCall::TargetPercent(a, p) => ctx.order_target_percent(a, p),
             OrderCall::TargetQty(a, q) => ctx.order_target_qty(a, q),
+            OrderCall::TargetWeights(w) => {
+                ctx.order_target_weights(&w);
+                None
+            }
         };
     }
 }
@@ -518,6 +523,23 @@ fn register_ctx(engine: &mut Engine) {
     register_order(engine, "reduce_position", OrderCall::ReducePosition);
     register_order(engine, "order_target_percent", OrderCall::TargetPercent);
     register_order(engine, "order_target_qty", OrderCall::TargetQty);
+    engine.register_fn(
+        "order_target_weights",
+        |c: &mut ScriptCtx, weights: Map| -> RhaiResult<()> {
+            let mut w = Vec::with_capacity(weights.len());
+            for (name, value) in weights {
+                let asset = c.asset(Some(name.as_str()))?;
+                let x = value
+                    .as_float()
+                    .or_else(|_| value.as_int().map(|i| i as FLOAT))
+                    .map_err(|t| format!("order_target_weights: the weight of '{name}' is a {t}, not a number"))?;
+                w.push((asset, x));
+            }
+            w.sort_by_key(|&(a, _)| a);
+            c.push_order(OrderCall::TargetWeights(w));
+            Ok(())
+        },
+    );
     engine.register_fn("close_position", |c: &mut ScriptCtx| -> RhaiResult<()> {
         c.push_order(OrderCall::ClosePosition(c.asset(None)?));
         Ok(())

@@ -22,9 +22,8 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Strategy, StrategyError, StrategyResult};
-use crate::execution::OrderKind;
 use crate::market::BarSlice;
-use crate::types::{AssetId, OrderId, Side, SignalId, TimestampNs};
+use crate::types::{AssetId, OrderId, SignalId, TimestampNs};
 
 /// When a rebalance happens (at the close; its orders fill at the next open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,38 +199,7 @@ impl Strategy for RebalanceStrategy {
             };
             self.target[asset.index()] = (equity * w / close).trunc();
         }
-        let min = s.min_trade.max(f64::MIN_POSITIVE);
-        // Reductions: sells and covers, in name order; a position crossing zero closes here.
-        for a in 0..self.target.len() {
-            let asset = AssetId(a as u32);
-            let (cur, tgt) = (ctx.position(asset), self.target[a]);
-            if cur == 0.0 {
-                continue;
-            }
-            let reduce = if tgt == 0.0 || tgt.signum() != cur.signum() {
-                cur.abs()
-            } else {
-                cur.abs() - tgt.abs()
-            };
-            if reduce >= min {
-                let side = if cur > 0.0 { Side::Sell } else { Side::Buy };
-                ctx.order(asset, side, reduce, OrderKind::Market);
-            }
-        }
-        // Additions, in name order: the new side of a position that crossed zero opens here.
-        for a in 0..self.target.len() {
-            let asset = AssetId(a as u32);
-            let (cur, tgt) = (ctx.position(asset), self.target[a]);
-            if tgt == 0.0 {
-                continue;
-            }
-            let base = if cur.signum() == tgt.signum() { cur.abs() } else { 0.0 };
-            let add = tgt.abs() - base;
-            if add >= min {
-                let side = if tgt > 0.0 { Side::Buy } else { Side::Sell };
-                ctx.order(asset, side, add, OrderKind::Market);
-            }
-        }
+        ctx.order_targets(&self.target, s.min_trade);
         Ok(())
     }
 
