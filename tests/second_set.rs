@@ -556,6 +556,52 @@ mod rebalancing {
     }
 
     #[test]
+    fn rebalance_rank_and_inverse_volatility_weights_and_min_notional() {
+        use ml4t_engine::strategy::rebalance::Weighting;
+        // Three assets at 100, equity 10000, two long at 75 %: by rank the best gets 2 parts of
+        // 3 (50 shares), the next 1 (25); by 1/vol with vols 0.3 (A) and 0.1 (B): 1/4 and 3/4
+        // (18.75 and 56.25, truncated); equal: 37.5 each, truncated.
+        let mut cols = BarColumns::with_capacity(6, 2);
+        for t in 0..2i64 {
+            for (a, (s, v)) in [(0.9, 0.3), (0.8, 0.1), (0.1, 0.2)].into_iter().enumerate() {
+                cols.push(
+                    t * common::DAY_NS,
+                    AssetId(a as u32),
+                    100.0,
+                    100.0,
+                    100.0,
+                    100.0,
+                    1e6,
+                    &[s, v],
+                );
+            }
+        }
+        let b = Bars::new(
+            vec!["A".into(), "B".into(), "C".into()],
+            vec!["s".into(), "vol".into()],
+            cols,
+        )
+        .unwrap();
+        let qtys = |weighting, min_notional| {
+            let s = Rebalance {
+                weighting,
+                min_notional,
+                ..spec(2, 0.75, 0, 0.0, RebalanceEvery::Bars(5))
+            };
+            let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+            r.fills.iter().map(|f| (f.asset.0, f.qty)).collect::<Vec<_>>()
+        };
+        assert_eq!(qtys(Weighting::Rank, 0.0), [(0, 50.0), (1, 25.0)]);
+        assert_eq!(
+            qtys(Weighting::InverseVolatility("vol".into()), 0.0),
+            [(0, 18.0), (1, 56.0)]
+        );
+        assert_eq!(qtys(Weighting::Equal, 0.0), [(0, 37.0), (1, 37.0)]);
+        // A 2600 threshold skips the 25 shares (2500) of the rank weighting.
+        assert_eq!(qtys(Weighting::Rank, 2600.0), [(0, 50.0)]);
+    }
+
+    #[test]
     fn portfolio_in_rules_is_refused_by_the_rule_compiler() {
         let s = SignalStrategy {
             portfolio: Some(spec(1, 0.5, 0, 0.0, RebalanceEvery::Monthly)),
@@ -583,7 +629,7 @@ mod rebalancing {
 mod rebalancing_properties {
     use super::*;
     use common::arb_bars;
-    use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
+    use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery, Weighting};
     use proptest::prelude::*;
 
     fn arb_spec() -> impl Strategy<Value = Rebalance> {
@@ -597,17 +643,27 @@ mod rebalancing_properties {
             0.0f64..1.0,
             0usize..3,
             0.0f64..1.0,
+            prop_oneof![
+                Just(Weighting::Equal),
+                Just(Weighting::Rank),
+                Just(Weighting::InverseVolatility("t".into()))
+            ],
+            prop_oneof![Just(0.0), 0.0f64..500.0],
         )
-            .prop_filter("at least one side", |(_, nl, _, ns, _)| nl + ns > 0)
-            .prop_map(|(every, n_long, w_long, n_short, w_short)| Rebalance {
-                signal: "s".into(),
-                every,
-                n_long,
-                w_long,
-                n_short,
-                w_short,
-                min_trade: 1.0,
-            })
+            .prop_filter("at least one side", |(_, nl, _, ns, _, _, _)| nl + ns > 0)
+            .prop_map(
+                |(every, n_long, w_long, n_short, w_short, weighting, min_notional)| Rebalance {
+                    signal: "s".into(),
+                    every,
+                    n_long,
+                    w_long,
+                    n_short,
+                    w_short,
+                    weighting,
+                    min_trade: 1.0,
+                    min_notional,
+                },
+            )
     }
 
     proptest! {

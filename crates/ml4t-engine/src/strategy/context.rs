@@ -303,8 +303,9 @@ impl<'a> Context<'a> {
     /// entries mean flat), as a rebalance does (SEMANTICS.md): reductions first (sells and
     /// covers, in asset-name order; a target through zero closes the position here), then
     /// additions (in asset-name order; the new side of such a position opens here).
-    /// Differences below `min_trade` units are not traded.
-    pub fn order_targets(&mut self, targets: &[f64], min_trade: f64) {
+    /// Differences below `min_trade` units or worth less than `min_notional` at the latest
+    /// close are not traded.
+    pub fn order_targets(&mut self, targets: &[f64], min_trade: f64, min_notional: f64) {
         let min = min_trade.max(f64::MIN_POSITIVE);
         let n = self.assets.len();
         let target = |a: usize| targets.get(a).copied().unwrap_or(0.0);
@@ -319,7 +320,8 @@ impl<'a> Context<'a> {
             } else {
                 cur.abs() - tgt.abs()
             };
-            if reduce >= min {
+            let worth = |q: f64| min_notional <= 0.0 || q * self.portfolio.last_price(asset) >= min_notional;
+            if reduce >= min && worth(reduce) {
                 let side = if cur > 0.0 { Side::Sell } else { Side::Buy };
                 self.order(asset, side, reduce, OrderKind::Market);
             }
@@ -336,7 +338,8 @@ impl<'a> Context<'a> {
                 0.0
             };
             let add = tgt.abs() - base;
-            if add >= min {
+            let worth = |q: f64| min_notional <= 0.0 || q * self.portfolio.last_price(asset) >= min_notional;
+            if add >= min && worth(add) {
                 let side = if tgt > 0.0 { Side::Buy } else { Side::Sell };
                 self.order(asset, side, add, OrderKind::Market);
             }
@@ -356,6 +359,6 @@ impl<'a> Context<'a> {
                 *t = if q.is_finite() { q } else { self.portfolio.qty(asset) };
             }
         }
-        self.order_targets(&targets, 1.0);
+        self.order_targets(&targets, 1.0, 0.0);
     }
 }

@@ -37,7 +37,22 @@ pub enum RebalanceEvery {
     Monthly,
 }
 
-/// A ranked long/short portfolio, rebalanced on a schedule. Equal weights within each side.
+/// How a side's total weight is split among its assets.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// `w / n` each (of the side's `n`, even when fewer assets could be ranked).
+    #[default]
+    Equal,
+    /// Proportional to the rank within the side: of `m` assets, the strongest (the best long,
+    /// the worst short) gets `m` parts, the next `m - 1`, ... the last 1.
+    Rank,
+    /// Proportional to `1 / column` (a volatility signal); an asset whose value is NaN or not
+    /// positive gets nothing.
+    InverseVolatility(String),
+}
+
+/// A ranked long/short portfolio, rebalanced on a schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Rebalance {
@@ -50,8 +65,11 @@ pub struct Rebalance {
     /// Assets held short (the tail of the ranking), and their total weight.
     pub n_short: usize,
     pub w_short: f64,
+    pub weighting: Weighting,
     /// Differences below this many shares are not traded.
     pub min_trade: f64,
+    /// Differences worth less than this (at the decision close) are not traded; 0: no threshold.
+    pub min_notional: f64,
 }
 
 impl Default for Rebalance {
@@ -63,7 +81,9 @@ impl Default for Rebalance {
             w_long: 1.0,
             n_short: 0,
             w_short: 0.0,
+            weighting: Weighting::Equal,
             min_trade: 1.0,
+            min_notional: 0.0,
         }
     }
 }
@@ -75,6 +95,14 @@ impl Rebalance {
             return Err(format!(
                 "rebalance.signal: unknown column '{}'; the data has: {}",
                 self.signal,
+                signal_names.join(", ")
+            ));
+        }
+        if let Weighting::InverseVolatility(c) = &self.weighting
+            && !signal_names.contains(c)
+        {
+            return Err(format!(
+                "rebalance.weighting: unknown column '{c}'; the data has: {}",
                 signal_names.join(", ")
             ));
         }
@@ -96,6 +124,10 @@ impl Rebalance {
                 self.min_trade.is_finite() && self.min_trade >= 0.0,
                 "rebalance.min_trade must be >= 0 shares",
             ),
+            (
+                self.min_notional.is_finite() && self.min_notional >= 0.0,
+                "rebalance.min_notional must be >= 0",
+            ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, msg)) => Err((*msg).to_owned()),
@@ -113,6 +145,7 @@ impl Rebalance {
         RebalanceStrategy {
             spec: self.clone(),
             signal: None,
+            volatility: None,
             last_period: None,
             ranking: Vec::new(),
             target: Vec::new(),
@@ -126,10 +159,12 @@ impl Rebalance {
 pub struct RebalanceStrategy {
     spec: Rebalance,
     signal: Option<SignalId>,
+    /// The inverse-volatility weighting's column.
+    volatility: Option<SignalId>,
     /// The calendar period of the previous timestamp (weekly and monthly schedules).
     last_period: Option<(i32, u32)>,
-    /// (signal, asset, close) of this timestamp's rankable bars.
-    ranking: Vec<(f64, AssetId, f64)>,
+    /// (signal, asset, close, volatility) of this timestamp's rankable bars.
+    ranking: Vec<(f64, AssetId, f64, f64)>,
     /// Target quantity per asset.
     target: Vec<f64>,
     /// Orders of an earlier rebalance still pending (an asset without a bar since), reused.
@@ -157,6 +192,9 @@ impl Strategy for RebalanceStrategy {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         self.spec.validate(ctx.signal_names()).map_err(StrategyError)?;
         self.signal = Some(ctx.signal_id(&self.spec.signal)?);
+        if let Weighting::InverseVolatility(c) = &self.spec.weighting {
+            self.volatility = Some(ctx.signal_id(c)?);
+        }
         self.target = vec![0.0; ctx.assets().len()];
         Ok(())
     }
@@ -176,11 +214,19 @@ impl Strategy for RebalanceStrategy {
             ctx.cancel(id);
         }
         let s = &self.spec;
+        let vol = self.volatility;
         self.ranking.clear();
         self.ranking.extend(
             bars.iter()
-                .map(|b| (b.signal(signal), b.asset(), b.close()))
-                .filter(|(v, _, _)| !v.is_nan()),
+                .map(|b| {
+                    (
+                        b.signal(signal),
+                        b.asset(),
+                        b.close(),
+                        vol.map_or(f64::NAN, |v| b.signal(v)),
+                    )
+                })
+                .filter(|r| !r.0.is_nan()),
         );
         // Signal descending, ties by ascending asset name (= id).
         self.ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -189,17 +235,43 @@ impl Strategy for RebalanceStrategy {
         let n = self.ranking.len();
         let longs = s.n_long.min(n);
         let shorts_from = n.saturating_sub(s.n_short).max(longs);
-        for (k, &(_, asset, close)) in self.ranking.iter().enumerate() {
-            let w = if k < longs {
-                s.w_long / s.n_long as f64
-            } else if k >= shorts_from {
-                -s.w_short / s.n_short as f64
-            } else {
-                continue;
+        // The long side is the head of the ranking (strongest first), the short side its tail
+        // (weakest last, so strongest short first when walked backwards).
+        let sides: [(std::ops::Range<usize>, f64, usize, bool); 2] = [
+            (0..longs, s.w_long, s.n_long, false),
+            (shorts_from..n, -s.w_short, s.n_short, true),
+        ];
+        for (range, total, n_side, tail) in sides {
+            let m = range.len();
+            let part = |k: usize, r: &(f64, AssetId, f64, f64)| match &s.weighting {
+                Weighting::Equal => 1.0,
+                Weighting::Rank => {
+                    let strength = if tail { k - range.start + 1 } else { range.end - k };
+                    strength as f64
+                }
+                Weighting::InverseVolatility(_) if r.3 > 0.0 => 1.0 / r.3,
+                Weighting::InverseVolatility(_) => 0.0,
             };
-            self.target[asset.index()] = (equity * w / close).trunc();
+            let sum: f64 = match s.weighting {
+                // Same expression as SEMANTICS.md's `w / n` (bit for bit with the goldens).
+                Weighting::Equal => n_side as f64,
+                _ => range.clone().map(|k| part(k, &self.ranking[k])).sum(),
+            };
+            if m == 0 || sum <= 0.0 {
+                continue;
+            }
+            for k in range.clone() {
+                let r = self.ranking[k];
+                let w = match s.weighting {
+                    Weighting::Equal => total / sum,
+                    _ => total * part(k, &r) / sum,
+                };
+                if w != 0.0 {
+                    self.target[r.1.index()] = (equity * w / r.2).trunc();
+                }
+            }
         }
-        ctx.order_targets(&self.target, s.min_trade);
+        ctx.order_targets(&self.target, s.min_trade, s.min_notional);
         Ok(())
     }
 
