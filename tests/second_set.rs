@@ -604,7 +604,7 @@ mod rebalancing {
     #[test]
     fn portfolio_in_rules_is_refused_by_the_rule_compiler() {
         let s = SignalStrategy {
-            portfolio: Some(spec(1, 0.5, 0, 0.0, RebalanceEvery::Monthly)),
+            portfolio: Some(Box::new(spec(1, 0.5, 0, 0.0, RebalanceEvery::Monthly))),
             ..SignalStrategy::default()
         };
         let b = two(&[[(100.0, 100.0, 0.5), (100.0, 100.0, 0.5)]]);
@@ -615,10 +615,10 @@ mod rebalancing {
             "{err}"
         );
         let bad = SignalStrategy {
-            portfolio: Some(Rebalance {
+            portfolio: Some(Box::new(Rebalance {
                 signal: "nope".into(),
                 ..spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(0))
-            }),
+            })),
             ..SignalStrategy::default()
         };
         let err = bad.validate(b.signal_names(), 2).unwrap_err().to_string();

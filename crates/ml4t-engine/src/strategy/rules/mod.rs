@@ -370,7 +370,7 @@ pub struct SignalStrategy {
     /// and the strategy runs as [`Rebalance::strategy`]; [`SignalStrategy::compile`] and
     /// [`SignalStrategy::interpret`] refuse it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub portfolio: Option<Rebalance>,
+    pub portfolio: Option<Box<Rebalance>>,
 }
 
 impl Default for SignalStrategy {
