@@ -44,6 +44,39 @@ fn cli_fixture_presets_match_goldens() {
     }
 }
 
+/// The second set of SEMANTICS.md (intrabar exits, shorts, limit entries, rebalancing): `ml4t run` on the
+/// fixture presets agrees with backtrader's goldens, exit reasons included, by the Rust port of
+/// compare.py and by compare.py itself when python3 is around.
+#[test]
+fn cli_second_set_presets_match_goldens() {
+    for s in ["S4", "S4T", "S5", "S5L", "S6", "S6LS"] {
+        let data = if s.starts_with("S6") { "syn_2k_5a" } else { "syn_2k" };
+        let (ours, path) = run_json(&["--data", &format!("tests/fixtures/data/{data}.parquet")], s);
+        let g = golden(data, s);
+        let diffs = compare(&ours, &g);
+        assert!(diffs.is_empty(), "{s}: {}", diffs.join("\n"));
+        let reasons = ours.trades.iter().filter(|t| t.exit_reason.is_some()).count();
+        assert_eq!(reasons, ours.trades.len(), "{s}: every trade has an exit reason");
+        assert_eq!(ours.ambiguous_bars, Some(0), "{s}: the fixture has no ambiguous bar");
+        let golden_path = root()
+            .join("tests/fixtures/expected")
+            .join(data)
+            .join(format!("{s}.json"));
+        if let Ok(r) = Command::new("python3")
+            .arg(root().join("tests/fixtures/compare.py"))
+            .args([&path, &golden_path])
+            .arg("--quiet")
+            .output()
+        {
+            assert!(
+                r.status.success(),
+                "compare.py {s}: {}",
+                String::from_utf8_lossy(&r.stdout)
+            );
+        }
+    }
+}
+
 #[test]
 fn cli_slippage_override_matches_slip_goldens() {
     for s in ["S0", "S1", "S2", "S3"] {

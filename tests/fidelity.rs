@@ -15,8 +15,9 @@ use ml4t_engine::results::compare::compare;
 use ml4t_engine::results::json::{ResultJson, RunLabel};
 use ml4t_engine::strategy::Strategy;
 use ml4t_engine::strategy::hybrid::{Hybrid, LiveHybrid};
+use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
 use ml4t_engine::strategy::reference::MlThreshold;
-use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
+use ml4t_engine::strategy::rules::{Direction, EntryOrder, ExitFills, Rule, SignalStrategy, Sizer};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -47,6 +48,37 @@ fn scenario_rules(id: &str) -> SignalStrategy {
         "S2" => s2(0.95),
         "S3" => s2(0.19),
         "S3C" => s2(0.5),
+        "S4" => SignalStrategy {
+            exit_fills: ExitFills::Intrabar,
+            ..SignalStrategy::new()
+                .entry(Rule::signal_above("ml_pred", 0.8))
+                .exit_any([Rule::stop_loss(0.05), Rule::take_profit(0.15)])
+                .sizer(Sizer::percent_of_cash(0.95))
+        },
+        "S4T" => SignalStrategy {
+            exit_fills: ExitFills::Intrabar,
+            ..SignalStrategy::new()
+                .entry(Rule::signal_above("ml_pred", 0.8))
+                .exit(Rule::trailing_stop(0.07))
+                .sizer(Sizer::percent_of_cash(0.95))
+        },
+        "S5" | "S5L" => SignalStrategy {
+            direction: Direction::LongShort,
+            short_entry: vec![Rule::signal_below("ml_pred", 0.2)],
+            short_exit: vec![Rule::signal_above("ml_pred", 0.5)],
+            entry_order: if id == "S5L" {
+                EntryOrder::Limit {
+                    offset: 0.005,
+                    valid_bars: 1,
+                }
+            } else {
+                EntryOrder::Market
+            },
+            ..SignalStrategy::new()
+                .entry(Rule::signal_above("ml_pred", 0.8))
+                .exit(Rule::signal_below("ml_pred", 0.5))
+                .sizer(Sizer::fixed_quantity(100.0))
+        },
         _ => unreachable!(),
     }
 }
@@ -80,11 +112,27 @@ fn check(data: &str, case: &str) {
     );
 }
 
+/// The second set (SEMANTICS.md): compiled and interpreted rules only.
+fn check_rules(data: &str, case: &str) {
+    let bars = load(&fixtures().join("data").join(data), &LoadOptions::default())
+        .expect("fixture loads")
+        .bars;
+    let rules = scenario_rules(case);
+    check_with(&bars, data, case, &mut rules.compile(&bars).unwrap());
+    check_with(
+        &bars,
+        data,
+        case,
+        &mut rules.interpret(bars.signal_names(), bars.assets().len()).unwrap(),
+    );
+}
+
 fn check_with(bars: &Bars, data: &str, case: &str, strategy: &mut dyn Strategy) {
     let config = BrokerConfig {
         initial_cash: 100_000.0,
         commission: Commission::percent(0.001),
         slippage_bps: if case.ends_with("_slip5bps") { 5.0 } else { 0.0 },
+        allow_short: case.starts_with("S5") || case == "S6LS",
         ..BrokerConfig::default()
     };
     let run = backtest(bars, strategy, config).unwrap();
@@ -159,4 +207,52 @@ fn fidelity_s3c() {
 #[test]
 fn fidelity_s3_slip5bps() {
     check("syn_2k_5a.parquet", "S3_slip5bps");
+}
+#[test]
+fn fidelity_s4() {
+    check_rules("syn_2k.parquet", "S4");
+}
+#[test]
+fn fidelity_s4t() {
+    check_rules("syn_2k.parquet", "S4T");
+}
+#[test]
+fn fidelity_s5() {
+    check_rules("syn_2k.parquet", "S5");
+}
+#[test]
+fn fidelity_s5l() {
+    check_rules("syn_2k.parquet", "S5L");
+}
+
+/// SEMANTICS.md's rebalancing scenarios S6 and S6LS.
+fn check_rebalance(case: &str) {
+    let data = "syn_2k_5a.parquet";
+    let bars = load(&fixtures().join("data").join(data), &LoadOptions::default())
+        .expect("fixture loads")
+        .bars;
+    let (n_long, w_long, n_short, w_short) = if case == "S6" {
+        (2, 0.9, 0, 0.0)
+    } else {
+        (1, 0.5, 1, 0.5)
+    };
+    let spec = Rebalance {
+        signal: "ml_pred".into(),
+        every: RebalanceEvery::Bars(5),
+        n_long,
+        w_long,
+        n_short,
+        w_short,
+        ..Rebalance::default()
+    };
+    check_with(&bars, data, case, &mut spec.strategy());
+}
+
+#[test]
+fn fidelity_s6() {
+    check_rebalance("S6");
+}
+#[test]
+fn fidelity_s6ls() {
+    check_rebalance("S6LS");
 }

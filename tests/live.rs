@@ -90,7 +90,7 @@ fn paper<S: Strategy + Send + 'static>(config: PaperConfig, mut strategy: S, on_
 fn paper_config(feed: LiveFeedConfig, p: &Preset, journal: Option<PathBuf>) -> PaperConfig {
     PaperConfig {
         feed,
-        broker: p.broker,
+        broker: ml4t_preset::run::broker_config(p),
         journal,
         strategy_id: serde_json::to_string(&p.strategy).unwrap(),
     }
@@ -174,6 +174,25 @@ fn live_parity_multi_asset_s3() {
         None,
     );
     assert_same_run("S3", &live.result, &expected);
+}
+
+/// Resting intrabar exits (bracket, trailing stop), short sales, expiring limit entries and a
+/// long/short rebalance on the live feed: the same fills, exit reasons and equity as the
+/// backtest.
+#[test]
+fn live_parity_intrabar_exits_shorts_and_limit_entries() {
+    for name in ["S4", "S4T", "S5L", "S6LS"] {
+        let (p, bars, expected) = backtest_preset(name);
+        let srv = server(&bars, ReplayOptions::default());
+        let live = paper(
+            paper_config(feed_config(&srv.url(), &bars), &p, None),
+            rules(&p, &bars),
+            None,
+        );
+        assert_same_run(name, &live.result, &expected);
+        assert_eq!(live.result.notes, expected.notes, "{name}: fill kinds");
+        assert!(!live.result.notes.fill_kinds.is_empty(), "{name}: fill kinds recorded");
+    }
 }
 
 #[test]

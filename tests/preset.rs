@@ -147,7 +147,13 @@ fn fixture_presets_reproduce_the_goldens() {
             "S2_script.ron",
             "S3.ron",
             "S3C.ron",
-            "S3_script.ron"
+            "S3_script.ron",
+            "S4.ron",
+            "S4T.ron",
+            "S5.ron",
+            "S5L.ron",
+            "S6.ron",
+            "S6LS.ron",
         ]
     );
     for file in &files {
@@ -161,7 +167,7 @@ fn fixture_presets_reproduce_the_goldens() {
         p.validate_against(file, bars.signal_names(), bars.assets().len())
             .unwrap_or_else(|e| panic!("{e}"));
         let mut strategy = ml4t_preset::run::build_strategy(&p.strategy, &bars, file).unwrap();
-        let run = backtest(&bars, &mut strategy, p.broker).unwrap();
+        let run = backtest(&bars, &mut strategy, ml4t_preset::run::broker_config(&p)).unwrap();
         let label = RunLabel {
             scenario: case.clone(),
             data: format!("{data}.parquet"),
@@ -272,8 +278,8 @@ fn newer_version_is_refused() {
         matches!(
             err,
             PresetError::Version {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),

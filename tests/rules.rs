@@ -6,7 +6,7 @@
 use ml4t_engine::backtest;
 use ml4t_engine::execution::{BrokerConfig, Commission, FillTiming};
 use ml4t_engine::market::{BarColumns, Bars};
-use ml4t_engine::strategy::rules::{Cmp, Rule, RuleError, SignalStrategy, Sizer};
+use ml4t_engine::strategy::rules::{Cmp, Direction, EntryOrder, ExitFills, Rule, RuleError, SignalStrategy, Sizer};
 use ml4t_engine::types::{AssetId, SignalId};
 use proptest::prelude::*;
 
@@ -56,8 +56,52 @@ fn arb_sizer() -> impl proptest::strategy::Strategy<Value = Sizer> {
     ]
 }
 
+/// Whether a stop-loss, take-profit or trailing-stop rule occurs anywhere in `rule`.
+fn has_resting(rule: &Rule) -> bool {
+    match rule {
+        Rule::StopLoss(_) | Rule::TakeProfit(_) | Rule::TrailingStop(_) => true,
+        Rule::All(v) | Rule::Any(v) => v.iter().any(has_resting),
+        Rule::Not(r) | Rule::Disabled(r) => has_resting(r),
+        _ => false,
+    }
+}
+
+/// An exit list that can run with intrabar exits: one `any` group of resting-order rules and
+/// rules without them.
+fn arb_intrabar_exit() -> impl proptest::strategy::Strategy<Value = Vec<Rule>> {
+    let resting = prop_oneof![
+        (0.01f64..0.08).prop_map(Rule::stop_loss),
+        (0.01f64..0.1).prop_map(Rule::take_profit),
+        (0.01f64..0.08).prop_map(Rule::trailing_stop),
+    ];
+    let other = arb_rule().prop_filter("no resting rule", |r| !has_resting(r));
+    prop::collection::vec(prop_oneof![resting, other], 1..4).prop_map(|v| vec![Rule::Any(v)])
+}
+
+fn arb_exit(intrabar: bool) -> BoxedStrategy<Vec<Rule>> {
+    if intrabar {
+        prop_oneof![
+            3 => arb_intrabar_exit(),
+            1 => prop::collection::vec(arb_rule().prop_filter("no resting rule", |r| !has_resting(r)), 0..3),
+        ]
+        .boxed()
+    } else {
+        prop::collection::vec(arb_rule(), 0..3).boxed()
+    }
+}
+
+fn arb_entry_order() -> impl proptest::strategy::Strategy<Value = EntryOrder> {
+    prop_oneof![
+        2 => Just(EntryOrder::Market),
+        1 => (0.0f64..0.03, 1u32..4).prop_map(|(offset, valid_bars)| EntryOrder::Limit { offset, valid_bars }),
+        1 => (0.0f64..0.03, 1u32..4).prop_map(|(offset, valid_bars)| EntryOrder::Stop { offset, valid_bars }),
+    ]
+}
+
+/// Long-only rules as before (half the cases), or any direction with intrabar exits and entry
+/// order types.
 fn arb_strategy() -> impl proptest::strategy::Strategy<Value = SignalStrategy> {
-    (
+    let first_set = (
         prop::collection::vec(arb_rule(), 1..3),
         prop::collection::vec(arb_rule(), 0..3),
         arb_sizer(),
@@ -67,7 +111,43 @@ fn arb_strategy() -> impl proptest::strategy::Strategy<Value = SignalStrategy> {
             exit,
             sizer,
             ..SignalStrategy::default()
-        })
+        });
+    let second_set = (
+        prop_oneof![
+            Just(Direction::Long),
+            Just(Direction::ShortOnly),
+            Just(Direction::LongShort)
+        ],
+        any::<bool>(),
+        arb_entry_order(),
+        arb_sizer(),
+        prop::option::weighted(0.2, 0.3f64..1.5),
+    )
+        .prop_flat_map(|(direction, intrabar, entry_order, sizer, initial_margin)| {
+            (
+                prop::collection::vec(arb_rule(), 1..3),
+                arb_exit(intrabar),
+                prop::collection::vec(arb_rule(), 1..3),
+                arb_exit(intrabar),
+            )
+                .prop_map(move |(entry, exit, short_entry, short_exit)| SignalStrategy {
+                    entry,
+                    exit,
+                    sizer: sizer.clone(),
+                    direction,
+                    short_entry,
+                    short_exit,
+                    exit_fills: if intrabar {
+                        ExitFills::Intrabar
+                    } else {
+                        ExitFills::NextOpen
+                    },
+                    entry_order,
+                    initial_margin,
+                    portfolio: None,
+                })
+        });
+    prop_oneof![first_set, second_set]
 }
 
 fn config() -> BrokerConfig {
@@ -78,15 +158,23 @@ fn config() -> BrokerConfig {
     }
 }
 
+/// [`config`], allowing shorts when the strategy goes short.
+fn config_for(s: &SignalStrategy) -> BrokerConfig {
+    BrokerConfig {
+        allow_short: s.direction.trades_short(),
+        ..config()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig { max_global_rejects: 8192, ..ProptestConfig::with_cases(400) })]
 
     #[test]
     fn prop_compiled_equals_interpreted(bars in arb_bars(60, 3), strategy in arb_strategy(), same_close in any::<bool>()) {
         prop_assume!(strategy.validate(bars.signal_names(), bars.assets().len()).is_ok());
         let config = BrokerConfig {
             fill_timing: if same_close { FillTiming::SameClose } else { FillTiming::NextOpen },
-            ..config()
+            ..config_for(&strategy)
         };
         let mut compiled = strategy.compile(&bars).unwrap();
         let mut interpreted = strategy.interpret(bars.signal_names(), bars.assets().len()).unwrap();
@@ -95,6 +183,8 @@ proptest! {
         prop_assert_eq!(&a.fills, &b.fills);
         prop_assert_eq!(&a.trades, &b.trades);
         prop_assert_eq!(&a.equity, &b.equity);
+        prop_assert_eq!(&a.notes, &b.notes);
+        prop_assert_eq!(&a.open_orders, &b.open_orders);
     }
 }
 
@@ -132,7 +222,7 @@ fn wide_bars() -> &'static Bars {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(60))]
+    #![proptest_config(ProptestConfig { max_global_rejects: 8192, ..ProptestConfig::with_cases(60) })]
 
     #[test]
     fn prop_compiled_equals_interpreted_on_a_wide_universe(strategy in arb_strategy()) {
@@ -140,8 +230,8 @@ proptest! {
         prop_assume!(strategy.validate(bars.signal_names(), bars.assets().len()).is_ok());
         let mut compiled = strategy.compile(bars).unwrap();
         let mut interpreted = strategy.interpret(bars.signal_names(), bars.assets().len()).unwrap();
-        let a = backtest(bars, &mut compiled, config()).unwrap();
-        let b = backtest(bars, &mut interpreted, config()).unwrap();
+        let a = backtest(bars, &mut compiled, config_for(&strategy)).unwrap();
+        let b = backtest(bars, &mut interpreted, config_for(&strategy)).unwrap();
         prop_assert_eq!(&a.fills, &b.fills);
         prop_assert_eq!(&a.trades, &b.trades);
         prop_assert_eq!(&a.equity, &b.equity);
@@ -315,4 +405,55 @@ fn hybrid_calls_the_callback_only_where_the_filter_holds() {
     let mut h = Hybrid::compile(&[Rule::signal_above("s", 0.5)], &bars, Count::default()).unwrap();
     backtest(&bars, &mut h, config()).unwrap();
     assert_eq!(h.callback().0, vec![3, 13, 23, 33]);
+}
+
+/// Positions rebuilt from the fills log at each timestamp index.
+fn positions_at_each_timestamp(run: &ml4t_engine::results::RunResult, n_assets: usize) -> Vec<Vec<f64>> {
+    let mut pos = vec![0.0; n_assets];
+    let mut fi = 0;
+    (0..run.timestamps)
+        .map(|t| {
+            while fi < run.fills.len() && run.fills[fi].bar_index == t {
+                pos[run.fills[fi].asset.index()] = run.fills[fi].position_after;
+                fi += 1;
+            }
+            pos.clone()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { max_global_rejects: 8192, ..ProptestConfig::with_cases(300) })]
+
+    /// With shorts, resting exits and entry limits/stops: equity is cash plus every position
+    /// marked at its last close at every timestamp; every fill lies inside its bar's
+    /// [low, high] (no slippage), and a fill the kinds call a gap is at the bar's open.
+    #[test]
+    fn prop_rules_accounting_with_shorts_and_resting_orders(bars in arb_bars(60, 3), strategy in arb_strategy()) {
+        use ml4t_engine::execution::FillKind;
+        prop_assume!(strategy.validate(bars.signal_names(), bars.assets().len()).is_ok());
+        let run = backtest(&bars, &mut strategy.compile(&bars).unwrap(), config_for(&strategy)).unwrap();
+        let k = bars.assets().len();
+        let positions = positions_at_each_timestamp(&run, k);
+        let mut last_close = vec![f64::NAN; k];
+        let equity = run.equity.equity();
+        #[allow(clippy::needless_range_loop)]
+        for t in 0..run.timestamps {
+            for bar in bars.timestamp(t).unwrap().iter() {
+                last_close[bar.asset().index()] = bar.close();
+            }
+            let marked: f64 = (0..k).filter(|&a| positions[t][a] != 0.0).map(|a| positions[t][a] * last_close[a]).sum();
+            let expect = run.equity.cash_at(t) + marked;
+            prop_assert!((equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
+                "t={t}: equity {} vs cash + positions {}", equity[t], expect);
+        }
+        prop_assert_eq!(run.notes.fill_kinds.len(), run.fills.len());
+        for (f, kind) in run.fills.iter().zip(&run.notes.fill_kinds) {
+            let bar = bars.timestamp(f.bar_index).unwrap().bar_of(f.asset).unwrap();
+            prop_assert!(f.price >= bar.low() && f.price <= bar.high(), "fill {f:?} outside [{}, {}]", bar.low(), bar.high());
+            if matches!(kind, FillKind::StopGap | FillKind::LimitGap | FillKind::TrailingGap | FillKind::Market) {
+                prop_assert_eq!(f.price, bar.open(), "{:?} fill {:?} not at the open", kind, f);
+            }
+        }
+    }
 }

@@ -779,3 +779,82 @@ fn script_print_goes_to_the_print_sink() {
     assert!(got[0].starts_with("t.rhai: first "), "{got:?}");
     assert!(got[1].starts_with("t.rhai:2:") && got[1].contains("done"), "{got:?}");
 }
+
+#[test]
+fn script_sell_short_opens_a_short_that_close_position_covers() {
+    // Short 3 at bar 1's open (101), covered at bar 3's open (103).
+    let bars = small_bars(5);
+    let src = "fn on_bar(bar, ctx) { if ctx.bar_index == 0 { ctx.sell_short(3); } \
+               if ctx.bar_index == 2 { ctx.close_position(); } }";
+    let config = BrokerConfig {
+        allow_short: true,
+        ..reference_config()
+    };
+    let run = backtest(&bars, &mut script(src), config).unwrap();
+    let positions: Vec<f64> = run.fills.iter().map(|f| f.position_after).collect();
+    assert_eq!(positions, [-3.0, 0.0]);
+    let json = as_json(&run);
+    assert_eq!(
+        (
+            json.trades[0].qty,
+            json.trades[0].entry_price,
+            json.trades[0].exit_price
+        ),
+        (-3.0, 101.0, 103.0)
+    );
+}
+
+#[test]
+fn script_order_target_weights_reduces_first_and_flattens_the_rest() {
+    // Two assets at flat prices; bar 0: 40 % A long, 20 % B short; bar 2: only B, long 30 %:
+    // A is sold and B covered first, then B bought.
+    let mut cols = ml4t_engine::market::BarColumns::with_capacity(8, 0);
+    for t in 0..4i64 {
+        for a in 0..2u32 {
+            cols.push(
+                t * 86_400_000_000_000,
+                ml4t_engine::types::AssetId(a),
+                100.0,
+                100.0,
+                100.0,
+                100.0,
+                1e6,
+                &[],
+            );
+        }
+    }
+    let bars = Bars::new(vec!["A".into(), "B".into()], vec![], cols).unwrap();
+    let src = r#"fn on_timestamp(bars, ctx) {
+        if ctx.bar_index == 0 { ctx.order_target_weights(#{ A: 0.4, B: -0.2 }); }
+        if ctx.bar_index == 2 { ctx.order_target_weights(#{ B: 0.3 }); }
+    }"#;
+    let config = BrokerConfig {
+        allow_short: true,
+        commission: Commission::default(),
+        ..reference_config()
+    };
+    let run = backtest(&bars, &mut script(src), config).unwrap();
+    let fills: Vec<(u32, usize, f64)> = run
+        .fills
+        .iter()
+        .map(|f| (f.asset.0, f.bar_index, f.side.sign() * f.qty))
+        .collect();
+    assert_eq!(
+        fills,
+        [
+            (0, 1, 400.0),
+            (1, 1, -200.0),
+            (0, 3, -400.0),
+            (1, 3, 200.0),
+            (1, 3, 300.0)
+        ]
+    );
+    let bad = backtest(
+        &bars,
+        &mut script(r#"fn on_timestamp(bars, ctx) { ctx.order_target_weights(#{ A: "x" }); }"#),
+        config,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("weight of 'A'"), "{bad}");
+}

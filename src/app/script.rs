@@ -364,7 +364,15 @@ pub fn filter_from_rules(rules: &SignalStrategy) -> Vec<Rule> {
 /// A script that trades exactly as `rules` do, or None when the rules use what a script cannot
 /// say as plainly (crosses and top/bottom-N, which need per-asset history or a ranking).
 pub fn script_from_rules(rules: &SignalStrategy) -> Option<String> {
-    if rules.entry.is_empty() || rules.direction != Direction::Long {
+    // Only what the generated script reproduces exactly: long-only market entries with exits at
+    // the next open, no margin check, no rebalancing. Anything else stays in the rules (the
+    // Script tab then starts from the template instead of a translation that would differ).
+    let plain = rules.direction == Direction::Long
+        && rules.exit_fills == Default::default()
+        && rules.entry_order == Default::default()
+        && rules.initial_margin.is_none()
+        && rules.portfolio.is_none();
+    if rules.entry.is_empty() || !plain {
         return None;
     }
     let active = |list: &[Rule]| -> Vec<Rule> { ml4t_engine::strategy::rules::active(list).cloned().collect() };

@@ -79,7 +79,7 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
     super::stop_on_ctrl_c(feed.stop.clone())?;
     let config = PaperConfig {
         feed,
-        broker: p.broker,
+        broker: ml4t_preset::run::broker_config(&p),
         journal: args.journal.clone(),
         strategy_id,
     };

@@ -243,6 +243,11 @@ impl<'a> Engine<'a> {
         }
 
         let (trades, rejections) = broker.take_records();
+        let mut notes = broker.take_notes();
+        notes.market_exit_reason = strategy.market_exit_reason();
+        if notes.fill_kinds.len() != fills.len() {
+            notes.fill_kinds.clear();
+        }
         let portfolio = broker.portfolio();
         Ok(RunResult {
             config: *broker.config(),
@@ -256,6 +261,7 @@ impl<'a> Engine<'a> {
             rejections,
             timestamps,
             bars: bars_done,
+            notes,
         })
     }
 }

@@ -155,6 +155,12 @@ impl Portfolio {
         self.last_price[asset.index()] = price;
     }
 
+    /// Takes a cost that is not a fill's (a short's borrow fee) out of the cash.
+    #[inline]
+    pub(crate) fn charge(&mut self, amount: f64) {
+        self.cash -= amount;
+    }
+
     /// Applies a fill to cash and the position; records a trade for any closed quantity.
     pub(crate) fn apply_fill(&mut self, fill: &Fill) {
         let notional = fill.qty * fill.price;

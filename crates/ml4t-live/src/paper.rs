@@ -296,6 +296,10 @@ impl Broker for PaperBroker {
     fn take_records(&mut self) -> (Vec<ml4t_engine::execution::Trade>, Vec<Rejection>) {
         self.inner.take_records()
     }
+
+    fn take_notes(&mut self) -> ml4t_engine::execution::ExecutionNotes {
+        self.inner.take_notes()
+    }
 }
 
 /// A paper-trading run: where the bars come from, the account, and the journal.

@@ -39,8 +39,10 @@ pub(super) fn read(text: &str, path: &Path) -> Result<Preset, PresetError> {
 /// them forward, so old files keep opening.
 fn migrate(version: u32, text: &str, path: &Path) -> Result<Preset, PresetError> {
     match version {
-        // 1 is the current format; v2 adds: `1 => parse::<v1::Preset>(text, path).map(Preset::from)`.
-        CURRENT_VERSION => parse(text, path),
+        // Version 2 only added optional fields, so a version 1 file is a valid version 2 file. A
+        // format that changes a field's meaning keeps the old serde types in a `vN` module and adds
+        // `N => parse::<vN::Preset>(text, path).map(Preset::from)`.
+        1 | CURRENT_VERSION => parse(text, path),
         0 => Err(PresetError::field(
             path,
             "version",
@@ -104,12 +106,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_missing_version_means_1() {
+    fn read_missing_version_means_1_and_reads_as_current() {
         let p = read(
             r#"(data: (path: "x.parquet"), strategy: Rules(entry: [InPosition]))"#,
             Path::new("p.ron"),
         );
-        assert_eq!(p.unwrap().version, 1);
+        assert_eq!(p.unwrap().version, CURRENT_VERSION);
+    }
+
+    #[test]
+    fn read_version_1_rules_read_unchanged_with_the_new_defaults() {
+        use ml4t_engine::strategy::rules::{Direction, EntryOrder, ExitFills};
+        let text = r#"(version: 1, data: (path: "x"), strategy: Rules(entry: [InPosition], direction: Long))"#;
+        let p = read(text, Path::new("p.ron")).unwrap();
+        let rules = p.strategy.rules().unwrap();
+        assert_eq!(rules.direction, Direction::Long);
+        assert_eq!(rules.exit_fills, ExitFills::NextOpen);
+        assert_eq!(rules.entry_order, EntryOrder::Market);
+        assert!(rules.short_entry.is_empty());
+    }
+
+    #[test]
+    fn read_version_2_fields_and_write_back() {
+        use ml4t_engine::strategy::rules::{Direction, EntryOrder, ExitFills};
+        let text = r#"(version: 2, data: (path: "x"), strategy: Rules(entry: [InPosition],
+            direction: long_short, short_entry: [NotInPosition], exit_fills: intrabar,
+            entry_order: stop(offset: 0.01)))"#;
+        let p = read(text, Path::new("p.ron")).unwrap();
+        let rules = p.strategy.rules().unwrap();
+        assert_eq!(rules.direction, Direction::LongShort);
+        assert_eq!(rules.exit_fills, ExitFills::Intrabar);
+        assert_eq!(
+            rules.entry_order,
+            EntryOrder::Stop {
+                offset: 0.01,
+                valid_bars: 1
+            }
+        );
+        let out = write(&p, Path::new("p.ron")).unwrap();
+        assert_eq!(read(&out, Path::new("p.ron")).unwrap(), p);
     }
 
     #[test]

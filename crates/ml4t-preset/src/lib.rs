@@ -42,7 +42,10 @@ use ml4t_engine::types::{NS_PER_DAY, TimestampNs};
 use ml4t_script::{Script, ScriptError};
 
 /// The preset format this build writes, and the newest it reads.
-pub const CURRENT_VERSION: u32 = 1;
+/// Version 2 adds optional fields only (a rules strategy's `direction` values `short_only` /
+/// `long_short`, `short_entry`, `short_exit`, `exit_fills`, `entry_order`, `initial_margin`,
+/// `portfolio`; the broker's `borrow_rate`, `bars_per_year`), so version 1 files read as they are.
+pub const CURRENT_VERSION: u32 = 2;
 
 /// A saved strategy with the data it runs on and the settings of the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Preset, StrategySpec};
 use ml4t_engine::broker::SimulationBroker;
+use ml4t_engine::execution::BrokerConfig;
 use ml4t_engine::feed::HistoricalFeed;
 use ml4t_engine::market::Bars;
 use ml4t_engine::results::RunResult;
@@ -52,7 +53,13 @@ pub fn build_strategy_printing(
         })
     };
     Ok(match spec {
-        StrategySpec::Rules(rules) => Box::new(rules.compile(bars)?),
+        StrategySpec::Rules(rules) => match &rules.portfolio {
+            Some(p) => {
+                rules.validate(bars.signal_names(), bars.assets().len())?;
+                Box::new(p.strategy())
+            }
+            None => Box::new(rules.compile(bars)?),
+        },
         StrategySpec::Script(source) => Box::new(script(source)?),
         StrategySpec::Hybrid { filter, script: source } => Box::new(Hybrid::compile(filter, bars, script(source)?)?),
     })
@@ -68,7 +75,13 @@ pub fn build_live_strategy(
     preset_file: &Path,
 ) -> Result<Box<dyn Strategy + Send>, RunError> {
     Ok(match spec {
-        StrategySpec::Rules(rules) => Box::new(rules.interpret(signal_names, n_assets)?),
+        StrategySpec::Rules(rules) => match &rules.portfolio {
+            Some(p) => {
+                rules.validate(signal_names, n_assets)?;
+                Box::new(p.strategy())
+            }
+            None => Box::new(rules.interpret(signal_names, n_assets)?),
+        },
         StrategySpec::Script(source) => Box::new(ScriptStrategy::new(source.load(preset_file)?)),
         StrategySpec::Hybrid { filter, script } => {
             let callback = ScriptStrategy::new(script.load(preset_file)?);
@@ -91,10 +104,22 @@ pub fn run_printing(
     engine: &mut Engine<'_>,
     print: Option<PrintSink>,
 ) -> Result<RunResult, RunError> {
-    preset.broker.validate().map_err(RunError::Broker)?;
+    let config = broker_config(preset);
+    config.validate().map_err(RunError::Broker)?;
     let mut strategy = build_strategy_printing(&preset.strategy, bars, preset_file, print)?;
-    let mut broker = SimulationBroker::new(preset.broker, bars.assets().len());
+    let mut broker = SimulationBroker::new(config, bars.assets().len());
     Ok(engine.run(&mut HistoricalFeed::new(bars), &mut broker, &mut strategy)?)
+}
+
+/// The broker settings a preset runs with: its `broker` section, with short sales allowed when
+/// its rules go short (choosing `direction: short_only` or `long_short`, or a portfolio with
+/// short positions, is the opt-in).
+pub fn broker_config(preset: &Preset) -> BrokerConfig {
+    let mut config = preset.broker;
+    if preset.strategy.rules().is_some_and(|r| r.goes_short()) {
+        config.allow_short = true;
+    }
+    config
 }
 
 /// Rule thresholds on signal columns, for drawing on plots: (column, value, label).

@@ -84,6 +84,7 @@ fn minute_run(n: usize) -> (Bars, RunResult) {
         rejections: vec![],
         timestamps: n,
         bars: n,
+        notes: Default::default(),
     };
     (bars, result)
 }

@@ -98,16 +98,18 @@ pub(super) struct ScriptFill {
 }
 
 /// The order helpers a script can call; replayed on the real `Context` after the callback.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) enum OrderCall {
     Buy(AssetId, f64),
     Sell(AssetId, f64),
+    SellShort(AssetId, f64),
     BuyPercent(AssetId, f64),
     SellPercent(AssetId, f64),
     ClosePosition(AssetId),
     ReducePosition(AssetId, f64),
     TargetPercent(AssetId, f64),
     TargetQty(AssetId, f64),
+    TargetWeights(Vec<(AssetId, f64)>),
 }
 
 impl OrderCall {
@@ -116,12 +118,17 @@ impl OrderCall {
         match self {
             OrderCall::Buy(a, q) => ctx.buy(a, q),
             OrderCall::Sell(a, q) => ctx.sell(a, q),
+            OrderCall::SellShort(a, q) => ctx.sell_short(a, q),
             OrderCall::BuyPercent(a, p) => ctx.buy_percent(a, p),
             OrderCall::SellPercent(a, p) => ctx.sell_percent(a, p),
             OrderCall::ClosePosition(a) => ctx.close_position(a),
             OrderCall::ReducePosition(a, q) => ctx.reduce_position(a, q),
             OrderCall::TargetPercent(a, p) => ctx.order_target_percent(a, p),
             OrderCall::TargetQty(a, q) => ctx.order_target_qty(a, q),
+            OrderCall::TargetWeights(w) => {
+                ctx.order_target_weights(&w);
+                None
+            }
         };
     }
 }
@@ -516,11 +523,29 @@ fn register_ctx(engine: &mut Engine) {
 
     register_order(engine, "buy", OrderCall::Buy);
     register_order(engine, "sell", OrderCall::Sell);
+    register_order(engine, "sell_short", OrderCall::SellShort);
     register_order(engine, "buy_percent", OrderCall::BuyPercent);
     register_order(engine, "sell_percent", OrderCall::SellPercent);
     register_order(engine, "reduce_position", OrderCall::ReducePosition);
     register_order(engine, "order_target_percent", OrderCall::TargetPercent);
     register_order(engine, "order_target_qty", OrderCall::TargetQty);
+    engine.register_fn(
+        "order_target_weights",
+        |c: &mut ScriptCtx, weights: Map| -> RhaiResult<()> {
+            let mut w = Vec::with_capacity(weights.len());
+            for (name, value) in weights {
+                let asset = c.asset(Some(name.as_str()))?;
+                let x = value
+                    .as_float()
+                    .or_else(|_| value.as_int().map(|i| i as FLOAT))
+                    .map_err(|t| format!("order_target_weights: the weight of '{name}' is a {t}, not a number"))?;
+                w.push((asset, x));
+            }
+            w.sort_by_key(|&(a, _)| a);
+            c.push_order(OrderCall::TargetWeights(w));
+            Ok(())
+        },
+    );
     engine.register_fn("close_position", |c: &mut ScriptCtx| -> RhaiResult<()> {
         c.push_order(OrderCall::ClosePosition(c.asset(None)?));
         Ok(())

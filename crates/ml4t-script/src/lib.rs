@@ -34,9 +34,12 @@
 //! `on_fill`) is meant. Reads: `position()`, `position_value()`, `unrealized_pnl()`,
 //! `unrealized_pnl_pct()`, `price()`, `positions()` (a map name -> qty), the properties `cash`,
 //! `equity` (also as `cash()`, `equity()`), `assets`, `asset`, `ts`, `timestamp`, `bar_index`,
-//! `can_trade`. Orders: `buy(qty)`, `sell(qty)`, `buy_percent(pct)`, `sell_percent(pct)`,
+//! `can_trade`. Orders: `buy(qty)`, `sell(qty)`, `sell_short(qty)` (a short sale, in an account
+//! that allows shorts), `buy_percent(pct)`, `sell_percent(pct)`,
 //! `close_position()`, `reduce_position(qty)`, `order_target_percent(pct)`,
-//! `order_target_qty(qty)`; they return nothing and fill as their Rust twins do (SEMANTICS.md:
+//! `order_target_qty(qty)`, `order_target_weights(#{ AAA: 0.5, BBB: -0.5 })` (a whole portfolio:
+//! unlisted assets go flat, reductions are ordered first); they return nothing and fill as their
+//! Rust twins do (SEMANTICS.md:
 //! decided at the close, filled at the next open). State: `ctx.state` is a map kept for the
 //! whole run (`ctx.state.count += 1`); `ctx.asset_state` is one such map per asset.
 //!

@@ -152,6 +152,7 @@ fn results_ui_empty_run_renders() {
         rejections: Vec::new(),
         timestamps: 0,
         bars: 0,
+        notes: Default::default(),
     };
     let metrics = result.metrics(&Default::default());
     let run = RunView {

@@ -5,7 +5,7 @@ mod simulation;
 
 pub use simulation::SimulationBroker;
 
-use crate::execution::{BrokerConfig, EquityRecorder, Fill, Order, Rejection, Trade};
+use crate::execution::{BrokerConfig, EquityRecorder, ExecutionNotes, Fill, Order, Rejection, Trade};
 use crate::market::{BarSlice, Bars};
 use crate::portfolio::Portfolio;
 use crate::types::OrderId;
@@ -79,5 +79,10 @@ pub trait Broker {
     /// hundreds of thousands of each, and copying them would cost fresh memory.
     fn take_records(&mut self) -> (Vec<Trade>, Vec<Rejection>) {
         (self.portfolio().trades().to_vec(), self.rejections().to_vec())
+    }
+    /// At the end of a run: each fill's kind and the ambiguous-bar count, if the broker records
+    /// them (the default records nothing).
+    fn take_notes(&mut self) -> ExecutionNotes {
+        ExecutionNotes::default()
     }
 }

@@ -2,8 +2,8 @@
 
 use super::{Broker, BrokerError};
 use crate::execution::{
-    BrokerConfig, CashRule, EquityRecorder, Fill, FillTiming, IntrabarPriority, Order, OrderKind, RejectReason,
-    Rejection, Trade,
+    BrokerConfig, CashRule, EquityRecorder, ExecutionNotes, Fill, FillKind, FillTiming, IntrabarPriority, Order,
+    OrderKind, RejectReason, Rejection, Trade,
 };
 use crate::market::{Bar, BarSlice, Bars};
 use crate::portfolio::Portfolio;
@@ -23,6 +23,10 @@ pub struct SimulationBroker {
     filled_groups: Vec<(u64, OrderId)>,
     rejections: Vec<Rejection>,
     slip: f64,
+    /// Each fill's kind, and the ambiguous-bar count.
+    notes: ExecutionNotes,
+    /// Borrow fee per bar, a fraction of a short's value.
+    borrow: f64,
 }
 
 enum Outcome {
@@ -42,6 +46,8 @@ impl SimulationBroker {
             filled_groups: Vec::new(),
             rejections: Vec::new(),
             slip: config.slippage_bps / 10_000.0,
+            notes: ExecutionNotes::default(),
+            borrow: config.borrow_rate / config.bars_per_year,
         }
     }
 
@@ -137,18 +143,76 @@ impl SimulationBroker {
         )
     }
 
-    /// True when an OCO sibling that takes precedence also fills on this bar.
-    fn yields_to_sibling(&self, order: &Order, orders: &[Order], bars: &BarSlice<'_>) -> bool {
-        let Some(group) = order.oco else { return false };
-        let mine_is_stop = Self::is_stop_like(&order.kind);
+    /// Whether a resting order that fills during `bar` fills at its open: the bar opened
+    /// through its price (a gap), so the open decides.
+    fn at_open(order: &Order, bar: &Bar<'_>) -> bool {
+        let o = bar.open();
+        let stop_gap = |stop: f64| match order.side {
+            Side::Sell => o <= stop,
+            Side::Buy => o >= stop,
+        };
+        match order.kind {
+            OrderKind::Market => true,
+            OrderKind::Limit(lim) => match order.side {
+                Side::Buy => o <= lim,
+                Side::Sell => o >= lim,
+            },
+            OrderKind::Stop(stop) => stop_gap(stop),
+            OrderKind::TrailingStop { pct, extreme } => stop_gap(match order.side {
+                Side::Sell => extreme * (1.0 - pct),
+                Side::Buy => extreme * (1.0 + pct),
+            }),
+            OrderKind::StopLimit { .. } => false,
+        }
+    }
+
+    fn fill_kind(order: &Order, bar: &Bar<'_>) -> FillKind {
+        let gap = Self::at_open(order, bar);
+        match order.kind {
+            OrderKind::Market => FillKind::Market,
+            OrderKind::Limit(_) if gap => FillKind::LimitGap,
+            OrderKind::Limit(_) => FillKind::Limit,
+            OrderKind::Stop(_) if gap => FillKind::StopGap,
+            OrderKind::Stop(_) => FillKind::Stop,
+            OrderKind::StopLimit { .. } => FillKind::StopLimit,
+            OrderKind::TrailingStop { .. } if gap => FillKind::TrailingGap,
+            OrderKind::TrailingStop { .. } => FillKind::Trailing,
+        }
+    }
+
+    /// When in `bar` an order fills, if it does (lower first, SEMANTICS.md "Intrabar exits"):
+    /// 0 a resting order the open gapped through, 1 a market order at the open, then during
+    /// the bar 2 the kind the intrabar priority favours (stops, by default) and 3 the other.
+    fn precedence(&self, order: &Order, bar: &Bar<'_>) -> Option<u8> {
+        self.fill_price(order, bar)?;
         let stop_first = self.config.intrabar_priority == IntrabarPriority::StopFirst;
-        orders.iter().any(|o| {
-            o.id != order.id
-                && o.oco == Some(group)
-                && Self::is_stop_like(&o.kind) != mine_is_stop
-                && Self::is_stop_like(&o.kind) == stop_first
-                && bars.bar_of(o.asset).is_some_and(|b| self.fill_price(o, &b).is_some())
+        Some(match order.kind {
+            OrderKind::Market => 1,
+            _ if Self::at_open(order, bar) => 0,
+            k if Self::is_stop_like(&k) == stop_first => 2,
+            _ => 3,
         })
+    }
+
+    /// For an order that fills during `bar`: (an OCO sibling filling earlier in the bar takes
+    /// precedence, so this order yields; a sibling of the other intrabar kind is touched too,
+    /// so the bar is ambiguous and the priority decided it).
+    fn oco_contest(&self, order: &Order, orders: &[Order], bar: &Bar<'_>) -> (bool, bool) {
+        let Some(group) = order.oco else {
+            return (false, false);
+        };
+        let Some(mine) = self.precedence(order, bar) else {
+            return (false, false);
+        };
+        let (mut yields, mut ambiguous) = (false, false);
+        for o in orders.iter().filter(|o| o.id != order.id && o.oco == Some(group)) {
+            match self.precedence(o, bar) {
+                Some(theirs) if theirs < mine => yields = true,
+                Some(3) if mine == 2 => ambiguous = true,
+                _ => {}
+            }
+        }
+        (yields, ambiguous)
     }
 
     /// Fills pending orders against a new timestamp's bars (market at the open, others intrabar).
@@ -167,15 +231,23 @@ impl SimulationBroker {
                 kept.push(order);
                 continue;
             };
+            let (yields, ambiguous) = self.oco_contest(&order, &orders, &bar);
             let px = match self.fill_price(&order, &bar) {
-                Some(px) if !self.yields_to_sibling(&order, &orders, bars) => px,
+                Some(px) if !yields => px,
                 _ => {
                     Self::age(&mut order, &bar);
                     kept.push(order);
                     continue;
                 }
             };
-            if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
+            let n_fills = fills.len();
+            let kind = Self::fill_kind(&order, &bar);
+            let outcome = self.execute(&mut order, px, &bar, bars.index(), fills);
+            if fills.len() > n_fills {
+                self.notes.fill_kinds.push(kind);
+                self.notes.ambiguous_bars += usize::from(ambiguous);
+            }
+            if let Outcome::Keep = outcome {
                 // Triggered, but the volume cap left a rest: it stays pending as triggered.
                 Self::trigger(&mut order);
                 kept.push(order);
@@ -188,6 +260,16 @@ impl SimulationBroker {
         orders.clear();
         self.kept = orders;
         self.pending = kept;
+    }
+
+    /// The borrow fee of the short positions with a bar at this timestamp, on their close.
+    fn charge_borrow(&mut self, bars: &BarSlice<'_>) {
+        for bar in bars.iter() {
+            let q = self.portfolio.qty(bar.asset());
+            if q < 0.0 {
+                self.portfolio.charge(-q * bar.close() * self.borrow);
+            }
+        }
     }
 
     fn reject(&mut self, order: &Order, ts: TimestampNs, reason: RejectReason) {
@@ -219,13 +301,25 @@ impl SimulationBroker {
             Side::Buy => {
                 let cash = self.portfolio.cash();
                 if commission.buy_cost(qty, px) > cash {
+                    // Only the part that opens or adds to a long needs cash: a cover always fills.
+                    let cover = (-self.portfolio.qty(order.asset)).clamp(0.0, qty);
                     match self.config.cash_rule {
-                        CashRule::Reject => {
+                        CashRule::Reject if cover == 0.0 => {
                             self.reject(order, ts, RejectReason::InsufficientCash);
                             return Outcome::Done;
                         }
+                        CashRule::Reject => {
+                            qty = cover;
+                            volume_capped = false;
+                        }
                         CashRule::Cap => {
-                            qty = commission.max_affordable(cash, px).min(qty);
+                            let extra = if cover < qty {
+                                let left = cash - commission.buy_cost(cover, px);
+                                commission.max_affordable(left, px).min(qty - cover)
+                            } else {
+                                0.0
+                            };
+                            qty = cover + extra;
                             volume_capped = false;
                             if qty <= 0.0 {
                                 self.reject(order, ts, RejectReason::InsufficientCash);
@@ -323,6 +417,9 @@ impl Broker for SimulationBroker {
         for bar in bars.iter() {
             self.portfolio.mark(bar.asset(), bar.close());
         }
+        if self.borrow > 0.0 {
+            self.charge_borrow(bars);
+        }
     }
 
     fn on_quiet(
@@ -333,6 +430,19 @@ impl Broker for SimulationBroker {
         equity: &mut dyn EquityRecorder,
     ) -> Result<(), BrokerError> {
         debug_assert!(self.pending.is_empty(), "fast-forward with pending orders");
+        let short = self.portfolio.held().iter().any(|&a| self.portfolio.qty(a) < 0.0);
+        if self.borrow > 0.0 && short {
+            // The cash changes at every close: one timestamp at a time.
+            let mut fills = Vec::new();
+            for t in from..to {
+                if let Some(slice) = bars.timestamp(t) {
+                    self.on_bars(&slice, &mut fills);
+                    let (eq, gross, _) = self.portfolio.marked();
+                    equity.record(slice.ts(), eq, self.portfolio.cash(), gross);
+                }
+            }
+            return Ok(());
+        }
         self.portfolio.mark_quiet(bars, from, to, equity);
         Ok(())
     }
@@ -349,7 +459,12 @@ impl Broker for SimulationBroker {
             match bar {
                 Some(bar) if order.kind == OrderKind::Market && order.submitted_bar == bars.index() => {
                     let px = self.slipped(order.side, bar.close());
-                    if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
+                    let n_fills = fills.len();
+                    let outcome = self.execute(&mut order, px, &bar, bars.index(), fills);
+                    if fills.len() > n_fills {
+                        self.notes.fill_kinds.push(FillKind::Market);
+                    }
+                    if let Outcome::Keep = outcome {
                         kept.push(order);
                     }
                 }
@@ -366,6 +481,10 @@ impl Broker for SimulationBroker {
 
     fn take_records(&mut self) -> (Vec<Trade>, Vec<Rejection>) {
         (self.portfolio.take_trades(), std::mem::take(&mut self.rejections))
+    }
+
+    fn take_notes(&mut self) -> ExecutionNotes {
+        std::mem::take(&mut self.notes)
     }
 }
 
@@ -622,6 +741,75 @@ mod tests {
             let f = step(&mut br, &b, 1);
             assert_eq!((f.len(), f[0].price), (1, expect), "{priority:?}");
             assert!(br.open_orders().is_empty(), "the sibling is cancelled");
+        }
+    }
+
+    /// SEMANTICS.md decision 1: a gap decides by the open before the stop-first priority.
+    #[test]
+    fn broker_bracket_gap_through_the_limit_beats_the_stop() {
+        let b = bars(&[
+            &[(A, 100.0, 101.0, 99.0, 100.0, 1e6)],
+            &[(A, 112.0, 113.0, 89.0, 95.0, 1e6)],
+        ]);
+        let mut br = SimulationBroker::new(config(10_000.0, 0.0), 2);
+        br.submit(order(0, A, Side::Buy, 1.0, OrderKind::Market)).unwrap();
+        step(&mut br, &b, 0);
+        br.submit(Order {
+            oco: Some(7),
+            ..order(1, A, Side::Sell, 1.0, OrderKind::Stop(90.0))
+        })
+        .unwrap();
+        br.submit(Order {
+            oco: Some(7),
+            ..order(2, A, Side::Sell, 1.0, OrderKind::Limit(110.0))
+        })
+        .unwrap();
+        let f = step(&mut br, &b, 1);
+        assert_eq!((f.len(), f[0].order_id, f[0].price), (1, OrderId(2), 112.0));
+        let notes = br.take_notes();
+        assert_eq!(notes.fill_kinds, [FillKind::Market, FillKind::LimitGap]);
+        assert_eq!(notes.ambiguous_bars, 0);
+    }
+
+    /// SEMANTICS.md decision 5: the cash cap (and reject) limits only the part of a buy that
+    /// opens or adds to a long; a cover always fills.
+    #[test]
+    fn broker_cover_always_fills_and_a_flip_caps_only_its_new_long() {
+        let b = bars(&[
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+            &[(A, 200.0, 200.0, 200.0, 200.0, 1e6)],
+            &[(A, 100.0, 100.0, 100.0, 100.0, 1e6)],
+        ]);
+        for rule in [CashRule::Cap, CashRule::Reject] {
+            let short = BrokerConfig {
+                allow_short: true,
+                cash_rule: rule,
+                ..config(100.0, 0.0)
+            };
+            let mut br = SimulationBroker::new(short, 2);
+            br.submit(order(0, A, Side::Sell, 10.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 0);
+            assert_eq!(br.portfolio().cash(), 1_100.0);
+            // Covering 10 at 200 costs 2000 of the 1100 cash.
+            br.submit(order(1, A, Side::Buy, 10.0, OrderKind::Market)).unwrap();
+            assert_eq!(step(&mut br, &b, 1)[0].qty, 10.0, "{rule:?}");
+            assert_eq!(br.portfolio().cash(), -900.0);
+            assert!(br.rejections().is_empty());
+        }
+        // Short 10 at 100 (cash 1100), then buy 20 at 100: the 10 covered cost 1000, the 100
+        // left buys 1 of the 10 new shares (cap) or none (reject).
+        for (rule, after) in [(CashRule::Cap, 1.0), (CashRule::Reject, 0.0)] {
+            let short = BrokerConfig {
+                allow_short: true,
+                cash_rule: rule,
+                ..config(100.0, 0.0)
+            };
+            let mut br = SimulationBroker::new(short, 2);
+            br.submit(order(0, A, Side::Sell, 10.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 0);
+            br.submit(order(1, A, Side::Buy, 20.0, OrderKind::Market)).unwrap();
+            step(&mut br, &b, 2);
+            assert_eq!(br.portfolio().qty(A), after, "{rule:?}");
         }
     }
 

@@ -50,6 +50,12 @@ pub struct BrokerConfig {
     pub intrabar_priority: IntrabarPriority,
     /// Cap each fill at this fraction of the bar's volume; the rest of the order stays pending.
     pub max_volume_fraction: Option<f64>,
+    /// Borrow fee of short positions, a fraction per year (0.03 = 3 %), charged to the cash at
+    /// each close of the asset's bar on `|qty| * close / bars_per_year`. Not part of trades'
+    /// `pnl_net`; it shows in cash and equity. 0: no fee.
+    pub borrow_rate: f64,
+    /// Bars per year for the borrow fee (252 for daily bars).
+    pub bars_per_year: f64,
 }
 
 impl Default for BrokerConfig {
@@ -63,6 +69,8 @@ impl Default for BrokerConfig {
             allow_short: false,
             intrabar_priority: IntrabarPriority::StopFirst,
             max_volume_fraction: None,
+            borrow_rate: 0.0,
+            bars_per_year: 252.0,
         }
     }
 }
@@ -99,6 +107,14 @@ impl BrokerConfig {
             (
                 self.max_volume_fraction.is_none_or(|f| f > 0.0 && f <= 1.0),
                 "max_volume_fraction must be in (0, 1]",
+            ),
+            (
+                self.borrow_rate.is_finite() && self.borrow_rate >= 0.0,
+                "borrow_rate must be >= 0 (a fraction per year: 0.03 = 3 %)",
+            ),
+            (
+                self.bars_per_year.is_finite() && self.bars_per_year > 0.0,
+                "bars_per_year must be a positive number (252 for daily bars)",
             ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {

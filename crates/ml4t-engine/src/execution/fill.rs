@@ -26,6 +26,52 @@ impl Fill {
     }
 }
 
+/// How a fill came about: its order's kind, and for resting orders whether the bar opened
+/// through the order's price (a gap fill at the open) or traded through it during the bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillKind {
+    /// A market order (at the open, or at the close with same-close timing).
+    #[default]
+    Market,
+    Limit,
+    LimitGap,
+    Stop,
+    StopGap,
+    StopLimit,
+    Trailing,
+    TrailingGap,
+}
+
+impl FillKind {
+    /// The result JSON's `exit_reason` of a trade this fill closed (SEMANTICS.md, second set):
+    /// a resting limit that closes a position is a take-profit, a market order a signal.
+    pub fn exit_reason(self) -> &'static str {
+        match self {
+            FillKind::Market => "signal",
+            FillKind::Limit => "tp",
+            FillKind::LimitGap => "tp_gap",
+            FillKind::Stop | FillKind::StopLimit => "stop",
+            FillKind::StopGap => "stop_gap",
+            FillKind::Trailing => "trail",
+            FillKind::TrailingGap => "trail_gap",
+        }
+    }
+}
+
+/// What the simulation recorded beside the fills: each fill's kind (parallel to
+/// [`crate::results::RunResult::fills`]; empty when the broker does not record them) and the
+/// bars on which an OCO stop and take-profit were both touched with no gap deciding, so that
+/// the priority rule (pessimistic: the stop) decided the fill.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecutionNotes {
+    pub fill_kinds: Vec<FillKind>,
+    pub ambiguous_bars: usize,
+    /// The exit reason of trades closed by market orders (the strategy's
+    /// [`crate::strategy::Strategy::market_exit_reason`]; empty means `signal`).
+    pub market_exit_reason: &'static str,
+}
+
 /// One round trip (or the closed part of a position, for partial closes).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trade {

@@ -12,6 +12,6 @@ mod recorder;
 
 pub use commission::Commission;
 pub use config::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
-pub use fill::{Fill, OpenPosition, Trade};
+pub use fill::{ExecutionNotes, Fill, FillKind, OpenPosition, Trade};
 pub use order::{Order, OrderKind, RejectReason, Rejection};
 pub use recorder::EquityRecorder;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunResult;
 use super::metrics::Metrics;
-use crate::execution::{Commission, FillTiming};
+use crate::execution::{Commission, FillKind, FillTiming};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JsonTrade {
@@ -19,6 +19,33 @@ pub struct JsonTrade {
     pub entry_bar: Option<usize>,
     #[serde(default)]
     pub exit_bar: Option<usize>,
+    /// How the trade ended (second set of SEMANTICS.md): `stop stop_gap tp tp_gap trail
+    /// trail_gap signal rebalance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_reason: Option<String>,
+    /// `long`/`short` with a positive qty, in files that write the side apart (ours sign the qty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
+}
+
+impl JsonTrade {
+    /// The signed quantity: negative for a short, also in files that write `side` apart.
+    pub fn signed_qty(&self) -> f64 {
+        match self.side.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("short" | "sell" | "-1") if self.qty > 0.0 => -self.qty,
+            _ => self.qty,
+        }
+    }
+}
+
+/// One execution: signed qty (negative = sell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonFill {
+    pub asset: String,
+    pub time: String,
+    pub qty: f64,
+    pub price: f64,
+    pub commission: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +54,18 @@ pub struct JsonOpenPosition {
     pub entry_time: String,
     pub entry_price: f64,
     pub qty: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
+}
+
+impl JsonOpenPosition {
+    /// The signed quantity (see [`JsonTrade::signed_qty`]).
+    pub fn signed_qty(&self) -> f64 {
+        match self.side.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("short" | "sell" | "-1") if self.qty > 0.0 => -self.qty,
+            _ => self.qty,
+        }
+    }
 }
 
 /// One run in the SEMANTICS.md schema. Peers' files (backtrader's goldens) read into it too.
@@ -59,6 +98,13 @@ pub struct ResultJson {
     pub rejected_orders: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
+    /// Every execution in order (second set of SEMANTICS.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fills: Option<Vec<JsonFill>>,
+    /// Bars on which a stop and a take-profit of one position were both touched with no gap
+    /// deciding; the stop filled (pessimistic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguous_bars: Option<usize>,
 }
 
 /// Labels of a run for its JSON: what ran on which data, and how long it took.
@@ -95,7 +141,7 @@ impl ResultJson {
                 crate::execution::CashRule::Reject => "reject".into(),
             },
             final_equity: run.final_equity(),
-            n_trades: run.trades.len(),
+            n_trades: 0,
             n_open_positions: run.open_positions.len(),
             open_positions: run
                 .open_positions
@@ -105,27 +151,129 @@ impl ResultJson {
                     entry_time: p.entry_ts.to_iso(),
                     entry_price: p.entry_price,
                     qty: p.qty,
+                    side: None,
                 })
                 .collect(),
-            trades: run
-                .trades
-                .iter()
-                .map(|t| JsonTrade {
-                    asset: name(t.asset),
-                    entry_time: t.entry_ts.to_iso(),
-                    entry_price: t.entry_price,
-                    exit_time: t.exit_ts.to_iso(),
-                    exit_price: t.exit_price,
-                    qty: t.side.sign() * t.qty,
-                    pnl_net: t.pnl_net,
-                    entry_bar: Some(t.entry_bar),
-                    exit_bar: Some(t.exit_bar),
-                })
-                .collect(),
+            trades: round_trips(run),
             fill_timing: Some(config.fill_timing),
             commission_model: Some(config.commission),
             rejected_orders: run.rejections.len(),
             metrics,
+            fills: Some(
+                run.fills
+                    .iter()
+                    .map(|f| JsonFill {
+                        asset: name(f.asset),
+                        time: f.ts.to_iso(),
+                        qty: f.side.sign() * f.qty,
+                        price: f.price,
+                        commission: f.commission,
+                    })
+                    .collect(),
+            ),
+            ambiguous_bars: Some(run.notes.ambiguous_bars),
+        }
+        .counted()
+    }
+
+    /// `n_trades` set from the trades.
+    fn counted(mut self) -> Self {
+        self.n_trades = self.trades.len();
+        self
+    }
+}
+
+/// One asset's round trip in progress.
+#[derive(Default)]
+struct Trip {
+    /// Signed position.
+    qty: f64,
+    entry: Option<(crate::types::TimestampNs, usize)>,
+    /// Increasing fills: count, quantity, notional; the first fill's price.
+    inc_n: usize,
+    inc_qty: f64,
+    inc_notional: f64,
+    inc_price: f64,
+    /// Reducing fills, likewise.
+    red_n: usize,
+    red_qty: f64,
+    red_notional: f64,
+    red_price: f64,
+    commission: f64,
+}
+
+/// The trades of the result JSON, built from the fills (SEMANTICS.md decision 8): one trade per
+/// flat-to-flat round trip; qty the signed sum of the increasing fills; entry and exit price the
+/// size-weighted means of the increasing and of the reducing fills (the fill price itself when
+/// there is one); `pnl_net` the cash flows less all commissions; a fill through zero closes
+/// one trip and opens the next with its rest (commission split by quantity). The exit reason is
+/// the kind of the fill that made the position flat.
+fn round_trips(run: &RunResult) -> Vec<JsonTrade> {
+    let kinds = (run.notes.fill_kinds.len() == run.fills.len()).then_some(&run.notes.fill_kinds);
+    let market = match run.notes.market_exit_reason {
+        "" => "signal",
+        r => r,
+    };
+    let mut trips: Vec<Trip> = (0..run.assets.len()).map(|_| Trip::default()).collect();
+    let mut out = Vec::new();
+    for (i, f) in run.fills.iter().enumerate() {
+        let Some(t) = trips.get_mut(f.asset.index()) else {
+            continue;
+        };
+        let sign = f.side.sign();
+        let mut rest = f.qty;
+        if t.qty != 0.0 && t.qty.signum() != sign {
+            let closed = rest.min(t.qty.abs());
+            t.red_n += 1;
+            t.red_qty += closed;
+            t.red_notional += closed * f.price;
+            t.red_price = f.price;
+            t.commission += if closed == f.qty {
+                f.commission
+            } else {
+                f.commission * closed / f.qty
+            };
+            t.qty += sign * closed;
+            rest -= closed;
+            if t.qty.abs() <= t.inc_qty * 1e-12 {
+                let long = t.inc_qty > 0.0 && sign < 0.0;
+                let mean = |n: usize, px: f64, notional: f64, q: f64| if n == 1 { px } else { notional / q };
+                let (entry_ts, entry_bar) = t.entry.unwrap_or((f.ts, f.bar_index));
+                let flows = t.red_notional - t.inc_notional;
+                out.push(JsonTrade {
+                    asset: run.asset_name(f.asset).to_owned(),
+                    entry_time: entry_ts.to_iso(),
+                    entry_price: mean(t.inc_n, t.inc_price, t.inc_notional, t.inc_qty),
+                    exit_time: f.ts.to_iso(),
+                    exit_price: mean(t.red_n, t.red_price, t.red_notional, t.red_qty),
+                    qty: if long { t.inc_qty } else { -t.inc_qty },
+                    pnl_net: if long { flows } else { -flows } - t.commission,
+                    entry_bar: Some(entry_bar),
+                    exit_bar: Some(f.bar_index),
+                    exit_reason: kinds.map(|k| match k[i] {
+                        FillKind::Market => market.to_owned(),
+                        kind => kind.exit_reason().to_owned(),
+                    }),
+                    side: None,
+                });
+                *t = Trip::default();
+            }
+        }
+        if rest > 0.0 {
+            if t.qty == 0.0 {
+                t.entry = Some((f.ts, f.bar_index));
+            }
+            t.inc_n += 1;
+            t.inc_qty += rest;
+            t.inc_notional += rest * f.price;
+            t.inc_price = f.price;
+            t.commission += if rest == f.qty {
+                f.commission
+            } else {
+                f.commission * rest / f.qty
+            };
+            t.qty += sign * rest;
         }
     }
+    out
 }

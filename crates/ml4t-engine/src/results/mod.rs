@@ -11,7 +11,7 @@ mod summary;
 
 pub use equity::{EquityCurve, EquityPoint};
 
-use crate::execution::{BrokerConfig, Fill, OpenPosition, Order, Rejection, Trade};
+use crate::execution::{BrokerConfig, ExecutionNotes, Fill, OpenPosition, Order, Rejection, Trade};
 use crate::types::{AssetId, TimestampNs};
 
 /// Asks the kernel to back a large buffer with transparent huge pages: a long run writes every
@@ -60,6 +60,8 @@ pub struct RunResult {
     pub rejections: Vec<Rejection>,
     pub timestamps: usize,
     pub bars: usize,
+    /// Fill kinds (for exit reasons) and the count of ambiguous intrabar bars.
+    pub notes: ExecutionNotes,
 }
 
 impl RunResult {

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::RunResult;
 use super::metrics::MetricsOptions;
-use crate::execution::{CashRule, FillTiming};
+use crate::execution::{CashRule, FillKind, FillTiming};
 
 impl RunResult {
     /// A plain-text report: data span, costs, metrics, open positions, warnings.
@@ -58,6 +58,25 @@ impl RunResult {
         let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, v) in rows {
             let _ = writeln!(out, "  {k:<width$}  {v}");
+        }
+        let kinds = &self.notes.fill_kinds;
+        if kinds.iter().any(|k| *k != FillKind::Market) {
+            let n = |f: fn(&FillKind) -> bool| kinds.iter().filter(|k| f(k)).count();
+            let _ = writeln!(
+                out,
+                "Intrabar  stops {} ({} at a gap open)  |  limits {} ({} at a gap open)  |  trailing {} ({} at a gap open)",
+                n(|k| matches!(k, FillKind::Stop | FillKind::StopGap | FillKind::StopLimit)),
+                n(|k| *k == FillKind::StopGap),
+                n(|k| matches!(k, FillKind::Limit | FillKind::LimitGap)),
+                n(|k| *k == FillKind::LimitGap),
+                n(|k| matches!(k, FillKind::Trailing | FillKind::TrailingGap)),
+                n(|k| *k == FillKind::TrailingGap),
+            );
+            let _ = writeln!(
+                out,
+                "          {} ambiguous bar(s): stop and take-profit both touched, the stop assumed first",
+                self.notes.ambiguous_bars
+            );
         }
         if !self.open_positions.is_empty() {
             let _ = writeln!(out, "Open positions at the end (not counted as trades):");

@@ -168,7 +168,9 @@ impl<'a> Context<'a> {
         self.order_oco(asset, side, qty, kind, None)
     }
 
-    fn order_oco(
+    /// Places an order in one-cancels-other group `oco` (see [`Context::new_group`]): when an
+    /// order of the group fills, the broker cancels the others.
+    pub fn order_oco(
         &mut self,
         asset: AssetId,
         side: Side,
@@ -195,6 +197,12 @@ impl<'a> Context<'a> {
         Some(id)
     }
 
+    /// A fresh one-cancels-other group id for [`Context::order_oco`] (the id the next order
+    /// will get, which no pending order's group uses).
+    pub fn new_group(&self) -> u64 {
+        *self.next_id
+    }
+
     /// Market buy of `qty` units.
     #[inline]
     pub fn buy(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
@@ -203,6 +211,12 @@ impl<'a> Context<'a> {
     /// Market sell of `qty` units (cut to the position in a long-only account).
     #[inline]
     pub fn sell(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
+        self.order(asset, Side::Sell, qty, OrderKind::Market)
+    }
+    /// Market short sale of `qty` units (needs a broker that allows shorts; a long-only account
+    /// cuts the sell to the position held).
+    #[inline]
+    pub fn sell_short(&mut self, asset: AssetId, qty: f64) -> Option<OrderId> {
         self.order(asset, Side::Sell, qty, OrderKind::Market)
     }
     /// Buys `floor(cash * pct / close)` units (the seed's PercentSizer; SEMANTICS.md).
@@ -283,5 +297,68 @@ impl<'a> Context<'a> {
     /// Cancels a pending order (applied after this bar's callbacks).
     pub fn cancel(&mut self, id: OrderId) {
         self.requests.push(Request::Cancel(id));
+    }
+
+    /// Trades every asset towards a signed target quantity (`targets[asset id]`; missing
+    /// entries mean flat), as a rebalance does (SEMANTICS.md): reductions first (sells and
+    /// covers, in asset-name order; a target through zero closes the position here), then
+    /// additions (in asset-name order; the new side of such a position opens here).
+    /// Differences below `min_trade` units or worth less than `min_notional` at the latest
+    /// close are not traded.
+    pub fn order_targets(&mut self, targets: &[f64], min_trade: f64, min_notional: f64) {
+        let min = min_trade.max(f64::MIN_POSITIVE);
+        let n = self.assets.len();
+        let target = |a: usize| targets.get(a).copied().unwrap_or(0.0);
+        for a in 0..n {
+            let asset = AssetId(a as u32);
+            let (cur, tgt) = (self.portfolio.qty(asset), target(a));
+            if cur == 0.0 {
+                continue;
+            }
+            let reduce = if tgt == 0.0 || tgt.signum() != cur.signum() {
+                cur.abs()
+            } else {
+                cur.abs() - tgt.abs()
+            };
+            let worth = |q: f64| min_notional <= 0.0 || q * self.portfolio.last_price(asset) >= min_notional;
+            if reduce >= min && worth(reduce) {
+                let side = if cur > 0.0 { Side::Sell } else { Side::Buy };
+                self.order(asset, side, reduce, OrderKind::Market);
+            }
+        }
+        for a in 0..n {
+            let asset = AssetId(a as u32);
+            let (cur, tgt) = (self.portfolio.qty(asset), target(a));
+            if tgt == 0.0 || tgt.is_nan() {
+                continue;
+            }
+            let base = if cur != 0.0 && cur.signum() == tgt.signum() {
+                cur.abs()
+            } else {
+                0.0
+            };
+            let add = tgt.abs() - base;
+            let worth = |q: f64| min_notional <= 0.0 || q * self.portfolio.last_price(asset) >= min_notional;
+            if add >= min && worth(add) {
+                let side = if tgt > 0.0 { Side::Buy } else { Side::Sell };
+                self.order(asset, side, add, OrderKind::Market);
+            }
+        }
+    }
+
+    /// Trades towards a portfolio of signed weights of equity: each listed asset to
+    /// `trunc(equity * weight / close)` units, every other asset to flat; reductions first (see
+    /// [`Context::order_targets`]).
+    pub fn order_target_weights(&mut self, weights: &[(AssetId, f64)]) {
+        let equity = self.portfolio.equity();
+        let mut targets = vec![0.0; self.assets.len()];
+        for &(asset, w) in weights {
+            if let Some(t) = targets.get_mut(asset.index()) {
+                let q = (equity * w / self.portfolio.last_price(asset)).trunc();
+                // An asset without a price yet (NaN) or a non-finite weight stays as it is.
+                *t = if q.is_finite() { q } else { self.portfolio.qty(asset) };
+            }
+        }
+        self.order_targets(&targets, 1.0, 0.0);
     }
 }

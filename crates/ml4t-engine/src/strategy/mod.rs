@@ -5,6 +5,8 @@ mod context;
 /// The reference scenarios S0..S3C as a parameterised strategy.
 /// Level 3: a compiled rule filter in front of a callback strategy.
 pub mod hybrid;
+/// Ranked long/short portfolios rebalanced on a schedule.
+pub mod rebalance;
 pub mod reference;
 /// Level 1: declarative rules, compiled or interpreted.
 pub mod rules;
@@ -89,6 +91,10 @@ pub trait Strategy {
         let _ = ctx;
         Ok(())
     }
+    /// The result JSON's `exit_reason` of trades closed by this strategy's market orders.
+    fn market_exit_reason(&self) -> &'static str {
+        "signal"
+    }
 }
 
 impl<S: Strategy + ?Sized> Strategy for Box<S> {
@@ -115,5 +121,8 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn fast_forwards(&self) -> bool {
         (**self).fast_forwards()
+    }
+    fn market_exit_reason(&self) -> &'static str {
+        (**self).market_exit_reason()
     }
 }

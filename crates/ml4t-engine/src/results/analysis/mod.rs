@@ -322,6 +322,7 @@ mod tests {
             rejections: vec![],
             timestamps: 40,
             bars: 40,
+            notes: Default::default(),
         };
         let opts = AnalysisOptions {
             rolling_window: Some(10),

@@ -4,12 +4,12 @@
 
 use super::bitmask::{BitMask, pack_chunk};
 use super::column::Column;
-use super::sizer::ResolvedSizer;
+use super::orders::RuleOrders;
 use super::{Rule, RuleError, SignalStrategy};
 use crate::execution::Fill;
 use crate::market::{Bar, BarSlice, Bars, BarsId};
 use crate::strategy::{Context, Strategy, StrategyResult};
-use crate::types::AssetId;
+use crate::types::{AssetId, Side};
 
 /// Per-asset state of the position-dependent rules (shared with the interpreter).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,6 +18,8 @@ pub(crate) struct AssetState {
     held: u32,
     /// Highest close since entry.
     high: f64,
+    /// Lowest close since entry (a short's trailing stop).
+    low: f64,
 }
 
 impl Default for AssetState {
@@ -25,6 +27,7 @@ impl Default for AssetState {
         AssetState {
             held: 0,
             high: f64::NEG_INFINITY,
+            low: f64::INFINITY,
         }
     }
 }
@@ -45,6 +48,7 @@ impl AssetState {
         if qty != 0.0 {
             self.held += 1;
             self.high = self.high.max(close);
+            self.low = self.low.min(close);
         }
     }
 }
@@ -86,7 +90,8 @@ impl PosRule {
             PosRule::NotInPosition => qty == 0.0,
             PosRule::StopLoss(p) => qty != 0.0 && pnl() < -p,
             PosRule::TakeProfit(p) => qty != 0.0 && pnl() > p,
-            PosRule::TrailingStop(p) => qty != 0.0 && close < st.high * (1.0 - p),
+            PosRule::TrailingStop(p) if qty > 0.0 => close < st.high * (1.0 - p),
+            PosRule::TrailingStop(p) => qty < 0.0 && close > st.low * (1.0 + p),
             PosRule::MaxHoldingBars(n) => qty != 0.0 && st.held >= n,
         }
     }
@@ -402,9 +407,13 @@ pub(super) fn rank_rows(values: &[f64], n: usize, top: bool, scratch: &mut Vec<u
 /// A [`SignalStrategy`] compiled for one [`Bars`]: runs at vectorised speed on that data only.
 #[derive(Debug, Clone)]
 pub struct CompiledRules {
+    /// Long and short entries; a side the direction does not trade is constant false.
     entry: CompiledCondition,
+    short_entry: CompiledCondition,
+    /// The exits evaluated at the close (resting exits are orders, see [`RuleOrders`]).
     exit: CompiledCondition,
-    sizer: ResolvedSizer,
+    short_exit: CompiledCondition,
+    orders: RuleOrders,
     state: Vec<AssetState>,
     /// Rows to visit at the current timestamp (reused).
     visit: Vec<usize>,
@@ -414,11 +423,32 @@ pub struct CompiledRules {
 
 impl CompiledRules {
     pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
-        let mut prep = Prep::new(&[&s.entry, &s.exit], bars);
+        let (long, short) = s.exit_plans()?;
+        let none: &[Rule] = &[];
+        let (entry, exit) = if s.direction.trades_long() {
+            (s.entry.as_slice(), long.at_close.as_slice())
+        } else {
+            (none, none)
+        };
+        let (short_entry, short_exit) = if s.direction.trades_short() {
+            (s.short_entry.as_slice(), short.at_close.as_slice())
+        } else {
+            (none, none)
+        };
+        let mut prep = Prep::new(&[entry, exit, short_entry, short_exit], bars);
+        let entry_cond = |rules: &[Rule], on: bool, prep: &mut Prep| {
+            if on {
+                CompiledCondition::with_prep(rules, bars, true, prep)
+            } else {
+                CompiledCondition::with_prep(&[], bars, false, prep)
+            }
+        };
         Ok(CompiledRules {
-            entry: CompiledCondition::with_prep(&s.entry, bars, true, &mut prep),
-            exit: CompiledCondition::with_prep(&s.exit, bars, false, &mut prep),
-            sizer: ResolvedSizer::new(&s.sizer, bars.signal_names()),
+            entry: entry_cond(entry, s.direction.trades_long(), &mut prep),
+            short_entry: entry_cond(short_entry, s.direction.trades_short(), &mut prep),
+            exit: CompiledCondition::with_prep(exit, bars, false, &mut prep),
+            short_exit: CompiledCondition::with_prep(short_exit, bars, false, &mut prep),
+            orders: RuleOrders::new(s, bars.signal_names(), bars.assets().len())?,
             state: vec![AssetState::default(); bars.assets().len()],
             visit: Vec::new(),
             source: bars.id(),
@@ -429,6 +459,31 @@ impl CompiledRules {
         bars.id() == self.source
     }
 
+    fn entries_stateless(&self) -> bool {
+        self.entry.is_stateless() && self.short_entry.is_stateless()
+    }
+
+    /// First row at or after `from` where a (stateless) long or short entry holds.
+    #[inline]
+    fn next_entry_row(&self, from: usize, n: usize) -> Option<usize> {
+        match (self.entry.next_row(from, n), self.short_entry.next_row(from, n)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether an entry holds for a flat asset at `row`.
+    #[inline]
+    fn enters(&self, row: usize, close: f64, st: &AssetState) -> bool {
+        self.entry.holds(row, 0.0, f64::NAN, close, st) || self.short_entry.holds(row, 0.0, f64::NAN, close, st)
+    }
+
+    /// The exit (at the close) of a position of signed `qty`.
+    #[inline]
+    fn exit_of(&self, qty: f64) -> &CompiledCondition {
+        if qty > 0.0 { &self.exit } else { &self.short_exit }
+    }
+
     /// The rows of `bars` where `on_bar` can do anything, in row order: those of held assets
     /// (exit rules, holding state) and those where a stateless entry holds. Every other row is
     /// a flat asset whose entry does not hold, where `on_bar` does nothing.
@@ -436,7 +491,7 @@ impl CompiledRules {
         let rows = bars.rows();
         let n = bars.source().len();
         self.visit.clear();
-        let mut entry = self.entry.next_row(rows.start, n).filter(|&r| r < rows.end);
+        let mut entry = self.next_entry_row(rows.start, n).filter(|&r| r < rows.end);
         for (asset, _) in ctx.positions() {
             let Some(held) = bars.bar_of(asset).map(|b| b.row()) else {
                 continue;
@@ -445,13 +500,13 @@ impl CompiledRules {
                 if r < held {
                     self.visit.push(r);
                 }
-                entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+                entry = self.next_entry_row(r + 1, n).filter(|&r| r < rows.end);
             }
             self.visit.push(held);
         }
         while let Some(r) = entry {
             self.visit.push(r);
-            entry = self.entry.next_row(r + 1, n).filter(|&r| r < rows.end);
+            entry = self.next_entry_row(r + 1, n).filter(|&r| r < rows.end);
         }
     }
 }
@@ -460,7 +515,7 @@ impl Strategy for CompiledRules {
     /// With many assets per timestamp, visits only the rows where something can happen (see
     /// [`CompiledRules::rows_to_visit`]); the orders are the same, placed in the same order.
     fn on_bars(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
-        if bars.len() < 2 || !self.entry.is_stateless() || !self.is_source(bars.source()) {
+        if bars.len() < 2 || !self.entries_stateless() || !self.is_source(bars.source()) {
             for bar in bars.iter() {
                 self.on_bar(ctx, bar)?;
             }
@@ -476,6 +531,7 @@ impl Strategy for CompiledRules {
 
     fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
         self.state[fill.asset.index()].on_fill(fill);
+        self.orders.on_fill(fill);
         Ok(())
     }
 
@@ -493,15 +549,31 @@ impl Strategy for CompiledRules {
         let qty = ctx.position(asset);
         let st = &mut self.state[asset.index()];
         if qty == 0.0 {
+            if self.orders.entry_waiting(ctx, asset) {
+                return Ok(());
+            }
             if self.entry.holds(row, 0.0, f64::NAN, close, st) {
-                self.sizer.enter(ctx, &bar);
+                self.orders.enter(ctx, &bar, Side::Buy);
+            } else if self.short_entry.holds(row, 0.0, f64::NAN, close, st) {
+                self.orders.enter(ctx, &bar, Side::Sell);
             }
         } else {
             st.on_bar(qty, close);
-            if self.exit.holds(row, qty, ctx.position_info(asset).avg_price, close, st) {
-                ctx.close_position(asset);
+            let st = *st;
+            let exits = self
+                .exit_of(qty)
+                .holds(row, qty, ctx.position_info(asset).avg_price, close, &st);
+            // The resting exits of a position opened at this open go in before a market exit.
+            self.orders.manage(ctx, &bar, qty);
+            if exits {
+                self.orders.exit(ctx, asset, qty);
             }
         }
+        Ok(())
+    }
+
+    fn on_timestamp(&mut self, ctx: &mut Context<'_>, _bars: &BarSlice<'_>) -> StrategyResult {
+        self.orders.expire(ctx);
         Ok(())
     }
 
@@ -510,13 +582,13 @@ impl Strategy for CompiledRules {
     }
 
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
-        if !self.is_source(bars) {
+        if !self.is_source(bars) || self.orders.placing() {
             return 0;
         }
         let n_ts = bars.n_timestamps();
-        // Everyone flat and a stateless entry: jump straight to the next row where it holds.
-        if ctx.positions().next().is_none() && self.entry.is_stateless() {
-            let to = match self.entry.next_row(bars.timestamp_start(next), bars.len()) {
+        // Everyone flat and stateless entries: jump straight to the next row where one holds.
+        if ctx.positions().next().is_none() && self.entries_stateless() {
+            let to = match self.next_entry_row(bars.timestamp_start(next), bars.len()) {
                 Some(row) => bars.timestamp_of_row(row, next),
                 None => n_ts,
             };
@@ -530,15 +602,16 @@ impl Strategy for CompiledRules {
             let (qty, avg) = (ctx.position(a), ctx.position_info(a).avg_price);
             let mut st = self.state[0];
             if qty == 0.0 {
-                while j < n_ts && !self.entry.holds(j, 0.0, f64::NAN, close[j], &st) {
+                while j < n_ts && !self.enters(j, close[j], &st) {
                     j += 1;
                 }
                 return j - next;
             }
+            let exit = self.exit_of(qty);
             while j < n_ts {
                 let mut s = st;
                 s.on_bar(qty, close[j]);
-                if self.exit.holds(j, qty, avg, close[j], &s) {
+                if exit.holds(j, qty, avg, close[j], &s) {
                     break;
                 }
                 st = s;
@@ -547,12 +620,15 @@ impl Strategy for CompiledRules {
             self.state[0] = st;
             return j - next;
         }
-        let (entry, exit) = (&self.entry, &self.exit);
+        let (entry, short_entry) = (&self.entry, &self.short_entry);
+        let (exit, short_exit) = (&self.exit, &self.short_exit);
         scan_quiet(ctx, bars, next, &mut self.state, |row, qty, avg, close, st| {
             if qty == 0.0 {
-                entry.holds(row, 0.0, f64::NAN, close, st)
-            } else {
+                entry.holds(row, 0.0, f64::NAN, close, st) || short_entry.holds(row, 0.0, f64::NAN, close, st)
+            } else if qty > 0.0 {
                 exit.holds(row, qty, avg, close, st)
+            } else {
+                short_exit.holds(row, qty, avg, close, st)
             }
         })
     }
@@ -607,7 +683,11 @@ mod tests {
 
     #[test]
     fn pos_rules_on_hand_computed_positions() {
-        let st = AssetState { held: 3, high: 120.0 };
+        let st = AssetState {
+            held: 3,
+            high: 120.0,
+            low: 90.0,
+        };
         // long 10 @ 100, close 94: pnl -6 %
         assert!(PosRule::StopLoss(0.05).holds(10.0, 100.0, 94.0, &st));
         assert!(!PosRule::StopLoss(0.07).holds(10.0, 100.0, 94.0, &st));
@@ -618,5 +698,11 @@ mod tests {
         assert!(PosRule::MaxHoldingBars(3).holds(10.0, 100.0, 100.0, &st));
         assert!(!PosRule::MaxHoldingBars(4).holds(10.0, 100.0, 100.0, &st));
         assert!(!PosRule::StopLoss(0.05).holds(0.0, f64::NAN, 94.0, &st));
+        // short 10 @ 100: close 106 is a 6 % loss, 84 a 16 % gain; trailing 10 % above 90: 99
+        assert!(PosRule::StopLoss(0.05).holds(-10.0, 100.0, 106.0, &st));
+        assert!(!PosRule::StopLoss(0.05).holds(-10.0, 100.0, 94.0, &st));
+        assert!(PosRule::TakeProfit(0.15).holds(-10.0, 100.0, 84.0, &st));
+        assert!(PosRule::TrailingStop(0.1).holds(-10.0, 100.0, 99.1, &st));
+        assert!(!PosRule::TrailingStop(0.1).holds(-10.0, 100.0, 98.9, &st));
     }
 }

@@ -3,11 +3,12 @@
 
 use super::column::Column;
 use super::compile::{AssetState, PosRule, rank_rows};
-use super::sizer::ResolvedSizer;
+use super::orders::RuleOrders;
 use super::{Cmp, Rule, RuleError, SignalStrategy};
 use crate::execution::Fill;
 use crate::market::{Bar, BarSlice};
 use crate::strategy::{Context, Strategy, StrategyResult};
+use crate::types::Side;
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -33,9 +34,13 @@ enum Node {
 /// A [`SignalStrategy`] interpreted bar by bar.
 #[derive(Debug, Clone)]
 pub struct InterpretedRules {
+    /// Long and short entries ("all of"); a side the direction does not trade never enters.
     entry: Vec<Node>,
+    short_entry: Vec<Node>,
+    /// The exits evaluated at the close (empty: never).
     exit: Vec<Node>,
-    sizer: ResolvedSizer,
+    short_exit: Vec<Node>,
+    orders: RuleOrders,
     /// Per cross rule: the column and each asset's value on its previous bar.
     cross: Vec<(Column, Vec<f64>)>,
     /// Per top/bottom-N rule: column, N, top?, and this timestamp's marks.
@@ -49,22 +54,31 @@ impl InterpretedRules {
     pub(super) fn new(s: &SignalStrategy, signal_names: &[String]) -> Result<Self, RuleError> {
         let mut me = InterpretedRules {
             entry: Vec::new(),
+            short_entry: Vec::new(),
             exit: Vec::new(),
-            sizer: ResolvedSizer::new(&s.sizer, signal_names),
+            short_exit: Vec::new(),
+            orders: RuleOrders::new(s, signal_names, 0)?,
             cross: Vec::new(),
             ranks: Vec::new(),
             state: Vec::new(),
             values: Vec::new(),
             scratch: Vec::new(),
         };
-        me.entry = super::active(&s.entry)
-            .map(|r| me.resolve(r, signal_names))
-            .collect::<Option<_>>()
-            .ok_or(RuleError::NoEntry)?;
-        me.exit = super::active(&s.exit)
-            .map(|r| me.resolve(r, signal_names))
-            .collect::<Option<_>>()
-            .ok_or(RuleError::NoEntry)?;
+        let (long, short) = s.exit_plans()?;
+        let resolve = |me: &mut Self, rules: &[Rule]| -> Result<Vec<Node>, RuleError> {
+            super::active(rules)
+                .map(|r| me.resolve(r, signal_names))
+                .collect::<Option<_>>()
+                .ok_or(RuleError::NoEntry)
+        };
+        if s.direction.trades_long() {
+            me.entry = resolve(&mut me, &s.entry)?;
+            me.exit = resolve(&mut me, &long.at_close)?;
+        }
+        if s.direction.trades_short() {
+            me.short_entry = resolve(&mut me, &s.short_entry)?;
+            me.short_exit = resolve(&mut me, &short.at_close)?;
+        }
         Ok(me)
     }
 
@@ -178,6 +192,7 @@ impl Strategy for InterpretedRules {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
         let n = ctx.assets().len();
         self.state = vec![AssetState::default(); n];
+        self.orders.reset(n);
         for (_, prev) in &mut self.cross {
             *prev = vec![f64::NAN; n];
         }
@@ -188,6 +203,7 @@ impl Strategy for InterpretedRules {
         if let Some(st) = self.state.get_mut(fill.asset.index()) {
             st.on_fill(fill);
         }
+        self.orders.on_fill(fill);
         Ok(())
     }
 
@@ -197,20 +213,32 @@ impl Strategy for InterpretedRules {
             let asset = bar.asset();
             let qty = ctx.position(asset);
             let mut st = self.state[asset.index()];
+            let all = |list: &[Node], qty: f64, avg: f64, st: &AssetState| {
+                !list.is_empty() && list.iter().all(|n| self.eval(n, &bar, i, qty, avg, st))
+            };
             if qty == 0.0 {
-                if self.entry.iter().all(|n| self.eval(n, &bar, i, 0.0, f64::NAN, &st)) {
-                    self.sizer.enter(ctx, &bar);
+                if self.orders.entry_waiting(ctx, asset) {
+                    continue;
+                }
+                let long = self.orders.trades_long() && all(&self.entry, 0.0, f64::NAN, &st);
+                let short = !long && self.orders.trades_short() && all(&self.short_entry, 0.0, f64::NAN, &st);
+                if long || short {
+                    self.orders.enter(ctx, &bar, if long { Side::Buy } else { Side::Sell });
                 }
             } else {
                 st.on_bar(qty, bar.close());
                 let avg = ctx.position_info(asset).avg_price;
-                if !self.exit.is_empty() && self.exit.iter().all(|n| self.eval(n, &bar, i, qty, avg, &st)) {
-                    ctx.close_position(asset);
+                let exit = if qty > 0.0 { &self.exit } else { &self.short_exit };
+                let exits = all(exit, qty, avg, &st);
+                self.orders.manage(ctx, &bar, qty);
+                if exits {
+                    self.orders.exit(ctx, asset, qty);
                 }
             }
             self.state[asset.index()] = st;
         }
         self.remember_previous(bars);
+        self.orders.expire(ctx);
         Ok(())
     }
 }

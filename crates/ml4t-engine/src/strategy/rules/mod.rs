@@ -20,6 +20,7 @@ mod bitmask;
 mod column;
 mod compile;
 mod interpret;
+mod orders;
 mod sizer;
 
 pub use column::Column;
@@ -28,6 +29,8 @@ pub use compile::{CompiledCondition, CompiledRules};
 pub use interpret::InterpretedRules;
 
 use serde::{Deserialize, Serialize};
+
+use super::rebalance::Rebalance;
 
 /// Comparison operator of [`Rule::Compare`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,26 +257,120 @@ impl Sizer {
     }
 }
 
-/// Which side entries take. Only long entries exist today; the field keeps presets stable when
-/// short entries arrive.
+/// Which sides entries take (SEMANTICS.md, "Short selling"). Shorts are opt-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// `entry` / `exit` only (the default).
     #[default]
+    #[serde(alias = "Long")]
     Long,
+    /// `short_entry` / `short_exit` only.
+    #[serde(alias = "ShortOnly")]
+    ShortOnly,
+    /// Both lists; when flat, the long entry rules are checked first.
+    #[serde(alias = "LongShort")]
+    LongShort,
+}
+
+impl Direction {
+    pub fn trades_long(self) -> bool {
+        matches!(self, Direction::Long | Direction::LongShort)
+    }
+    pub fn trades_short(self) -> bool {
+        matches!(self, Direction::ShortOnly | Direction::LongShort)
+    }
+}
+
+/// How stop-loss, take-profit and trailing-stop rules exit (SEMANTICS.md, "Intrabar exits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitFills {
+    /// Evaluated at the close like every other rule; a market exit at the next open.
+    #[default]
+    NextOpen,
+    /// Resting stop / limit orders placed when the entry fills, active from the next bar: a gap
+    /// fills at the open; a bar that touches both the stop and the take-profit (no gap deciding)
+    /// fills the stop and counts as ambiguous. The orders are placed at the close of the bar
+    /// whose open filled the entry (with same-close fills: at the close after the entry's).
+    Intrabar,
+}
+
+/// The order an entry places (SEMANTICS.md, "Entry orders"). Offsets are fractions of the
+/// decision bar's close; the order can fill on the `valid_bars` timestamps after the decision
+/// and is cancelled after them.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryOrder {
+    /// At the next open.
+    #[default]
+    Market,
+    /// A buy limit at `close * (1 - offset)` (a short sale: `close * (1 + offset)`), filled at
+    /// the limit or a better open.
+    Limit {
+        offset: f64,
+        #[serde(default = "one_bar")]
+        valid_bars: u32,
+    },
+    /// A buy stop at `close * (1 + offset)` (a short sale: `close * (1 - offset)`), a breakout
+    /// entry filled at the stop or a worse open.
+    Stop {
+        offset: f64,
+        #[serde(default = "one_bar")]
+        valid_bars: u32,
+    },
+}
+
+fn one_bar() -> u32 {
+    1
+}
+
+impl EntryOrder {
+    /// Timestamps an unfilled entry order stays valid (market orders: 1).
+    pub fn valid_bars(self) -> u32 {
+        match self {
+            EntryOrder::Market => 1,
+            EntryOrder::Limit { valid_bars, .. } | EntryOrder::Stop { valid_bars, .. } => valid_bars,
+        }
+    }
 }
 
 /// A declarative strategy: entry rules, exit rules and a sizer. Missing fields read as the
-/// defaults (no rules, 95 % of cash), so hand-written presets can stay short.
+/// defaults (no rules, 95 % of cash, long only, next-open exits, market entries), so
+/// hand-written presets can stay short and older presets read unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignalStrategy {
-    /// Checked for each flat asset; all must hold to enter.
+    /// Checked for each flat asset; all must hold to enter (long).
     pub entry: Vec<Rule>,
-    /// Checked for each asset in position; all must hold to exit (use `Rule::Any` for OR).
+    /// Checked for each asset in a long position; all must hold to exit (use `Rule::Any` for OR).
     pub exit: Vec<Rule>,
     pub sizer: Sizer,
     #[serde(default)]
     pub direction: Direction,
+    /// Short entry rules (with `direction: short_only` or `long_short`), checked for a flat asset
+    /// when the long entry rules do not hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_entry: Vec<Rule>,
+    /// Checked for each asset in a short position. Position rules mean the mirrored thing: a
+    /// stop loss when the close rose `pct` above the entry, a trailing stop above the lowest
+    /// close since entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_exit: Vec<Rule>,
+    #[serde(default)]
+    pub exit_fills: ExitFills,
+    #[serde(default)]
+    pub entry_order: EntryOrder,
+    /// Initial margin as a fraction of notional: an entry is refused when equity is below this
+    /// fraction of the gross exposure after it. `None`: no check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_margin: Option<f64>,
+    /// A rebalancing portfolio instead of entry/exit rules (SEMANTICS.md, "Rebalancing
+    /// portfolios"): when set, the rule lists, sizer, direction and order settings are not used
+    /// and the strategy runs as [`Rebalance::strategy`]; [`SignalStrategy::compile`] and
+    /// [`SignalStrategy::interpret`] refuse it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<Box<Rebalance>>,
 }
 
 impl Default for SignalStrategy {
@@ -283,8 +380,36 @@ impl Default for SignalStrategy {
             exit: Vec::new(),
             sizer: Sizer::PercentOfCash(0.95),
             direction: Direction::Long,
+            short_entry: Vec::new(),
+            short_exit: Vec::new(),
+            exit_fills: ExitFills::NextOpen,
+            entry_order: EntryOrder::Market,
+            initial_margin: None,
+            portfolio: None,
         }
     }
+}
+
+/// The resting exit orders of one side under [`ExitFills::Intrabar`], as fractions of the
+/// entry fill (the tightest of each kind when a list names several).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RestingExits {
+    pub stop_loss: Option<f64>,
+    pub take_profit: Option<f64>,
+    pub trailing_stop: Option<f64>,
+}
+
+impl RestingExits {
+    pub fn is_empty(&self) -> bool {
+        self.stop_loss.is_none() && self.take_profit.is_none() && self.trailing_stop.is_none()
+    }
+}
+
+/// One side's exit split for execution: resting orders, and the rules still evaluated at the close.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ExitPlan {
+    pub(crate) resting: RestingExits,
+    pub(crate) at_close: Vec<Rule>,
 }
 
 /// A rule set that cannot run on the given data; the message names the rule.
@@ -336,27 +461,177 @@ impl SignalStrategy {
 
     /// Checks the rules against the data's column names and asset count.
     pub fn validate(&self, signal_names: &[String], n_assets: usize) -> Result<(), RuleError> {
-        if active(&self.entry).next().is_none() {
+        if let Some(p) = &self.portfolio {
+            return p.validate(signal_names).map_err(|problem| RuleError::InvalidValue {
+                list: "portfolio",
+                rule: format!("top {} / bottom {} by {}", p.n_long, p.n_short, p.signal),
+                problem,
+            });
+        }
+        let d = self.direction;
+        if d.trades_long() && active(&self.entry).next().is_none() {
             return Err(RuleError::NoEntry);
         }
-        for (list, rules) in [("entry", &self.entry), ("exit", &self.exit)] {
+        if d.trades_short() && active(&self.short_entry).next().is_none() {
+            let direction = if d == Direction::LongShort {
+                "long_short"
+            } else {
+                "short_only"
+            };
+            return Err(RuleError::InvalidValue {
+                list: "short_entry",
+                rule: format!("direction {direction}"),
+                problem: "the strategy goes short but has no (enabled) short entry rule: add one (for \
+                          example ml_pred < 0.2) or set direction: long"
+                    .into(),
+            });
+        }
+        for (list, rules) in self.lists() {
             for rule in active(rules) {
                 validate_rule(list, rule, rule, signal_names, n_assets)?;
             }
         }
+        self.exit_plans()?;
+        let bad_entry = |problem: &str| RuleError::InvalidValue {
+            list: "entry_order",
+            rule: format!("{:?}", self.entry_order),
+            problem: problem.into(),
+        };
+        match self.entry_order {
+            EntryOrder::Market => {}
+            EntryOrder::Limit { offset, valid_bars } | EntryOrder::Stop { offset, valid_bars } => {
+                if !(offset.is_finite() && (0.0..1.0).contains(&offset)) {
+                    return Err(bad_entry(
+                        "the offset must be a fraction in [0, 1), e.g. 0.005 for 0.5 %",
+                    ));
+                }
+                if valid_bars == 0 {
+                    return Err(bad_entry("valid_bars must be at least 1"));
+                }
+            }
+        }
+        if let Some(m) = self.initial_margin
+            && !(m.is_finite() && m > 0.0)
+        {
+            return Err(RuleError::InvalidValue {
+                list: "initial_margin",
+                rule: m.to_string(),
+                problem: "the margin is a positive fraction of notional, e.g. 0.5 for 50 %".into(),
+            });
+        }
         sizer::validate(&self.sizer, signal_names)
+    }
+
+    /// The rule lists that take part for this direction, with their names.
+    pub(crate) fn lists(&self) -> Vec<(&'static str, &[Rule])> {
+        let mut out = Vec::with_capacity(4);
+        if self.direction.trades_long() {
+            out.push(("entry", self.entry.as_slice()));
+            out.push(("exit", self.exit.as_slice()));
+        }
+        if self.direction.trades_short() {
+            out.push(("short_entry", self.short_entry.as_slice()));
+            out.push(("short_exit", self.short_exit.as_slice()));
+        }
+        out
+    }
+
+    /// The long and the short exit as they execute. With [`ExitFills::Intrabar`], a stop-loss,
+    /// take-profit or trailing-stop rule that alone suffices to exit (the only exit rule, or an
+    /// alternative of such an `any` group) becomes a resting order; anywhere else (under `all`
+    /// or `not`, or beside other exit rules) it could not rest as an order, and is an error.
+    pub(crate) fn exit_plans(&self) -> Result<(ExitPlan, ExitPlan), RuleError> {
+        let plan = |list: &'static str, rules: &[Rule]| -> Result<ExitPlan, RuleError> {
+            let active: Vec<Rule> = active(rules).cloned().collect();
+            if self.exit_fills == ExitFills::NextOpen {
+                return Ok(ExitPlan {
+                    resting: RestingExits::default(),
+                    at_close: active,
+                });
+            }
+            let mut resting = RestingExits::default();
+            let at_close = match active.as_slice() {
+                [only] => match split_resting(only, &mut resting) {
+                    Some(rest) => vec![rest],
+                    None => Vec::new(),
+                },
+                _ => active,
+            };
+            if let Some(r) = at_close.iter().find_map(|r| find_resting(r)) {
+                return Err(RuleError::InvalidValue {
+                    list,
+                    rule: r.describe(),
+                    problem: "with intrabar exits this rule becomes a resting order, so it must be \
+                              enough on its own to exit: make it the only exit rule or an alternative \
+                              of a top-level 'any' group, or use exit_fills: next_open"
+                        .into(),
+                });
+            }
+            Ok(ExitPlan { resting, at_close })
+        };
+        Ok((plan("exit", &self.exit)?, plan("short_exit", &self.short_exit)?))
     }
 
     /// Compiles for `bars` (masks over its columns). Validates first.
     pub fn compile(&self, bars: &crate::market::Bars) -> Result<CompiledRules, RuleError> {
         self.validate(bars.signal_names(), bars.assets().len())?;
+        self.no_portfolio()?;
         CompiledRules::new(self, bars)
+    }
+
+    /// Whether the strategy sells short (its account must allow short sales).
+    pub fn goes_short(&self) -> bool {
+        match &self.portfolio {
+            Some(p) => p.shorts(),
+            None => self.direction.trades_short(),
+        }
+    }
+
+    fn no_portfolio(&self) -> Result<(), RuleError> {
+        match &self.portfolio {
+            Some(p) => Err(RuleError::InvalidValue {
+                list: "portfolio",
+                rule: format!("top {} / bottom {} by {}", p.n_long, p.n_short, p.signal),
+                problem: "a rebalancing portfolio does not run as entry/exit rules; run it with \
+                          Rebalance::strategy (presets do)"
+                    .into(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The bar-by-bar reference interpreter (any feed, including live). Validates first.
     pub fn interpret(&self, signal_names: &[String], n_assets: usize) -> Result<InterpretedRules, RuleError> {
         self.validate(signal_names, n_assets)?;
+        self.no_portfolio()?;
         InterpretedRules::new(self, signal_names)
+    }
+}
+
+/// Takes the resting-order rules out of a rule that alone suffices to exit; returns what is
+/// left to evaluate at the close (None: nothing).
+fn split_resting(rule: &Rule, out: &mut RestingExits) -> Option<Rule> {
+    let tightest = |slot: &mut Option<f64>, p: f64| *slot = Some(slot.map_or(p, |q| q.min(p)));
+    match rule {
+        Rule::StopLoss(p) => tightest(&mut out.stop_loss, *p),
+        Rule::TakeProfit(p) => tightest(&mut out.take_profit, *p),
+        Rule::TrailingStop(p) => tightest(&mut out.trailing_stop, *p),
+        Rule::Any(v) => {
+            let rest: Vec<Rule> = active(v).filter_map(|r| split_resting(r, out)).collect();
+            return (!rest.is_empty()).then_some(Rule::Any(rest));
+        }
+        other => return Some(other.clone()),
+    }
+    None
+}
+
+/// The first stop-loss, take-profit or trailing-stop rule anywhere in `rule`.
+fn find_resting(rule: &Rule) -> Option<&Rule> {
+    match rule {
+        Rule::StopLoss(_) | Rule::TakeProfit(_) | Rule::TrailingStop(_) => Some(rule),
+        Rule::All(v) | Rule::Any(v) => active(v).find_map(find_resting),
+        Rule::Not(r) => find_resting(r),
+        _ => None,
     }
 }
 

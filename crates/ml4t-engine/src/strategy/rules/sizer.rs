@@ -3,6 +3,7 @@
 use super::{Column, RuleError, Sizer};
 use crate::market::Bar;
 use crate::strategy::Context;
+use crate::types::Side;
 
 pub(super) fn validate(sizer: &Sizer, signal_names: &[String]) -> Result<(), RuleError> {
     let positive = |x: f64, what: &str| {
@@ -63,33 +64,34 @@ impl ResolvedSizer {
         }
     }
 
-    /// Places the entry order for `bar`'s asset.
+    /// Units an entry on `side` takes for `bar`'s asset (0 or NaN: no entry). A short sized by
+    /// a fraction uses equity instead of cash (SEMANTICS.md: the short sale adds cash).
     #[inline]
-    pub(super) fn enter(&self, ctx: &mut Context<'_>, bar: &Bar<'_>) {
-        let asset = bar.asset();
+    pub(super) fn quantity(&self, ctx: &Context<'_>, bar: &Bar<'_>, side: Side) -> f64 {
         let close = bar.close();
         let col = self.column.map_or(f64::NAN, |c| c.value(bar));
-        let qty = match self.sizer {
-            Sizer::PercentOfCash(p) => {
-                ctx.buy_percent(asset, p);
-                return;
-            }
+        let funds = match side {
+            Side::Buy => ctx.cash(),
+            Side::Sell => ctx.equity(),
+        };
+        match self.sizer {
+            // Same expression as `Context::buy_percent`.
+            Sizer::PercentOfCash(p) => (funds * p / ctx.price(bar.asset())).floor(),
             Sizer::PercentOfEquity(p) => (ctx.equity() * p / close).floor(),
             Sizer::FixedQuantity(q) => q,
             Sizer::FixedNotional(n) => (n / close).floor(),
             Sizer::VolatilityTarget(_, target) => {
                 if col.is_nan() || col <= 0.0 {
-                    return;
+                    return 0.0;
                 }
                 (ctx.equity() * (target / col).min(1.0) / close).floor()
             }
             Sizer::ConfidenceScaled(_, scale, max) => {
                 if col.is_nan() {
-                    return;
+                    return 0.0;
                 }
-                (ctx.cash() * (col * scale).clamp(0.0, max) / close).floor()
+                (funds * (col * scale).clamp(0.0, max) / close).floor()
             }
-        };
-        ctx.buy(asset, qty);
+        }
     }
 }

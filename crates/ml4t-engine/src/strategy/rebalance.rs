@@ -1,0 +1,281 @@
+//! Rebalancing portfolios (SEMANTICS.md, "Rebalancing portfolios"): at scheduled closes, rank
+//! the assets by a signal, target the top `n_long` long and the bottom `n_short` short with
+//! equal weights, and trade the difference at the next open: reductions first (sells and
+//! covers, in asset-name order), then additions (in asset-name order).
+//!
+//! ```
+//! use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
+//! // S6LS: every 5 bars, long the best asset by ml_pred at 50 %, short the worst at 50 %.
+//! let s = Rebalance {
+//!     signal: "ml_pred".into(),
+//!     every: RebalanceEvery::Bars(5),
+//!     n_long: 1,
+//!     w_long: 0.5,
+//!     n_short: 1,
+//!     w_short: 0.5,
+//!     ..Rebalance::default()
+//! };
+//! assert!(s.validate(&["ml_pred".into()]).is_ok());
+//! ```
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+
+use super::{Context, Strategy, StrategyError, StrategyResult};
+use crate::market::BarSlice;
+use crate::types::{AssetId, OrderId, SignalId, TimestampNs};
+
+/// When a rebalance happens (at the close; its orders fill at the next open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebalanceEvery {
+    /// At timestamps 0, k, 2k, ... of the feed.
+    Bars(u32),
+    /// At the first timestamp of each ISO week.
+    Weekly,
+    /// At the first timestamp of each calendar month.
+    Monthly,
+}
+
+/// How a side's total weight is split among its assets.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// `w / n` each (of the side's `n`, even when fewer assets could be ranked).
+    #[default]
+    Equal,
+    /// Proportional to the rank within the side: of `m` assets, the strongest (the best long,
+    /// the worst short) gets `m` parts, the next `m - 1`, ... the last 1.
+    Rank,
+    /// Proportional to `1 / column` (a volatility signal); an asset whose value is NaN or not
+    /// positive gets nothing.
+    InverseVolatility(String),
+}
+
+/// A ranked long/short portfolio, rebalanced on a schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rebalance {
+    /// The signal column to rank by (highest first; ties by asset name).
+    pub signal: String,
+    pub every: RebalanceEvery,
+    /// Assets held long, and their total weight (a fraction of equity).
+    pub n_long: usize,
+    pub w_long: f64,
+    /// Assets held short (the tail of the ranking), and their total weight.
+    pub n_short: usize,
+    pub w_short: f64,
+    pub weighting: Weighting,
+    /// Differences below this many shares are not traded.
+    pub min_trade: f64,
+    /// Differences worth less than this (at the decision close) are not traded; 0: no threshold.
+    pub min_notional: f64,
+}
+
+impl Default for Rebalance {
+    fn default() -> Self {
+        Rebalance {
+            signal: "ml_pred".into(),
+            every: RebalanceEvery::Bars(5),
+            n_long: 1,
+            w_long: 1.0,
+            n_short: 0,
+            w_short: 0.0,
+            weighting: Weighting::Equal,
+            min_trade: 1.0,
+            min_notional: 0.0,
+        }
+    }
+}
+
+impl Rebalance {
+    /// Checks the settings against the data's signal names; the message names the field.
+    pub fn validate(&self, signal_names: &[String]) -> Result<(), String> {
+        if !signal_names.contains(&self.signal) {
+            return Err(format!(
+                "rebalance.signal: unknown column '{}'; the data has: {}",
+                self.signal,
+                signal_names.join(", ")
+            ));
+        }
+        if let Weighting::InverseVolatility(c) = &self.weighting
+            && !signal_names.contains(c)
+        {
+            return Err(format!(
+                "rebalance.weighting: unknown column '{c}'; the data has: {}",
+                signal_names.join(", ")
+            ));
+        }
+        let weight = |w: f64| w.is_finite() && w >= 0.0;
+        let checks = [
+            (
+                !matches!(self.every, RebalanceEvery::Bars(0)),
+                "rebalance.every: Bars(k) needs k >= 1",
+            ),
+            (
+                self.n_long + self.n_short > 0,
+                "rebalance: n_long + n_short must be at least 1",
+            ),
+            (
+                weight(self.w_long) && weight(self.w_short),
+                "rebalance: w_long and w_short must be fractions of equity >= 0 (0.5 = 50 %)",
+            ),
+            (
+                self.min_trade.is_finite() && self.min_trade >= 0.0,
+                "rebalance.min_trade must be >= 0 shares",
+            ),
+            (
+                self.min_notional.is_finite() && self.min_notional >= 0.0,
+                "rebalance.min_notional must be >= 0",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, msg)) => Err((*msg).to_owned()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the strategy sells short (its account must allow shorts).
+    pub fn shorts(&self) -> bool {
+        self.n_short > 0 && self.w_short > 0.0
+    }
+
+    /// The executable strategy (signals resolved in `on_start`).
+    pub fn strategy(&self) -> RebalanceStrategy {
+        RebalanceStrategy {
+            spec: self.clone(),
+            signal: None,
+            volatility: None,
+            last_period: None,
+            ranking: Vec::new(),
+            target: Vec::new(),
+            stale: Vec::new(),
+        }
+    }
+}
+
+/// A [`Rebalance`] running: its signal resolved and its buffers.
+#[derive(Debug, Clone)]
+pub struct RebalanceStrategy {
+    spec: Rebalance,
+    signal: Option<SignalId>,
+    /// The inverse-volatility weighting's column.
+    volatility: Option<SignalId>,
+    /// The calendar period of the previous timestamp (weekly and monthly schedules).
+    last_period: Option<(i32, u32)>,
+    /// (signal, asset, close, volatility) of this timestamp's rankable bars.
+    ranking: Vec<(f64, AssetId, f64, f64)>,
+    /// Target quantity per asset.
+    target: Vec<f64>,
+    /// Orders of an earlier rebalance still pending (an asset without a bar since), reused.
+    stale: Vec<OrderId>,
+}
+
+impl RebalanceStrategy {
+    fn due(&mut self, index: usize, ts: TimestampNs) -> bool {
+        let calendar = |f: fn(chrono::NaiveDate) -> (i32, u32)| {
+            let date = chrono::DateTime::from_timestamp_nanos(ts.0).date_naive();
+            f(date)
+        };
+        let period = match self.spec.every {
+            RebalanceEvery::Bars(k) => return index.is_multiple_of(k.max(1) as usize),
+            RebalanceEvery::Weekly => calendar(|d| (d.iso_week().year(), d.iso_week().week())),
+            RebalanceEvery::Monthly => calendar(|d| (d.year(), d.month())),
+        };
+        let first = self.last_period != Some(period);
+        self.last_period = Some(period);
+        first
+    }
+}
+
+impl Strategy for RebalanceStrategy {
+    fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        self.spec.validate(ctx.signal_names()).map_err(StrategyError)?;
+        self.signal = Some(ctx.signal_id(&self.spec.signal)?);
+        if let Weighting::InverseVolatility(c) = &self.spec.weighting {
+            self.volatility = Some(ctx.signal_id(c)?);
+        }
+        self.target = vec![0.0; ctx.assets().len()];
+        Ok(())
+    }
+
+    fn on_timestamp(&mut self, ctx: &mut Context<'_>, bars: &BarSlice<'_>) -> StrategyResult {
+        let Some(signal) = self.signal else {
+            return Err("the rebalancing strategy was not started (no on_start)".into());
+        };
+        if !self.due(bars.index(), bars.ts()) || !ctx.can_trade() {
+            return Ok(());
+        }
+        // Orders of an earlier rebalance that have not filled (their asset had no bar) are
+        // replaced: the differences below are taken from the positions alone.
+        self.stale.clear();
+        self.stale.extend(ctx.open_orders().iter().map(|o| o.id));
+        for &id in &self.stale {
+            ctx.cancel(id);
+        }
+        let s = &self.spec;
+        let vol = self.volatility;
+        self.ranking.clear();
+        self.ranking.extend(
+            bars.iter()
+                .map(|b| {
+                    (
+                        b.signal(signal),
+                        b.asset(),
+                        b.close(),
+                        vol.map_or(f64::NAN, |v| b.signal(v)),
+                    )
+                })
+                .filter(|r| !r.0.is_nan()),
+        );
+        // Signal descending, ties by ascending asset name (= id).
+        self.ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.target.iter_mut().for_each(|t| *t = 0.0);
+        let equity = ctx.equity();
+        let n = self.ranking.len();
+        let longs = s.n_long.min(n);
+        let shorts_from = n.saturating_sub(s.n_short).max(longs);
+        // The long side is the head of the ranking (strongest first), the short side its tail
+        // (weakest last, so strongest short first when walked backwards).
+        let sides: [(std::ops::Range<usize>, f64, usize, bool); 2] = [
+            (0..longs, s.w_long, s.n_long, false),
+            (shorts_from..n, -s.w_short, s.n_short, true),
+        ];
+        for (range, total, n_side, tail) in sides {
+            let m = range.len();
+            let part = |k: usize, r: &(f64, AssetId, f64, f64)| match &s.weighting {
+                Weighting::Equal => 1.0,
+                Weighting::Rank => {
+                    let strength = if tail { k - range.start + 1 } else { range.end - k };
+                    strength as f64
+                }
+                Weighting::InverseVolatility(_) if r.3 > 0.0 => 1.0 / r.3,
+                Weighting::InverseVolatility(_) => 0.0,
+            };
+            let sum: f64 = match s.weighting {
+                // Same expression as SEMANTICS.md's `w / n` (bit for bit with the goldens).
+                Weighting::Equal => n_side as f64,
+                _ => range.clone().map(|k| part(k, &self.ranking[k])).sum(),
+            };
+            if m == 0 || sum <= 0.0 {
+                continue;
+            }
+            for k in range.clone() {
+                let r = self.ranking[k];
+                let w = match s.weighting {
+                    Weighting::Equal => total / sum,
+                    _ => total * part(k, &r) / sum,
+                };
+                if w != 0.0 {
+                    self.target[r.1.index()] = (equity * w / r.2).trunc();
+                }
+            }
+        }
+        ctx.order_targets(&self.target, s.min_trade, s.min_notional);
+        Ok(())
+    }
+
+    fn market_exit_reason(&self) -> &'static str {
+        "rebalance"
+    }
+}
