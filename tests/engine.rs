@@ -243,8 +243,235 @@ fn engine_cancel_flag_stops_the_run() {
     let err = engine
         .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut DataDriven)
         .unwrap_err();
-    assert_eq!(err, EngineError::Cancelled { timestamps: 10 });
-    assert_eq!(seen, vec![10]);
+    // The flag is read after every timestamp, not every `progress_every`.
+    assert_eq!(err, EngineError::Cancelled { timestamps: 1 });
+    assert!(seen.is_empty());
+}
+
+/// Sleeps `per_bar` in every `on_bar`: a strategy that is slow per bar.
+struct SlowPerBar {
+    per_bar: std::time::Duration,
+}
+
+impl Strategy for SlowPerBar {
+    fn on_bar(&mut self, _ctx: &mut Context<'_>, _bar: Bar<'_>) -> StrategyResult {
+        std::thread::sleep(self.per_bar);
+        Ok(())
+    }
+}
+
+#[test]
+fn engine_cancel_on_a_daily_run_takes_effect_within_100ms() {
+    use ml4t_engine::EngineError;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    // Ten years of daily bars: 2,520 timestamps, far fewer than the default progress interval.
+    let mut cols = BarColumns::with_capacity(2_520, 0);
+    for t in 0..2_520 {
+        cols.push(t * common::DAY_NS, AssetId(0), 10.0, 11.0, 9.0, 10.0, 1e6, &[]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec![], cols).unwrap();
+    let cancel = AtomicBool::new(false);
+    let (result, latency) = std::thread::scope(|s| {
+        let run = s.spawn(|| {
+            let mut strategy = SlowPerBar {
+                per_bar: Duration::from_millis(2),
+            };
+            let mut broker = SimulationBroker::new(BrokerConfig::default(), 1);
+            let r = Engine::new()
+                .cancel_flag(&cancel)
+                .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut strategy);
+            (r, Instant::now())
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let set_at = Instant::now();
+        cancel.store(true, Ordering::Relaxed);
+        let (r, done_at) = run.join().unwrap();
+        (r, done_at.saturating_duration_since(set_at))
+    });
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err, EngineError::Cancelled { timestamps } if timestamps < 2_520),
+        "{err:?}"
+    );
+    assert!(latency < Duration::from_millis(100), "cancel took {latency:?}");
+}
+
+/// Fast-forwards over everything; never trades.
+struct Idle;
+
+impl Strategy for Idle {
+    fn skip_quiet(&mut self, _ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
+        bars.n_timestamps() - next
+    }
+    fn fast_forwards(&self) -> bool {
+        true
+    }
+}
+
+/// The simulation broker that raises the cancel flag in its first fast-forward and records
+/// the row count of each fast-forward call.
+struct CancelInQuiet<'a> {
+    inner: SimulationBroker,
+    cancel: &'a std::sync::atomic::AtomicBool,
+    quiet_rows: Vec<usize>,
+}
+
+impl ml4t_engine::broker::Broker for CancelInQuiet<'_> {
+    fn config(&self) -> &BrokerConfig {
+        self.inner.config()
+    }
+    fn portfolio(&self) -> &ml4t_engine::portfolio::Portfolio {
+        self.inner.portfolio()
+    }
+    fn submit(&mut self, order: ml4t_engine::execution::Order) -> Result<(), ml4t_engine::broker::BrokerError> {
+        self.inner.submit(order)
+    }
+    fn cancel(&mut self, id: ml4t_engine::types::OrderId) -> bool {
+        self.inner.cancel(id)
+    }
+    fn open_orders(&self) -> &[ml4t_engine::execution::Order] {
+        self.inner.open_orders()
+    }
+    fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        self.inner.on_bars(bars, fills);
+    }
+    fn on_quiet(
+        &mut self,
+        bars: &Bars,
+        from: usize,
+        to: usize,
+        equity: &mut dyn ml4t_engine::execution::EquityRecorder,
+    ) -> Result<(), ml4t_engine::broker::BrokerError> {
+        self.quiet_rows.push(bars.timestamp_start(to) - bars.timestamp_start(from));
+        self.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.on_quiet(bars, from, to, equity)
+    }
+    fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        self.inner.after_decisions(bars, fills);
+    }
+    fn rejections(&self) -> &[ml4t_engine::execution::Rejection] {
+        self.inner.rejections()
+    }
+}
+
+#[test]
+fn engine_cancel_is_read_inside_a_long_fast_forward() {
+    use ml4t_engine::EngineError;
+    use std::sync::atomic::AtomicBool;
+    let n: i64 = 300_000;
+    let mut cols = BarColumns::with_capacity(n as usize, 0);
+    for t in 0..n {
+        cols.push(t, AssetId(0), 10.0, 11.0, 9.0, 10.0, 1e6, &[]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec![], cols).unwrap();
+    let cancel = AtomicBool::new(false);
+    let mut broker = CancelInQuiet {
+        inner: SimulationBroker::new(BrokerConfig::default(), 1),
+        cancel: &cancel,
+        quiet_rows: Vec::new(),
+    };
+    let err = Engine::new()
+        .cancel_flag(&cancel)
+        .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut Idle)
+        .unwrap_err();
+    // One timestamp through the strategy, then one chunk of the fast-forward, then the flag.
+    assert_eq!(broker.quiet_rows, vec![1 << 16]);
+    assert_eq!(err, EngineError::Cancelled { timestamps: 1 + (1 << 16) });
+    // Without the flag the chunks add up to the whole run.
+    let flag = AtomicBool::new(false);
+    let mut broker = CancelInQuiet {
+        inner: SimulationBroker::new(BrokerConfig::default(), 1),
+        cancel: &flag,
+        quiet_rows: Vec::new(),
+    };
+    let run = Engine::new()
+        .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut Idle)
+        .unwrap();
+    assert_eq!(run.timestamps, n as usize);
+    assert_eq!(run.equity.len(), n as usize);
+    assert_eq!(broker.quiet_rows.iter().sum::<usize>(), n as usize - 1);
+}
+
+/// Calls every `Context` helper with asset ids outside the data.
+struct BadIds;
+
+impl Strategy for BadIds {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, _bar: Bar<'_>) -> StrategyResult {
+        for a in [AssetId(1), AssetId(99), AssetId(u32::MAX)] {
+            assert_eq!(ctx.position(a), 0.0);
+            assert_eq!(ctx.position_info(a).qty, 0.0);
+            assert_eq!(ctx.position_value(a), 0.0);
+            assert_eq!(ctx.unrealized_pnl(a), 0.0);
+            assert_eq!(ctx.unrealized_pnl_pct(a), 0.0);
+            assert!(ctx.price(a).is_nan());
+            assert_eq!(ctx.asset_name(a), "?");
+            assert!(ctx.buy(a, 1.0).is_none());
+            assert!(ctx.sell(a, 1.0).is_none());
+            assert!(ctx.buy_percent(a, 0.5).is_none());
+            assert!(ctx.sell_percent(a, 0.5).is_none());
+            assert!(ctx.close_position(a).is_none());
+            assert!(ctx.reduce_position(a, 1.0).is_none());
+            assert!(ctx.order_target_percent(a, 0.5).is_none());
+            assert!(ctx.order_target_qty(a, 3.0).is_none());
+            assert!(ctx.buy_limit(a, 1.0, 10.0).is_none());
+            assert!(ctx.sell_limit(a, 1.0, 10.0).is_none());
+            assert!(ctx.buy_stop(a, 1.0, 10.0).is_none());
+            assert!(ctx.sell_stop(a, 1.0, 10.0).is_none());
+            assert!(ctx.sell_trailing_stop(a, 1.0, 0.1).is_none());
+            assert!(ctx.bracket(a, 1.0, 9.0, 11.0).is_none());
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn context_helpers_take_any_asset_id() {
+    let mut cols = BarColumns::with_capacity(3, 0);
+    for t in 0..3 {
+        cols.push(t * common::DAY_NS, AssetId(0), 10.0, 11.0, 9.0, 10.0, 1e6, &[]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec![], cols).unwrap();
+    let run = backtest(&bars, &mut BadIds, BrokerConfig::default()).unwrap();
+    assert!(run.fills.is_empty() && run.rejections.is_empty());
+}
+
+/// Buys with all the cash at every bar.
+struct AllIn;
+
+impl Strategy for AllIn {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        ctx.buy_percent(bar.asset(), 1.0);
+        ctx.buy(bar.asset(), 9.0e15);
+        Ok(())
+    }
+}
+
+#[test]
+fn engine_tiny_prices_reject_huge_quantities_and_terminate() {
+    use ml4t_engine::execution::RejectReason;
+    // 1e-11 with 100,000 cash asks for 1e16 shares (above 2^53); the 9e15 order (below 2^53)
+    // costs more than the cash, so the cash cap sizes it: neither may spin.
+    let mut cols = BarColumns::with_capacity(3, 0);
+    for t in 0..3 {
+        cols.push(t * common::DAY_NS, AssetId(0), 1e-11, 1e-11, 1e-11, 1e-11, 1e20, &[]);
+    }
+    let bars = Bars::new(vec!["A".into()], vec![], cols).unwrap();
+    for commission in [Commission::default(), Commission::percent(0.001)] {
+        let config = BrokerConfig {
+            initial_cash: 100_000.0,
+            commission,
+            ..BrokerConfig::default()
+        };
+        let run = backtest(&bars, &mut AllIn, config).unwrap();
+        assert!(
+            run.rejections.iter().any(|r| r.reason == RejectReason::QuantityTooLarge),
+            "{:?}",
+            run.rejections
+        );
+        assert!(run.fills.iter().all(|f| f.qty < ml4t_engine::execution::MAX_EXACT_QTY));
+        assert!(run.equity.cash().iter().all(|c| *c >= -1e-9));
+    }
 }
 
 #[test]

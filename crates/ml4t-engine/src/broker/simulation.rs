@@ -2,7 +2,7 @@
 
 use super::{Broker, BrokerError};
 use crate::execution::{
-    BrokerConfig, CashRule, EquityRecorder, Fill, FillTiming, IntrabarPriority, Order, OrderKind, RejectReason,
+    BrokerConfig, CashRule, EquityRecorder, Fill, FillTiming, IntrabarPriority, MAX_EXACT_QTY, Order, OrderKind, RejectReason,
     Rejection, Trade,
 };
 use crate::market::{Bar, BarSlice, Bars};
@@ -294,6 +294,10 @@ impl Broker for SimulationBroker {
         };
         if !(order.qty.is_finite() && order.qty > 0.0 && price_ok) {
             self.reject(&order, order.submitted_ts, RejectReason::InvalidOrder);
+            return Ok(());
+        }
+        if order.qty >= MAX_EXACT_QTY {
+            self.reject(&order, order.submitted_ts, RejectReason::QuantityTooLarge);
             return Ok(());
         }
         if let OrderKind::TrailingStop { extreme, .. } = &mut order.kind
