@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ml4t_engine::broker::SimulationBroker;
-use ml4t_engine::execution::{BrokerConfig, CashRule, Commission, Fill, FillTiming};
+use ml4t_engine::execution::{BrokerConfig, CashRule, Commission, Fill, FillTiming, IntrabarPriority, OrderKind};
 use ml4t_engine::feed::{DataFeed, FeedError, HistoricalFeed};
 use ml4t_engine::market::{Bar, BarColumns, BarSlice, Bars};
 use ml4t_engine::results::RunResult;
 use ml4t_engine::strategy::{Context, Strategy, StrategyResult};
-use ml4t_engine::types::{AssetId, SignalId};
+use ml4t_engine::types::{AssetId, Side, SignalId};
 use ml4t_engine::{Engine, backtest};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -113,6 +113,173 @@ fn arb_config() -> impl proptest::strategy::Strategy<Value = BrokerConfig> {
         cash_rule: if reject { CashRule::Reject } else { CashRule::Cap },
         ..BrokerConfig::default()
     })
+}
+
+/// Every broker setting a user can change: percent, per-share, per-order and minimum
+/// commissions, slippage, both cash rules and fill timings, shorting, both intrabar priorities
+/// and a volume cap (bars trade 1e6, so the cap is 1 to 100 units: orders fill in parts).
+fn arb_full_config() -> impl proptest::strategy::Strategy<Value = BrokerConfig> {
+    (
+        (0.0f64..0.01, 0.0f64..0.02, 0.0f64..2.0, 0.0f64..5.0),
+        (prop::bool::ANY, prop::bool::ANY, prop::bool::ANY),
+        (prop::bool::ANY, prop::bool::ANY, prop::option::of(1e-6f64..1e-4)),
+    )
+        .prop_map(
+            |((percent, per_share, per_order, minimum), (slip, reject, same_close), (short, stop_first, cap))| {
+                BrokerConfig {
+                    initial_cash: 10_000.0,
+                    commission: Commission {
+                        percent,
+                        per_share,
+                        per_order,
+                        minimum,
+                    },
+                    slippage_bps: if slip { 5.0 } else { 0.0 },
+                    cash_rule: if reject { CashRule::Reject } else { CashRule::Cap },
+                    fill_timing: if same_close { FillTiming::SameClose } else { FillTiming::NextOpen },
+                    allow_short: short,
+                    intrabar_priority: if stop_first {
+                        IntrabarPriority::StopFirst
+                    } else {
+                        IntrabarPriority::LimitFirst
+                    },
+                    max_volume_fraction: cap,
+                }
+            },
+        )
+}
+
+/// A data-driven trader that goes through every order helper: targets (long and short),
+/// reductions, brackets, trailing stops, buy stops, stop-limits both ways, plain sells (shorts
+/// where allowed), closes and cancels. Records what `on_fill` is told.
+#[derive(Default)]
+struct EveryHelper {
+    seen: Vec<Fill>,
+}
+
+impl Strategy for EveryHelper {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        let (s, u) = (bar.signal(SignalId(0)), bar.signal(SignalId(1)));
+        let (a, c) = (bar.asset(), bar.close());
+        let pos = ctx.position(a);
+        match (u * 11.0) as usize {
+            0 => {
+                ctx.order_target_percent(a, s - 0.3);
+            }
+            1 => {
+                ctx.order_target_qty(a, ((s - 0.5) * 40.0).round());
+            }
+            2 => {
+                ctx.reduce_position(a, 5.0);
+            }
+            3 if pos > 0.0 => {
+                ctx.bracket(a, pos, c * 0.97, c * 1.03);
+            }
+            3 => {
+                ctx.buy(a, 10.0);
+            }
+            4 => {
+                ctx.sell_trailing_stop(a, pos.max(1.0), 0.02 + s.max(0.0) * 0.05);
+            }
+            5 => {
+                ctx.buy_stop(a, 7.0, c * 1.01);
+            }
+            6 => {
+                let kind = OrderKind::StopLimit {
+                    stop: c * 0.99,
+                    limit: c * 0.985,
+                    triggered: false,
+                };
+                ctx.order(a, Side::Sell, 4.0, kind);
+            }
+            7 => {
+                let kind = OrderKind::StopLimit {
+                    stop: c * 1.01,
+                    limit: c * 1.015,
+                    triggered: false,
+                };
+                ctx.order(a, Side::Buy, 4.0, kind);
+            }
+            8 => {
+                ctx.sell(a, 6.0);
+            }
+            9 => {
+                ctx.buy_percent(a, 0.5);
+            }
+            _ => {
+                ctx.close_position(a);
+                if let Some(o) = ctx.open_orders().iter().find(|o| o.asset == a) {
+                    let id = o.id;
+                    ctx.cancel(id);
+                }
+            }
+        }
+        Ok(())
+    }
+    fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        self.seen.push(*fill);
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The accounting invariants under every broker setting and order kind: equity is cash plus
+    /// the positions marked at the close; a cash account never has negative cash or a short
+    /// position; fills (without slippage) are inside their bar's range and never above the
+    /// order's size; every fill reaches `on_fill` exactly once.
+    #[test]
+    fn prop_invariants_hold_for_every_order_helper_and_setting(
+        bars in arb_bars(40, 3),
+        config in arb_full_config(),
+    ) {
+        let mut strategy = EveryHelper::default();
+        let run = backtest(&bars, &mut strategy, config).unwrap();
+        prop_assert_eq!(&strategy.seen, &run.fills);
+
+        let k = bars.assets().len();
+        let positions = positions_at_each_timestamp(&run, k);
+        let mut last_close = vec![f64::NAN; k];
+        let equity = run.equity.equity();
+        let cash = run.equity.cash();
+        for t in 0..run.timestamps {
+            for bar in bars.timestamp(t).unwrap().iter() {
+                last_close[bar.asset().index()] = bar.close();
+            }
+            let marked: f64 = (0..k)
+                .filter(|&a| positions[t][a] != 0.0)
+                .map(|a| positions[t][a] * last_close[a])
+                .sum();
+            let expect = cash[t] + marked;
+            prop_assert!((equity[t] - expect).abs() <= 1e-9 * expect.abs().max(1.0),
+                "t={t}: equity {} vs cash + positions {expect}", equity[t]);
+            if !config.allow_short {
+                prop_assert!(cash[t] >= -1e-9, "cash {} at t={t} in a cash account", cash[t]);
+            }
+        }
+        for f in &run.fills {
+            prop_assert!(f.qty > 0.0 && f.qty.is_finite() && f.commission >= 0.0, "{f:?}");
+            if !config.allow_short {
+                prop_assert!(f.position_after >= 0.0, "a cash account went short: {f:?}");
+            }
+            if let Some(frac) = config.max_volume_fraction {
+                prop_assert!(f.qty <= (1e6 * frac).floor(), "fill above the volume cap: {f:?}");
+            }
+            if config.slippage_bps == 0.0 {
+                let bar = bars.timestamp(f.bar_index).unwrap().bar_of(f.asset).unwrap();
+                prop_assert!(f.price >= bar.low() && f.price <= bar.high(),
+                    "fill {f:?} outside [{}, {}]", bar.low(), bar.high());
+            }
+        }
+        // Every fill once: no order fills beyond its size.
+        let mut ids: Vec<u64> = run.fills.iter().map(|f| f.order_id.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if config.max_volume_fraction.is_none() {
+            prop_assert_eq!(ids.len(), run.fills.len(), "an order filled twice without a volume cap");
+        }
+    }
 }
 
 /// Positions rebuilt from the fills log at each timestamp index.

@@ -10,7 +10,7 @@ use clap::Args;
 
 use ml4t_data::write_result_json;
 use ml4t_engine::results::json::RunLabel;
-use ml4t_live::{LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
+use ml4t_live::{LiveFeedConfig, PaperConfig, PaperEvent, first_timestamp_names, run_paper};
 use ml4t_preset::Preset;
 
 #[derive(Debug, Args)]
@@ -190,17 +190,39 @@ fn stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Asset and signal names of the feed: the flags, else the preset's lists, else its data file's.
+/// Asset and signal names of the feed: the flags, else the preset's lists, else its data file's,
+/// else (nothing configures them) those of the feed's first timestamp.
 fn names(args: &PaperArgs, p: &Preset) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let mut assets = args.assets.clone().or_else(|| p.data.assets.clone());
     let mut signals = args.signals.clone().or_else(|| p.data.signals.clone());
     if assets.is_none() || signals.is_none() {
-        let loaded = p.load_data(&args.preset).with_context(|| {
-            "the live feed needs the asset and signal names: pass --assets and --signals, list them in \
-             the preset (data.assets, data.signals), or keep the preset's data file readable"
-        })?;
-        assets = assets.or_else(|| Some(loaded.bars.assets().to_vec()));
-        signals = signals.or_else(|| Some(loaded.bars.signal_names().to_vec()));
+        match p.load_data(&args.preset) {
+            Ok(loaded) => {
+                assets = assets.or_else(|| Some(loaded.bars.assets().to_vec()));
+                signals = signals.or_else(|| Some(loaded.bars.signal_names().to_vec()));
+            }
+            Err(unreadable) => {
+                let mut probe = LiveFeedConfig::new(args.url.clone(), Vec::new(), Vec::new());
+                probe.read_timeout = Duration::from_secs_f64(args.read_timeout_secs);
+                let (feed_assets, feed_signals) = first_timestamp_names(&probe).with_context(|| {
+                    format!(
+                        "the live feed needs the asset and signal names, and the preset's data could not \
+                         be read ({unreadable}); pass --assets and --signals or list them in the preset \
+                         (data.assets, data.signals)"
+                    )
+                })?;
+                if !args.quiet {
+                    eprintln!(
+                        "live: taking the names from the feed's first timestamp (the preset's data could \
+                         not be read): assets {}; signals {}",
+                        feed_assets.join(", "),
+                        feed_signals.join(", ")
+                    );
+                }
+                assets = assets.or(Some(feed_assets));
+                signals = signals.or(Some(feed_signals));
+            }
+        }
     }
     let mut assets = assets.unwrap_or_default();
     assets.sort();
