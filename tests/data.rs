@@ -606,10 +606,17 @@ fn yyyymmdd_in_parquet_int64_and_unit_override() {
 fn error_ambiguous_integer_time_names_file_column_row() {
     let dir = TempDir::new().unwrap();
     let text = "date,open,high,low,close\n20240102,1,2,1,1.5\n1700000000,1,2,1,1.5\n";
-    let msg = load_default(&write_text(&dir, "mixed.csv", text)).unwrap_err().to_string();
+    let msg = load_default(&write_text(&dir, "mixed.csv", text))
+        .unwrap_err()
+        .to_string();
     assert_has(
         &msg,
-        &["mixed.csv", "'date' is ambiguous", "row 1 (line 3)", "time_unit: yyyymmdd, s, ms, us or ns"],
+        &[
+            "mixed.csv",
+            "'date' is ambiguous",
+            "row 1 (line 3)",
+            "time_unit: yyyymmdd, s, ms, us or ns",
+        ],
     );
     let opts = LoadOptions {
         mapping: ColumnMapping {
@@ -618,8 +625,17 @@ fn error_ambiguous_integer_time_names_file_column_row() {
         },
         ..LoadOptions::default()
     };
-    let msg = load(&write_text(&dir, "mixed.csv", text), &opts).unwrap_err().to_string();
-    assert_has(&msg, &["mixed.csv", "'date' at row 1 (line 3)", "1700000000 is not a valid YYYYMMDD"]);
+    let msg = load(&write_text(&dir, "mixed.csv", text), &opts)
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &[
+            "mixed.csv",
+            "'date' at row 1 (line 3)",
+            "1700000000 is not a valid YYYYMMDD",
+        ],
+    );
 }
 
 #[test]
@@ -639,7 +655,12 @@ fn decimal_parquet_columns_load_as_f64() {
     assert_eq!(data.bars.signal_names(), &["pred"]);
     assert_eq!(data.bars.signal_column(SignalId(0)), &[0.5, 0.5, 0.5]);
     let info = inspect(&path).unwrap();
-    assert!(info.columns.iter().any(|c| c.name == "close" && c.dtype.contains("decimal")), "{info:?}");
+    assert!(
+        info.columns
+            .iter()
+            .any(|c| c.name == "close" && c.dtype.contains("decimal")),
+        "{info:?}"
+    );
 }
 
 #[test]
@@ -648,7 +669,10 @@ fn corrupt_parquet_is_an_error_naming_the_file() {
     let good = write_parquet(&dir, "good.parquet", &mut good_frame(50));
     let bytes = std::fs::read(&good).unwrap();
     // Truncations and byte flips: each must be an error naming the file, never a panic.
-    for (i, cut) in [8, bytes.len() / 2, bytes.len() - 9, bytes.len() - 1].into_iter().enumerate() {
+    for (i, cut) in [8, bytes.len() / 2, bytes.len() - 9, bytes.len() - 1]
+        .into_iter()
+        .enumerate()
+    {
         let path = dir.path().join(format!("cut{i}.parquet"));
         std::fs::write(&path, &bytes[..cut]).unwrap();
         let msg = load_default(&path).unwrap_err().to_string();

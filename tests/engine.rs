@@ -136,7 +136,11 @@ fn arb_full_config() -> impl proptest::strategy::Strategy<Value = BrokerConfig> 
                     },
                     slippage_bps: if slip { 5.0 } else { 0.0 },
                     cash_rule: if reject { CashRule::Reject } else { CashRule::Cap },
-                    fill_timing: if same_close { FillTiming::SameClose } else { FillTiming::NextOpen },
+                    fill_timing: if same_close {
+                        FillTiming::SameClose
+                    } else {
+                        FillTiming::NextOpen
+                    },
                     allow_short: short,
                     intrabar_priority: if stop_first {
                         IntrabarPriority::StopFirst
@@ -510,7 +514,8 @@ impl ml4t_engine::broker::Broker for CancelInQuiet<'_> {
         to: usize,
         equity: &mut dyn ml4t_engine::execution::EquityRecorder,
     ) -> Result<(), ml4t_engine::broker::BrokerError> {
-        self.quiet_rows.push(bars.timestamp_start(to) - bars.timestamp_start(from));
+        self.quiet_rows
+            .push(bars.timestamp_start(to) - bars.timestamp_start(from));
         self.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         self.inner.on_quiet(bars, from, to, equity)
     }
@@ -544,7 +549,12 @@ fn engine_cancel_is_read_inside_a_long_fast_forward() {
         .unwrap_err();
     // One timestamp through the strategy, then one chunk of the fast-forward, then the flag.
     assert_eq!(broker.quiet_rows, vec![1 << 16]);
-    assert_eq!(err, EngineError::Cancelled { timestamps: 1 + (1 << 16) });
+    assert_eq!(
+        err,
+        EngineError::Cancelled {
+            timestamps: 1 + (1 << 16)
+        }
+    );
     // Without the flag the chunks add up to the whole run.
     let flag = AtomicBool::new(false);
     let mut broker = CancelInQuiet {
@@ -632,7 +642,9 @@ fn engine_tiny_prices_reject_huge_quantities_and_terminate() {
         };
         let run = backtest(&bars, &mut AllIn, config).unwrap();
         assert!(
-            run.rejections.iter().any(|r| r.reason == RejectReason::QuantityTooLarge),
+            run.rejections
+                .iter()
+                .any(|r| r.reason == RejectReason::QuantityTooLarge),
             "{:?}",
             run.rejections
         );

@@ -755,7 +755,16 @@ fn renamed(bars: &Bars, name: &str) -> Bars {
         for (i, s) in signals.iter_mut().enumerate() {
             *s = b.signal(SignalId(i as u32));
         }
-        cols.push(b.ts().0, b.asset(), b.open(), b.high(), b.low(), b.close(), b.volume(), &signals);
+        cols.push(
+            b.ts().0,
+            b.asset(),
+            b.open(),
+            b.high(),
+            b.low(),
+            b.close(),
+            b.volume(),
+            &signals,
+        );
     }
     Bars::new(vec![name.into()], bars.signal_names().to_vec(), cols).unwrap()
 }

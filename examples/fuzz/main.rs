@@ -26,12 +26,58 @@ const MAX_CORPUS: usize = 2_000;
 
 /// Tokens worth inserting: numbers at the edges, separators, JSON/RON/Rhai syntax.
 const DICT: &[&str] = &[
-    "0", "-1", "1e308", "-1e308", "NaN", "inf", "1e-11", "9007199254740993", "20240102", "99999999",
-    "2262-04-12", "1677-09-21", "2024-01-02T09:31:00", ",", "\n", "\r\n", "\"", "\"\"", ",,", "null", "true",
-    "{", "}", "[", "]", ":", "(", ")", "Some(", "None", "\"type\":\"bar\"", "\"type\":\"end_of_timestamp\"",
-    "\"asset\":", "\"timestamp\":", "\"signals\":{", "ctx.", "fn on_bar(ctx, bar) {", "ctx.buy(", "ctx.state.",
-    "loop {", "while true {", "let x = ", "bar.signal(\"ml_pred\")", "[1,2,3]", "PAR1", "\u{0}", "\u{feff}",
-    "é", "date", "close", "asset", "timestamp",
+    "0",
+    "-1",
+    "1e308",
+    "-1e308",
+    "NaN",
+    "inf",
+    "1e-11",
+    "9007199254740993",
+    "20240102",
+    "99999999",
+    "2262-04-12",
+    "1677-09-21",
+    "2024-01-02T09:31:00",
+    ",",
+    "\n",
+    "\r\n",
+    "\"",
+    "\"\"",
+    ",,",
+    "null",
+    "true",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    "(",
+    ")",
+    "Some(",
+    "None",
+    "\"type\":\"bar\"",
+    "\"type\":\"end_of_timestamp\"",
+    "\"asset\":",
+    "\"timestamp\":",
+    "\"signals\":{",
+    "ctx.",
+    "fn on_bar(ctx, bar) {",
+    "ctx.buy(",
+    "ctx.state.",
+    "loop {",
+    "while true {",
+    "let x = ",
+    "bar.signal(\"ml_pred\")",
+    "[1,2,3]",
+    "PAR1",
+    "\u{0}",
+    "\u{feff}",
+    "é",
+    "date",
+    "close",
+    "asset",
+    "timestamp",
 ];
 
 /// xorshift64*: deterministic for a seed.
@@ -131,7 +177,10 @@ fn save(dir: &Path, kind: &str, n: usize, input: &[u8]) -> PathBuf {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(target) = args.first().and_then(|t| targets::TARGETS.iter().find(|x| *x == t)) else {
-        eprintln!("usage: fuzz TARGET [--secs N] [--execs N] [--seed N]; targets: {}", targets::TARGETS.join(", "));
+        eprintln!(
+            "usage: fuzz TARGET [--secs N] [--execs N] [--seed N]; targets: {}",
+            targets::TARGETS.join(", ")
+        );
         std::process::exit(2);
     };
     let flag = |name: &str| -> Option<u64> {
@@ -268,7 +317,10 @@ fn make_parquet_seeds() -> Result<(), Box<dyn std::error::Error>> {
                 Column::new("low".into(), close.iter().map(|c| c - 1.0).collect::<Vec<_>>()),
                 Column::new("close".into(), close.clone()),
                 Column::new("volume".into(), vec![1000.0; n]),
-                Column::new("ml_pred".into(), vec![Some(0.5), None, Some(0.9), Some(0.1), None, Some(0.7)]),
+                Column::new(
+                    "ml_pred".into(),
+                    vec![Some(0.5), None, Some(0.9), Some(0.1), None, Some(0.7)],
+                ),
             ],
         )
     };
@@ -279,7 +331,10 @@ fn make_parquet_seeds() -> Result<(), Box<dyn std::error::Error>> {
     write("plain.parquet", &mut base()?)?;
     let mut df = base()?;
     for name in ["open", "high", "low", "close"] {
-        let s = df.column(name)?.as_materialized_series().cast(&DataType::Decimal(12, 4))?;
+        let s = df
+            .column(name)?
+            .as_materialized_series()
+            .cast(&DataType::Decimal(12, 4))?;
         df.with_column(s.into())?;
     }
     write("decimal.parquet", &mut df)?;

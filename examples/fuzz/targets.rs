@@ -28,10 +28,7 @@ pub fn run(name: &str, scratch: &Path, data: &[u8]) -> Result<String, String> {
 
 /// A label of an outcome: the message without the file name and digits, cut short.
 fn signature(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_ascii_digit())
-        .take(48)
-        .collect()
+    text.chars().filter(|c| !c.is_ascii_digit()).take(48).collect()
 }
 
 fn data_file(scratch: &Path, name: &str, data: &[u8]) -> Result<String, String> {
@@ -88,7 +85,11 @@ fn script_bars() -> Arc<Bars> {
     for t in 0..6 {
         for a in 0..3u32 {
             let px = 100.0 + f64::from(a) + t as f64;
-            let s = if (t + a as i64) % 4 == 0 { f64::NAN } else { 0.1 * (t as f64 + f64::from(a)) };
+            let s = if (t + a as i64) % 4 == 0 {
+                f64::NAN
+            } else {
+                0.1 * (t as f64 + f64::from(a))
+            };
             cols.push(t * NS_PER_DAY, AssetId(a), px, px + 1.0, px - 1.0, px + 0.5, 1e5, &[s]);
         }
     }

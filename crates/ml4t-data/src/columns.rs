@@ -420,7 +420,10 @@ mod tests {
         let msg = resolve(Path::new("f.csv"), &s, &ColumnMapping::default(), None, &empty)
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("f.csv") && msg.contains("'Open' is empty in every row"), "{msg}");
+        assert!(
+            msg.contains("f.csv") && msg.contains("'Open' is empty in every row"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -197,10 +197,7 @@ fn int_unit(cx: &Ctx, column: &str, raw: &[i64]) -> Result<IntTimeUnit, DataErro
         if let Some(row) = raw.iter().position(|&v| !in_range(v)) {
             return Err(ambiguous(
                 row,
-                format!(
-                    "{} looks like a YYYYMMDD date but {} does not",
-                    raw[first_in], raw[row]
-                ),
+                format!("{} looks like a YYYYMMDD date but {} does not", raw[first_in], raw[row]),
             ));
         }
         if let Some(row) = raw.iter().position(|&v| yyyymmdd(v).is_none()) {
@@ -330,7 +327,10 @@ mod tests {
     #[test]
     fn timestamps_infer_epoch_unit() {
         let secs = Series::new("t".into(), &[86_400i64, 2 * 86_400]);
-        assert_eq!(timestamps(&cx(), &secs, None).unwrap(), vec![NS_PER_DAY, 2 * NS_PER_DAY]);
+        assert_eq!(
+            timestamps(&cx(), &secs, None).unwrap(),
+            vec![NS_PER_DAY, 2 * NS_PER_DAY]
+        );
         let ms = Series::new("t".into(), &[1_600_000_000_000i64]);
         assert_eq!(timestamps(&cx(), &ms, None).unwrap(), vec![1_600_000_000_000_000_000]);
         let us = Series::new("t".into(), &[1_600_000_000_000_000i64]);
@@ -344,7 +344,15 @@ mod tests {
         let d = Series::new("date".into(), &[20240102i64, 20240103, 19000101, 21001231]);
         let ts = timestamps(&cx(), &d, None).unwrap();
         let day = |s: &str| TimestampNs::parse(s).unwrap().0;
-        assert_eq!(ts, vec![day("2024-01-02"), day("2024-01-03"), day("1900-01-01"), day("2100-12-31")]);
+        assert_eq!(
+            ts,
+            vec![
+                day("2024-01-02"),
+                day("2024-01-03"),
+                day("1900-01-01"),
+                day("2100-12-31")
+            ]
+        );
         // i32 columns (what CSV inference gives 8-digit numbers) too.
         let d32 = Series::new("date".into(), &[20240102i32]);
         assert_eq!(timestamps(&cx(), &d32, None).unwrap(), vec![day("2024-01-02")]);
@@ -358,12 +366,21 @@ mod tests {
             vec![20_240_102 * 1_000_000_000]
         );
         let secs = Series::new("t".into(), &[86_400i64]);
-        assert_eq!(timestamps(&cx(), &secs, Some(IntTimeUnit::Millis)).unwrap(), vec![86_400_000_000]);
-        assert_eq!(timestamps(&cx(), &secs, Some(IntTimeUnit::Nanos)).unwrap(), vec![86_400]);
+        assert_eq!(
+            timestamps(&cx(), &secs, Some(IntTimeUnit::Millis)).unwrap(),
+            vec![86_400_000_000]
+        );
+        assert_eq!(
+            timestamps(&cx(), &secs, Some(IntTimeUnit::Nanos)).unwrap(),
+            vec![86_400]
+        );
         let msg = timestamps(&cx(), &secs, Some(IntTimeUnit::Yyyymmdd))
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("'t' at row 0 (line 2)") && msg.contains("86400 is not a valid YYYYMMDD"), "{msg}");
+        assert!(
+            msg.contains("'t' at row 0 (line 2)") && msg.contains("86400 is not a valid YYYYMMDD"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -372,12 +389,18 @@ mod tests {
         let s = Series::new("t".into(), &[20_000_101i64, 20_000_199]);
         let msg = timestamps(&cx(), &s, None).unwrap_err().to_string();
         assert!(msg.contains("t.csv") && msg.contains("'t' is ambiguous"), "{msg}");
-        assert!(msg.contains("20000199 is not a calendar date") && msg.contains("row 1"), "{msg}");
+        assert!(
+            msg.contains("20000199 is not a calendar date") && msg.contains("row 1"),
+            "{msg}"
+        );
         assert!(msg.contains("time_unit"), "{msg}");
         // Dates mixed with epoch seconds.
         let s = Series::new("t".into(), &[20240102i64, 1_700_000_000]);
         let msg = timestamps(&cx(), &s, None).unwrap_err().to_string();
-        assert!(msg.contains("20240102 looks like a YYYYMMDD date but 1700000000 does not"), "{msg}");
+        assert!(
+            msg.contains("20240102 looks like a YYYYMMDD date but 1700000000 does not"),
+            "{msg}"
+        );
         assert_eq!(
             timestamps(&cx(), &s, Some(IntTimeUnit::Seconds)).unwrap(),
             vec![20_240_102_000_000_000, 1_700_000_000_000_000_000]

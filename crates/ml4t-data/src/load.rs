@@ -344,7 +344,10 @@ mod tests {
         let err = guarded::<()>(file, || panic!("Arrow datatype Decimal(12, 4) not supported")).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, DataError::ReaderPanic { .. }), "{err:?}");
-        assert!(msg.starts_with("prices.parquet: ") && msg.contains("Decimal(12, 4)"), "{msg}");
+        assert!(
+            msg.starts_with("prices.parquet: ") && msg.contains("Decimal(12, 4)"),
+            "{msg}"
+        );
         let formatted = guarded::<()>(file, || panic!("{} rows", 3)).unwrap_err().to_string();
         assert!(formatted.contains("3 rows"), "{formatted}");
         assert_eq!(guarded(file, || Ok(7)).unwrap(), 7);

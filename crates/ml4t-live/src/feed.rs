@@ -365,7 +365,10 @@ impl Assembler {
                             names.push(name.clone());
                         }
                     }
-                    return Err(format!("unknown asset '{name}'; the feed trades {}", self.assets.join(", ")));
+                    return Err(format!(
+                        "unknown asset '{name}'; the feed trades {}",
+                        self.assets.join(", ")
+                    ));
                 }
             },
             None if self.assets.len() == 1 => 0,
@@ -488,7 +491,10 @@ enum SessionEnd {
     Fatal(String),
     ConsumerGone,
     EndOfStream,
-    Lost { reason: String, progressed: bool },
+    Lost {
+        reason: String,
+        progressed: bool,
+    },
 }
 
 /// The connection thread.
@@ -1099,7 +1105,11 @@ mod tests {
         };
         // Ended by a later bar.
         let mut a = asm();
-        assert!(a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0)).unwrap_err().contains("unknown asset"));
+        assert!(
+            a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0))
+                .unwrap_err()
+                .contains("unknown asset")
+        );
         assert!(a.handle(&bar("2024-01-02T09:31:00", "MSFT", 1.0)).is_err());
         let m = fatal(a.handle(&bar("2024-01-02T09:32:00", "GOOG", 1.0)));
         assert!(m.contains("the feed sends GOOG, MSFT; configured: A, B"), "{m}");

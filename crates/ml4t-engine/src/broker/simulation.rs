@@ -2,8 +2,8 @@
 
 use super::{Broker, BrokerError};
 use crate::execution::{
-    BrokerConfig, CashRule, EquityRecorder, Fill, FillTiming, IntrabarPriority, MAX_EXACT_QTY, Order, OrderKind, RejectReason,
-    Rejection, Trade,
+    BrokerConfig, CashRule, EquityRecorder, Fill, FillTiming, IntrabarPriority, MAX_EXACT_QTY, Order, OrderKind,
+    RejectReason, Rejection, Trade,
 };
 use crate::market::{Bar, BarSlice, Bars};
 use crate::portfolio::Portfolio;

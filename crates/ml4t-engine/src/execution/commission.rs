@@ -141,7 +141,10 @@ mod tests {
             assert!(q > 0.0 && q < MAX_EXACT_QTY, "{q}");
             assert!(c.buy_cost(q, 1e-11) <= 100_000.0);
         }
-        assert_eq!(Commission::default().max_affordable(f64::INFINITY, 1.0), MAX_EXACT_QTY - 1.0);
+        assert_eq!(
+            Commission::default().max_affordable(f64::INFINITY, 1.0),
+            MAX_EXACT_QTY - 1.0
+        );
         assert_eq!(Commission::default().max_affordable(1e300, 1e-300), MAX_EXACT_QTY - 1.0);
         assert_eq!(Commission::percent(f64::NAN).max_affordable(100.0, 1.0), 0.0);
     }

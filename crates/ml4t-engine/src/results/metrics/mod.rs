@@ -264,9 +264,27 @@ impl Metrics {
     /// Label/value pairs for a text summary or a GUI table, in reading order.
     pub fn rows(&self) -> Vec<(&'static str, String)> {
         let absent = "n/a".to_owned();
-        let pct = |x: f64| if x.is_finite() { format!("{:.2}%", x * 100.0) } else { absent.clone() };
-        let num = |x: f64| if x.is_finite() { format!("{x:.2}") } else { absent.clone() };
-        let times = |x: f64| if x.is_finite() { format!("{x:.2}x") } else { absent.clone() };
+        let pct = |x: f64| {
+            if x.is_finite() {
+                format!("{:.2}%", x * 100.0)
+            } else {
+                absent.clone()
+            }
+        };
+        let num = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.2}")
+            } else {
+                absent.clone()
+            }
+        };
+        let times = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.2}x")
+            } else {
+                absent.clone()
+            }
+        };
         let has_dd = self.max_drawdown_peak_ts.is_some();
         let recovery = match self.max_drawdown_recovery_ts {
             Some(ts) => when(ts),
@@ -485,8 +503,16 @@ mod tests {
         c.push(TimestampNs(2 * DAY), f64::NAN, 1e308, f64::INFINITY);
         let m = compute(100.0, &c, &[], &[], &MetricsOptions::default());
         assert!(m.final_equity.is_nan() && m.total_return.is_nan());
-        assert!(m.notes.iter().any(|n| n.starts_with("final_equity is absent")), "{:?}", m.notes);
-        assert!(m.notes.iter().any(|n| n.starts_with("total_return is absent")), "{:?}", m.notes);
+        assert!(
+            m.notes.iter().any(|n| n.starts_with("final_equity is absent")),
+            "{:?}",
+            m.notes
+        );
+        assert!(
+            m.notes.iter().any(|n| n.starts_with("total_return is absent")),
+            "{:?}",
+            m.notes
+        );
         let json = serde_json::to_string(&m).unwrap();
         assert!(!json.contains(":NaN") && !json.contains("Infinity"), "{json}");
         assert!(json.contains("\"final_equity\":null"), "{json}");
