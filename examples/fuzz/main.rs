@@ -6,7 +6,8 @@
 //! `tests/fixtures/fuzz/TARGET/`). Crashes and hangs are written to `target/fuzz/TARGET/`; add
 //! the fixed ones to the seed folder, where `cargo test` replays them (`tests/fuzz_corpus.rs`).
 //! The feedback is crude but cheap: an input whose outcome (error message class) is new joins
-//! the working corpus.
+//! the working corpus. The input being run is always in `target/fuzz/TARGET/last-input`, so
+//! that a process abort (which no `catch_unwind` sees) leaves it behind.
 
 #![allow(clippy::print_stdout)]
 
@@ -221,6 +222,7 @@ fn main() {
     let target_name: &'static str = target;
     std::thread::spawn(move || worker(target_name, scratch_w, in_rx, out_tx));
 
+    let last_input = out.join("last-input");
     let started = Instant::now();
     let (mut execs, mut crashes, mut caught, mut slowest) = (0u64, 0usize, 0usize, Duration::ZERO);
     let mut signatures: HashSet<String> = HashSet::new();
@@ -237,6 +239,8 @@ fn main() {
             x
         };
         i += 1;
+        // An abort (a failed allocation) cannot be caught: the input that caused it stays here.
+        let _ = std::fs::write(&last_input, &input);
         let t0 = Instant::now();
         if in_tx.send(input.clone()).is_err() {
             break;

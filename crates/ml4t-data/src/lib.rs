@@ -10,6 +10,7 @@ mod export;
 mod extract;
 mod load;
 mod merge;
+mod pages;
 mod sample;
 mod stats;
 mod validate;
@@ -215,6 +216,11 @@ pub enum DataError {
         value: i64,
         unit: &'static str,
     },
+    #[error(
+        "{}: the Parquet file is damaged ({detail}); re-export it from its source and try again",
+        file.display()
+    )]
+    CorruptParquet { file: PathBuf, detail: String },
     #[error(
         "{}: the data reader failed on this file ({message}); the file may be corrupt or use an \
          unsupported type: re-export it (e.g. as Parquet with float columns) and try again",

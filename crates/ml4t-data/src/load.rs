@@ -12,6 +12,7 @@ use super::DataError;
 use super::columns::{self, ColumnMapping};
 use super::extract::{Table, extract};
 use super::merge::{Filter, merge};
+use super::pages;
 use super::validate::validate;
 use ml4t_engine::market::Bars;
 use ml4t_engine::types::TimestampNs;
@@ -223,6 +224,7 @@ fn read_table(path: &Path, opts: &LoadOptions) -> Result<Table, DataError> {
                 .map(|(n, _)| n.clone())
                 .collect();
             let cols = columns::resolve(path, &schema, &opts.mapping, signals, &empty)?;
+            pages::check_page_headers(path, &cols.columns())?;
             let df = reader
                 .with_columns(Some(cols.columns()))
                 .finish()
