@@ -709,6 +709,11 @@ fn error_all_empty_price_or_time_column() {
 fn parquet_page_claiming_2_pow_61_values_is_an_error_not_an_abort() {
     // Found by the fuzzer (RELIABILITY.md): a data page header whose value count is corrupt made
     // polars reserve 2^61 bytes, and the failed allocation aborted the process.
-    let msg = load_default(&fixture("bad/page_count_2e61.parquet")).unwrap_err().to_string();
-    assert_has(&msg, &["page_count_2e61.parquet", "the Parquet file is damaged", "values"]);
+    let msg = load_default(&fixture("bad/page_count_2e61.parquet"))
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &["page_count_2e61.parquet", "the Parquet file is damaged", "values"],
+    );
 }

@@ -26,7 +26,7 @@ pub(crate) fn check_page_headers(path: &Path, columns: &[String]) -> Result<(), 
     for (g, group) in meta.row_groups.iter().enumerate() {
         for chunk in group.parquet_columns() {
             let name = chunk.descriptor().path_in_schema.join(".");
-            if !columns.iter().any(|c| *c == name) {
+            if !columns.contains(&name) {
                 continue;
             }
             let range = chunk.byte_range();
