@@ -43,6 +43,9 @@ pub struct PaperArgs {
     /// Reconnect when nothing (not even a ping) arrived for this many seconds.
     #[arg(long, default_value_t = 15.0)]
     pub read_timeout_secs: f64,
+    /// Reject bars stamped more than this many seconds ahead of the wall clock (0: no limit).
+    #[arg(long, default_value_t = 86_400.0)]
+    pub max_clock_skew_secs: f64,
     /// Print only the final summary and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -52,6 +55,9 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
     let p = ml4t_preset::load(&args.preset)?;
     if !(args.read_timeout_secs.is_finite() && args.read_timeout_secs > 0.0) {
         anyhow::bail!("--read-timeout-secs must be a positive number");
+    }
+    if !(args.max_clock_skew_secs.is_finite() && args.max_clock_skew_secs >= 0.0) {
+        anyhow::bail!("--max-clock-skew-secs must be a number >= 0 (0 = no limit)");
     }
     let (assets, signals) = names(args, &p)?;
     let mut strategy = ml4t_preset::run::build_live_strategy(&p.strategy, &signals, assets.len(), &args.preset)
@@ -74,6 +80,7 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
     feed.exit_at_end = args.exit_at_end;
     feed.max_attempts = args.max_attempts;
     feed.read_timeout = Duration::from_secs_f64(args.read_timeout_secs);
+    feed.max_clock_skew = (args.max_clock_skew_secs > 0.0).then(|| Duration::from_secs_f64(args.max_clock_skew_secs));
     feed.heartbeat = feed.heartbeat.min(feed.read_timeout / 3);
     feed.events = Some(tx);
     super::stop_on_ctrl_c(feed.stop.clone())?;
