@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use ml4t_data::{ColumnMapping, DataError, LoadOptions, LoadedData, inspect, load};
+use ml4t_data::{ColumnMapping, DataError, IntTimeUnit, LoadOptions, LoadedData, inspect, load};
 use ml4t_engine::types::{AssetId, NS_PER_DAY, SignalId, TimestampNs};
 use polars::prelude::*;
 use tempfile::TempDir;
@@ -565,4 +565,155 @@ fn error_unsupported_and_missing_paths() {
     assert_has(&load_default(&missing).unwrap_err().to_string(), &["nope.parquet"]);
     let empty = TempDir::new().unwrap();
     assert!(matches!(load_default(empty.path()), Err(DataError::NoFiles { .. })));
+}
+
+// ---- real-world files that used to be misread or crash ----
+
+#[test]
+fn yyyymmdd_integer_dates_load_as_dates() {
+    // CRSP/Compustat style: `date` = 20240102 used to load as epoch seconds (1970-08-23).
+    let data = load_default(&fixture("bad/yyyymmdd.csv")).unwrap();
+    let day = ts("2024-01-02");
+    assert_eq!(data.bars.ts(), &[day, day + NS_PER_DAY, day + 2 * NS_PER_DAY]);
+    assert_eq!(data.bars.assets(), &["AAA"]);
+}
+
+#[test]
+fn yyyymmdd_in_parquet_int64_and_unit_override() {
+    let dir = TempDir::new().unwrap();
+    let mut df = good_frame(2);
+    set(&mut df, Series::new("timestamp".into(), [20240102i64, 20240103]));
+    let path = write_parquet(&dir, "d.parquet", &mut df);
+    let day = ts("2024-01-02");
+    assert_eq!(load_default(&path).unwrap().bars.ts(), &[day, day + NS_PER_DAY]);
+    // The override reads the same numbers as epoch seconds.
+    let opts = LoadOptions {
+        mapping: ColumnMapping {
+            time_unit: Some(IntTimeUnit::Seconds),
+            ..ColumnMapping::default()
+        },
+        ..LoadOptions::default()
+    };
+    let data = load(&path, &opts).unwrap();
+    assert_eq!(data.bars.ts(), &[20_240_102_000_000_000, 20_240_103_000_000_000]);
+    assert_eq!(data.mapping_used.time_unit, Some(IntTimeUnit::Seconds));
+    // A mapping written as JSON/RON names the unit as `time_unit: "yyyymmdd"`.
+    let m: ColumnMapping = serde_json::from_str(r#"{"time_unit": "ms"}"#).unwrap();
+    assert_eq!(m.time_unit, Some(IntTimeUnit::Millis));
+}
+
+#[test]
+fn error_ambiguous_integer_time_names_file_column_row() {
+    let dir = TempDir::new().unwrap();
+    let text = "date,open,high,low,close\n20240102,1,2,1,1.5\n1700000000,1,2,1,1.5\n";
+    let msg = load_default(&write_text(&dir, "mixed.csv", text))
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &[
+            "mixed.csv",
+            "'date' is ambiguous",
+            "row 1 (line 3)",
+            "time_unit: yyyymmdd, s, ms, us or ns",
+        ],
+    );
+    let opts = LoadOptions {
+        mapping: ColumnMapping {
+            time_unit: Some(IntTimeUnit::Yyyymmdd),
+            ..ColumnMapping::default()
+        },
+        ..LoadOptions::default()
+    };
+    let msg = load(&write_text(&dir, "mixed.csv", text), &opts)
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &[
+            "mixed.csv",
+            "'date' at row 1 (line 3)",
+            "1700000000 is not a valid YYYYMMDD",
+        ],
+    );
+}
+
+#[test]
+fn decimal_parquet_columns_load_as_f64() {
+    // What databases and Spark write; polars used to panic ("Arrow datatype Decimal(12, 4) not
+    // supported").
+    let dir = TempDir::new().unwrap();
+    let mut df = good_frame(3);
+    for name in ["open", "high", "low", "close", "pred"] {
+        let col = df.column(name).unwrap().as_materialized_series().clone();
+        set(&mut df, col.cast(&DataType::Decimal(12, 4)).unwrap());
+    }
+    assert_eq!(df.column("close").unwrap().dtype(), &DataType::Decimal(12, 4));
+    let path = write_parquet(&dir, "decimal.parquet", &mut df);
+    let data = load_default(&path).unwrap();
+    assert_eq!(data.bars.close(), &[100.0, 101.0, 102.0]);
+    assert_eq!(data.bars.signal_names(), &["pred"]);
+    assert_eq!(data.bars.signal_column(SignalId(0)), &[0.5, 0.5, 0.5]);
+    let info = inspect(&path).unwrap();
+    assert!(
+        info.columns
+            .iter()
+            .any(|c| c.name == "close" && c.dtype.contains("decimal")),
+        "{info:?}"
+    );
+}
+
+#[test]
+fn corrupt_parquet_is_an_error_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    let good = write_parquet(&dir, "good.parquet", &mut good_frame(50));
+    let bytes = std::fs::read(&good).unwrap();
+    // Truncations and byte flips: each must be an error naming the file, never a panic.
+    for (i, cut) in [8, bytes.len() / 2, bytes.len() - 9, bytes.len() - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("cut{i}.parquet"));
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let msg = load_default(&path).unwrap_err().to_string();
+        assert!(msg.contains(&format!("cut{i}.parquet")), "{msg}");
+    }
+}
+
+#[test]
+fn all_empty_signal_column_is_a_signal_of_nan() {
+    // CSV inference made the empty column text and dropped it: "unknown column 'ml_pred'".
+    let path = fixture("bad/empty_signal.csv");
+    let data = load_default(&path).unwrap();
+    assert_eq!(data.bars.signal_names(), &["ml_pred"]);
+    assert!(data.bars.signal_column(SignalId(0)).iter().all(|v| v.is_nan()));
+    let opts = LoadOptions {
+        signals: Some(vec!["ml_pred".into()]),
+        ..LoadOptions::default()
+    };
+    assert_eq!(load(&path, &opts).unwrap().bars.signal_names(), &["ml_pred"]);
+}
+
+#[test]
+fn error_all_empty_price_or_time_column() {
+    let dir = TempDir::new().unwrap();
+    let text = "date,open,high,low,close\n2024-01-02,1,2,1,\n2024-01-03,1,2,1,\n";
+    let msg = load_default(&write_text(&dir, "e.csv", text)).unwrap_err().to_string();
+    assert_has(&msg, &["e.csv", "'close' is empty in every row"]);
+    let text = "date,open,high,low,close\n,1,2,1,1\n,1,2,1,1\n";
+    let msg = load_default(&write_text(&dir, "t.csv", text)).unwrap_err().to_string();
+    assert_has(&msg, &["t.csv", "'date' is empty in every row"]);
+}
+
+#[test]
+fn parquet_page_claiming_2_pow_61_values_is_an_error_not_an_abort() {
+    // Found by the fuzzer (RELIABILITY.md): a data page header whose value count is corrupt made
+    // polars reserve 2^61 bytes, and the failed allocation aborted the process.
+    let msg = load_default(&fixture("bad/page_count_2e61.parquet"))
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &["page_count_2e61.parquet", "the Parquet file is damaged", "values"],
+    );
 }

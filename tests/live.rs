@@ -715,3 +715,125 @@ fn live_parity_hybrid_preset() {
     let live = paper(paper_config(feed_config(&srv.url(), &bars), &p, None), strategy, None);
     assert_same_run("hybrid", &live.result, &expected);
 }
+
+/// Does nothing: for tests of what reaches the journal.
+struct Idle;
+
+impl Strategy for Idle {}
+
+#[test]
+fn live_far_future_bar_is_rejected_and_never_journaled() {
+    let (t1, t2) = ("2024-01-02T09:31:00", "2024-01-02T09:32:00");
+    let script = vec![
+        bar_msg(t1, "A", 10.0, ""),
+        bar_msg(t1, "B", 20.0, ""),
+        // A wrong year: without a skew limit it completed t1, made t2 "out of order" for good and
+        // was journaled, so that a restart kept failing.
+        bar_msg("2262-01-01T00:00:00", "A", 10.0, ""),
+        bar_msg(t2, "A", 11.0, ""),
+        bar_msg(t2, "B", 21.0, ""),
+        text("{\"type\":\"end_of_stream\"}"),
+    ];
+    let (url, server) = scripted_server(vec![(script, Duration::ZERO)]);
+    let (tx, rx) = events();
+    let mut feed = two_asset_config(&url);
+    feed.events = Some(tx);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let config = PaperConfig {
+        feed,
+        broker: Default::default(),
+        journal: Some(journal.clone()),
+        strategy_id: "idle".into(),
+    };
+    let run = paper(config, Idle, None);
+    server.join().unwrap();
+    assert_eq!(run.result.timestamps, 2);
+    let records = read_journal(&journal.join(JOURNAL_FILE));
+    let times: Vec<&str> = records.iter().map(|r| r.time.as_str()).collect();
+    assert_eq!(times, vec![t1, t2]);
+    let rejected: Vec<String> = rx
+        .try_iter()
+        .filter_map(|e| match e {
+            FeedEvent::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(rejected[0].contains("ahead of the wall clock"), "{rejected:?}");
+}
+
+/// syn_2k's bars under another asset name (a feed that trades GOOG, not A000).
+fn renamed(bars: &Bars, name: &str) -> Bars {
+    use ml4t_engine::market::BarColumns;
+    let n_signals = bars.signal_names().len();
+    let mut cols = BarColumns::with_capacity(bars.len(), n_signals);
+    let mut signals = vec![0.0; n_signals];
+    for r in 0..bars.len() {
+        let b = bars.bar(r);
+        for (i, s) in signals.iter_mut().enumerate() {
+            *s = b.signal(SignalId(i as u32));
+        }
+        cols.push(
+            b.ts().0,
+            b.asset(),
+            b.open(),
+            b.high(),
+            b.low(),
+            b.close(),
+            b.volume(),
+            &signals,
+        );
+    }
+    Bars::new(vec![name.into()], bars.signal_names().to_vec(), cols).unwrap()
+}
+
+#[test]
+fn live_paper_feed_of_unknown_assets_stops_with_advice() {
+    let (_, bars, _) = backtest_preset("S0");
+    let goog = Arc::new(renamed(&bars, "GOOG"));
+    let srv = server(&goog, ReplayOptions::default());
+    let url = srv.url().to_owned();
+    // The preset's data file trades A000; the feed sends GOOG.
+    let out = bounded("ml4t paper", move || {
+        ml4t()
+            .args(["paper", "--preset", "tests/fixtures/presets/S0.ron", "--url", &url])
+            .args(["--exit-at-end", "--quiet"])
+            .output()
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exited 0 with: {stderr}");
+    for want in ["the feed sends GOOG", "configured: A000", "--assets GOOG"] {
+        assert!(stderr.contains(want), "expected {want:?} in: {stderr}");
+    }
+}
+
+#[test]
+fn live_paper_takes_the_universe_from_the_feed_when_nothing_configures_it() {
+    let (_, bars, _) = backtest_preset("S0");
+    let goog = Arc::new(renamed(&bars, "GOOG"));
+    let srv = server(&goog, ReplayOptions::default());
+    let url = srv.url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("p.ron");
+    let text = std::fs::read_to_string(fixture("presets/S0.ron")).unwrap();
+    std::fs::write(&preset, text.replace("../data/syn_2k.parquet", "no_such_file.parquet")).unwrap();
+    let json = dir.path().join("paper.json");
+    let (preset_arg, json_arg) = (preset.clone(), json.clone());
+    let out = bounded("ml4t paper", move || {
+        ml4t()
+            .args(["paper", "--url", &url, "--exit-at-end", "--quiet", "--preset"])
+            .arg(&preset_arg)
+            .arg("--json")
+            .arg(&json_arg)
+            .output()
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let result: ResultJson = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(result.assets, vec!["GOOG"]);
+    assert_eq!(result.timestamps, bars.n_timestamps());
+    assert!(result.n_trades > 0);
+}

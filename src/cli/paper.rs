@@ -10,7 +10,7 @@ use clap::Args;
 
 use ml4t_data::write_result_json;
 use ml4t_engine::results::json::RunLabel;
-use ml4t_live::{LiveFeedConfig, PaperConfig, PaperEvent, run_paper};
+use ml4t_live::{LiveFeedConfig, PaperConfig, PaperEvent, first_timestamp_names, run_paper};
 use ml4t_preset::Preset;
 
 #[derive(Debug, Args)]
@@ -43,6 +43,9 @@ pub struct PaperArgs {
     /// Reconnect when nothing (not even a ping) arrived for this many seconds.
     #[arg(long, default_value_t = 15.0)]
     pub read_timeout_secs: f64,
+    /// Reject bars stamped more than this many seconds ahead of the wall clock (0: no limit).
+    #[arg(long, default_value_t = 86_400.0)]
+    pub max_clock_skew_secs: f64,
     /// Print only the final summary and errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -52,6 +55,9 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
     let p = ml4t_preset::load(&args.preset)?;
     if !(args.read_timeout_secs.is_finite() && args.read_timeout_secs > 0.0) {
         anyhow::bail!("--read-timeout-secs must be a positive number");
+    }
+    if !(args.max_clock_skew_secs.is_finite() && args.max_clock_skew_secs >= 0.0) {
+        anyhow::bail!("--max-clock-skew-secs must be a number >= 0 (0 = no limit)");
     }
     let (assets, signals) = names(args, &p)?;
     let mut strategy = ml4t_preset::run::build_live_strategy(&p.strategy, &signals, assets.len(), &args.preset)
@@ -74,6 +80,7 @@ pub fn run(args: &PaperArgs) -> anyhow::Result<()> {
     feed.exit_at_end = args.exit_at_end;
     feed.max_attempts = args.max_attempts;
     feed.read_timeout = Duration::from_secs_f64(args.read_timeout_secs);
+    feed.max_clock_skew = (args.max_clock_skew_secs > 0.0).then(|| Duration::from_secs_f64(args.max_clock_skew_secs));
     feed.heartbeat = feed.heartbeat.min(feed.read_timeout / 3);
     feed.events = Some(tx);
     super::stop_on_ctrl_c(feed.stop.clone())?;
@@ -190,17 +197,39 @@ fn stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Asset and signal names of the feed: the flags, else the preset's lists, else its data file's.
+/// Asset and signal names of the feed: the flags, else the preset's lists, else its data file's,
+/// else (nothing configures them) those of the feed's first timestamp.
 fn names(args: &PaperArgs, p: &Preset) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let mut assets = args.assets.clone().or_else(|| p.data.assets.clone());
     let mut signals = args.signals.clone().or_else(|| p.data.signals.clone());
     if assets.is_none() || signals.is_none() {
-        let loaded = p.load_data(&args.preset).with_context(|| {
-            "the live feed needs the asset and signal names: pass --assets and --signals, list them in \
-             the preset (data.assets, data.signals), or keep the preset's data file readable"
-        })?;
-        assets = assets.or_else(|| Some(loaded.bars.assets().to_vec()));
-        signals = signals.or_else(|| Some(loaded.bars.signal_names().to_vec()));
+        match p.load_data(&args.preset) {
+            Ok(loaded) => {
+                assets = assets.or_else(|| Some(loaded.bars.assets().to_vec()));
+                signals = signals.or_else(|| Some(loaded.bars.signal_names().to_vec()));
+            }
+            Err(unreadable) => {
+                let mut probe = LiveFeedConfig::new(args.url.clone(), Vec::new(), Vec::new());
+                probe.read_timeout = Duration::from_secs_f64(args.read_timeout_secs);
+                let (feed_assets, feed_signals) = first_timestamp_names(&probe).with_context(|| {
+                    format!(
+                        "the live feed needs the asset and signal names, and the preset's data could not \
+                         be read ({unreadable}); pass --assets and --signals or list them in the preset \
+                         (data.assets, data.signals)"
+                    )
+                })?;
+                if !args.quiet {
+                    eprintln!(
+                        "live: taking the names from the feed's first timestamp (the preset's data could \
+                         not be read): assets {}; signals {}",
+                        feed_assets.join(", "),
+                        feed_signals.join(", ")
+                    );
+                }
+                assets = assets.or(Some(feed_assets));
+                signals = signals.or(Some(feed_signals));
+            }
+        }
     }
     let mut assets = assets.unwrap_or_default();
     assets.sort();

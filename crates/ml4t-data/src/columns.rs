@@ -27,6 +27,53 @@ pub struct ColumnMapping {
     pub low: Option<String>,
     pub close: Option<String>,
     pub volume: Option<String>,
+    /// How an integer timestamp column is read; `None` = by what the values plausibly are
+    /// (8-digit values from 19000101 to 21001231 that are all calendar dates: `YYYYMMDD`; else
+    /// epoch seconds, ms, us or ns by magnitude). Datetime, date and text columns ignore it.
+    pub time_unit: Option<IntTimeUnit>,
+}
+
+/// The meaning of an integer timestamp column (`time_unit` in a mapping: `yyyymmdd`, `s`,
+/// `ms`, `us` or `ns`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntTimeUnit {
+    /// Calendar dates written as 8-digit numbers: 20240102 = 2024-01-02 (CRSP/Compustat style).
+    #[serde(rename = "yyyymmdd")]
+    Yyyymmdd,
+    /// Seconds since 1970-01-01 UTC.
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "ms")]
+    Millis,
+    #[serde(rename = "us")]
+    Micros,
+    #[serde(rename = "ns")]
+    Nanos,
+}
+
+impl IntTimeUnit {
+    /// Its mapping name: `yyyymmdd`, `s`, `ms`, `us` or `ns`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IntTimeUnit::Yyyymmdd => "yyyymmdd",
+            IntTimeUnit::Seconds => "s",
+            IntTimeUnit::Millis => "ms",
+            IntTimeUnit::Micros => "us",
+            IntTimeUnit::Nanos => "ns",
+        }
+    }
+
+    /// Parses a mapping name (any letter case).
+    pub fn parse(text: &str) -> Option<Self> {
+        let all = [
+            IntTimeUnit::Yyyymmdd,
+            IntTimeUnit::Seconds,
+            IntTimeUnit::Millis,
+            IntTimeUnit::Micros,
+            IntTimeUnit::Nanos,
+        ];
+        all.into_iter().find(|u| u.name().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 /// The resolved roles of one file's columns.
@@ -40,6 +87,7 @@ pub(crate) struct Resolved {
     pub close: String,
     pub volume: Option<String>,
     pub signals: Vec<String>,
+    pub time_unit: Option<IntTimeUnit>,
 }
 
 impl Resolved {
@@ -65,18 +113,31 @@ impl Resolved {
             low: Some(self.low.clone()),
             close: Some(self.close.clone()),
             volume: self.volume.clone(),
+            time_unit: self.time_unit,
         }
     }
 }
 
 /// Resolves roles against a file's schema and checks each role's type. `signals: None` takes
-/// every numeric column without a role.
+/// every numeric column without a role. `empty` names the columns that hold no value at all
+/// (CSV infers them as text): they count as numbers, so an empty signal column is a signal of
+/// NaN and an empty volume is 0, while an empty timestamp, asset or price column is an error.
 pub(crate) fn resolve(
     file: &Path,
     schema: &[(String, DataType)],
     mapping: &ColumnMapping,
     signals: Option<&[String]>,
+    empty: &[String],
 ) -> Result<Resolved, DataError> {
+    let is_empty = |name: &str| empty.iter().any(|e| e == name);
+    let schema: Vec<(String, DataType)> = schema
+        .iter()
+        .map(|(n, d)| {
+            let d = if is_empty(n) { DataType::Float64 } else { d.clone() };
+            (n.clone(), d)
+        })
+        .collect();
+    let schema = schema.as_slice();
     let names: Vec<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
     let find =
         |role: &'static str, explicit: &Option<String>, candidates: &[&str]| -> Result<Option<String>, DataError> {
@@ -106,6 +167,14 @@ pub(crate) fn resolve(
     };
     let volume = find("volume", &mapping.volume, &["volume"])?;
 
+    for name in [&timestamp, &open, &high, &low, &close].into_iter().chain(&asset) {
+        if is_empty(name) {
+            return Err(DataError::EmptyColumn {
+                file: file.to_path_buf(),
+                column: name.clone(),
+            });
+        }
+    }
     let dtype_of = |name: &str| schema.iter().find(|(n, _)| n == name).map(|(_, d)| d);
     check_type(
         file,
@@ -124,7 +193,7 @@ pub(crate) fn resolve(
         )?;
     }
     for name in [&open, &high, &low, &close].into_iter().chain(volume.as_ref()) {
-        check_type(file, name, dtype_of(name), DataType::is_primitive_numeric, "a number")?;
+        check_type(file, name, dtype_of(name), is_number, "a number")?;
     }
 
     let roles: Vec<&String> = [&timestamp, &open, &high, &low, &close]
@@ -134,7 +203,7 @@ pub(crate) fn resolve(
         .collect();
     let candidates: Vec<&str> = schema
         .iter()
-        .filter(|(n, d)| d.is_primitive_numeric() && !roles.contains(&n) && !is_index_artifact(n))
+        .filter(|(n, d)| is_number(d) && !roles.contains(&n) && !is_index_artifact(n))
         .map(|(n, _)| n.as_str())
         .collect();
     let signals = match signals {
@@ -149,7 +218,7 @@ pub(crate) fn resolve(
                             available: list_names(&candidates, 40),
                         });
                     }
-                    Some(d) => check_type(file, name, Some(d), DataType::is_primitive_numeric, "a number")?,
+                    Some(d) => check_type(file, name, Some(d), is_number, "a number")?,
                 }
             }
             wanted.to_vec()
@@ -164,7 +233,13 @@ pub(crate) fn resolve(
         close,
         volume,
         signals,
+        time_unit: mapping.time_unit,
     })
+}
+
+/// Integers, floats and decimals (read as f64).
+fn is_number(d: &DataType) -> bool {
+    d.is_primitive_numeric() || d.is_decimal()
 }
 
 /// Index columns pandas writes (`__index_level_0__` in Parquet, `Unnamed: 0` in CSV) are not
@@ -183,6 +258,7 @@ pub(crate) fn detect(names: &[&str]) -> ColumnMapping {
         low: find_name(names, &["low"]),
         close: find_name(names, CLOSE_NAMES).or_else(|| find_name(names, ADJ_CLOSE_NAMES)),
         volume: find_name(names, &["volume"]),
+        time_unit: None,
     }
 }
 
@@ -264,7 +340,7 @@ mod tests {
             ("Ticker", DataType::String),
             ("pred", DataType::Float32),
         ]);
-        let r = resolve(Path::new("f.csv"), &s, &ColumnMapping::default(), None).unwrap();
+        let r = resolve(Path::new("f.csv"), &s, &ColumnMapping::default(), None, &[]).unwrap();
         assert_eq!(r.timestamp, "Date");
         assert_eq!(r.asset.as_deref(), Some("Ticker"));
         assert_eq!(r.close, "Close");
@@ -280,12 +356,12 @@ mod tests {
     fn resolve_uses_adj_close_only_without_close() {
         let f = DataType::Float64;
         let s = ohlc(&[("Adj Close", f.clone()), ("close", f.clone())]);
-        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), None).unwrap();
+        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), None, &[]).unwrap();
         assert_eq!(r.close, "close");
         assert_eq!(r.signals, vec!["Adj Close".to_string()]);
         let s = ohlc(&[("adj_close", f)]);
         assert_eq!(
-            resolve(Path::new("f"), &s, &ColumnMapping::default(), None)
+            resolve(Path::new("f"), &s, &ColumnMapping::default(), None, &[])
                 .unwrap()
                 .close,
             "adj_close"
@@ -300,10 +376,10 @@ mod tests {
             ("Unnamed: 0", DataType::Int64),
             ("__index_level_0__", DataType::Int64),
         ]);
-        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), None).unwrap();
+        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), None, &[]).unwrap();
         assert!(r.signals.is_empty());
         let want = vec!["Unnamed: 0".to_string()];
-        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want)).unwrap();
+        let r = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want), &[]).unwrap();
         assert_eq!(r.signals, want);
     }
 
@@ -315,14 +391,14 @@ mod tests {
             close: Some("px".into()),
             ..Default::default()
         };
-        let r = resolve(Path::new("f"), &s, &m, None).unwrap();
+        let r = resolve(Path::new("f"), &s, &m, None, &[]).unwrap();
         assert_eq!(r.close, "px");
         assert_eq!(r.signals, vec!["close".to_string()]);
     }
 
     #[test]
     fn resolve_missing_close_lists_columns() {
-        let err = resolve(Path::new("f.csv"), &ohlc(&[]), &ColumnMapping::default(), None).unwrap_err();
+        let err = resolve(Path::new("f.csv"), &ohlc(&[]), &ColumnMapping::default(), None, &[]).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("no close column"), "{msg}");
         assert!(msg.contains("Date, Open, High, Low"), "{msg}");
@@ -330,15 +406,52 @@ mod tests {
     }
 
     #[test]
+    fn resolve_empty_columns_are_numbers_but_not_for_required_roles() {
+        let s = ohlc(&[
+            ("close", DataType::Float64),
+            ("ml_pred", DataType::String),
+            ("volume", DataType::String),
+        ]);
+        let empty = vec!["ml_pred".to_string(), "volume".to_string()];
+        let r = resolve(Path::new("f.csv"), &s, &ColumnMapping::default(), None, &empty).unwrap();
+        assert_eq!(r.signals, vec!["ml_pred".to_string()]);
+        assert_eq!(r.volume.as_deref(), Some("volume"));
+        let empty = vec!["Open".to_string()];
+        let msg = resolve(Path::new("f.csv"), &s, &ColumnMapping::default(), None, &empty)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("f.csv") && msg.contains("'Open' is empty in every row"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn int_time_unit_names_round_trip() {
+        for u in [
+            IntTimeUnit::Yyyymmdd,
+            IntTimeUnit::Seconds,
+            IntTimeUnit::Millis,
+            IntTimeUnit::Micros,
+            IntTimeUnit::Nanos,
+        ] {
+            assert_eq!(IntTimeUnit::parse(u.name()), Some(u));
+            assert_eq!(serde_json::to_string(&u).unwrap(), format!("\"{}\"", u.name()));
+        }
+        assert_eq!(IntTimeUnit::parse("YYYYMMDD"), Some(IntTimeUnit::Yyyymmdd));
+        assert_eq!(IntTimeUnit::parse("days"), None);
+    }
+
+    #[test]
     fn resolve_rejects_text_prices_and_unknown_signals() {
         let s = ohlc(&[("close", DataType::String)]);
-        let msg = resolve(Path::new("f"), &s, &ColumnMapping::default(), None)
+        let msg = resolve(Path::new("f"), &s, &ColumnMapping::default(), None, &[])
             .unwrap_err()
             .to_string();
         assert!(msg.contains("'close' has type str"), "{msg}");
         let s = ohlc(&[("close", DataType::Float64), ("p", DataType::Float64)]);
         let want = vec!["q".to_string()];
-        let msg = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want))
+        let msg = resolve(Path::new("f"), &s, &ColumnMapping::default(), Some(&want), &[])
             .unwrap_err()
             .to_string();
         assert!(msg.contains("no signal column 'q'") && msg.contains(": p"), "{msg}");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{DataFrame, DataType, Series, TimeUnit};
 
-use super::columns::Resolved;
+use super::columns::{IntTimeUnit, Resolved};
 use super::{DataError, RowRef};
 use ml4t_engine::types::{NS_PER_DAY, TimestampNs};
 
@@ -71,7 +71,7 @@ impl Ctx<'_> {
 pub(crate) fn extract(df: &DataFrame, cols: Resolved, file: &Path, csv: bool) -> Result<Table, DataError> {
     let cx = Ctx { file, csv };
     let n = df.height();
-    let ts = timestamps(&cx, cx.series(df, &cols.timestamp)?)?;
+    let ts = timestamps(&cx, cx.series(df, &cols.timestamp)?, cols.time_unit)?;
     let (names, asset) = match &cols.asset {
         Some(name) => assets(&cx, cx.series(df, name)?)?,
         None => {
@@ -126,7 +126,8 @@ fn floats(cx: &Ctx, s: &Series, nulls: Nulls) -> Result<Vec<f64>, DataError> {
     Ok(ca.iter().map(|v| v.unwrap_or(fill)).collect())
 }
 
-fn timestamps(cx: &Ctx, s: &Series) -> Result<Vec<i64>, DataError> {
+/// A column's times in ns. `unit` says how integers are read (`None`: see [`int_unit`]).
+fn timestamps(cx: &Ctx, s: &Series, unit: Option<IntTimeUnit>) -> Result<Vec<i64>, DataError> {
     let name = s.name().as_str();
     if let Some(row) = first_null(s) {
         return Err(cx.null(name, row));
@@ -159,16 +160,90 @@ fn timestamps(cx: &Ctx, s: &Series) -> Result<Vec<i64>, DataError> {
         DataType::Date => scaled(cx, s, NS_PER_DAY),
         _ => {
             let raw = ints(cx, s)?;
-            let max = raw.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
-            let scale = match max {
-                m if m < 100_000_000_000 => 1_000_000_000,
-                m if m < 100_000_000_000_000 => 1_000_000,
-                m if m < 100_000_000_000_000_000 => 1_000,
-                _ => 1,
+            let unit = match unit {
+                Some(u) => u,
+                None => int_unit(cx, name, &raw)?,
+            };
+            let scale = match unit {
+                IntTimeUnit::Yyyymmdd => return yyyymmdd_all(cx, name, &raw),
+                IntTimeUnit::Seconds => 1_000_000_000,
+                IntTimeUnit::Millis => 1_000_000,
+                IntTimeUnit::Micros => 1_000,
+                IntTimeUnit::Nanos => 1,
             };
             scale_all(cx, name, raw, scale)
         }
     }
+}
+
+/// Smallest and largest `YYYYMMDD` value read as a date.
+const YYYYMMDD_MIN: i64 = 19_000_101;
+const YYYYMMDD_MAX: i64 = 21_001_231;
+
+/// What an integer time column plausibly is: `YYYYMMDD` dates when every value is an 8-digit
+/// calendar date from 1900-01-01 to 2100-12-31 (as epoch seconds these would all fall in
+/// August 1970); else epoch s/ms/us/ns by the largest magnitude. Values in the date range that
+/// are not all dates, or dates mixed with other values, are ambiguous: an error that asks for
+/// the unit.
+fn int_unit(cx: &Ctx, column: &str, raw: &[i64]) -> Result<IntTimeUnit, DataError> {
+    let in_range = |v: i64| (YYYYMMDD_MIN..=YYYYMMDD_MAX).contains(&v);
+    let first_in = raw.iter().position(|&v| in_range(v));
+    if let Some(first_in) = first_in {
+        let ambiguous = |row: usize, what: String| DataError::AmbiguousTime {
+            file: cx.file.to_path_buf(),
+            column: column.to_owned(),
+            detail: format!("{what} ({})", cx.row(row)),
+        };
+        if let Some(row) = raw.iter().position(|&v| !in_range(v)) {
+            return Err(ambiguous(
+                row,
+                format!("{} looks like a YYYYMMDD date but {} does not", raw[first_in], raw[row]),
+            ));
+        }
+        if let Some(row) = raw.iter().position(|&v| yyyymmdd(v).is_none()) {
+            return Err(ambiguous(
+                row,
+                format!(
+                    "its values are 8-digit numbers like YYYYMMDD dates, but {} is not a calendar \
+                     date (as epoch seconds they would all fall in August 1970)",
+                    raw[row]
+                ),
+            ));
+        }
+        return Ok(IntTimeUnit::Yyyymmdd);
+    }
+    let max = raw.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+    Ok(match max {
+        m if m < 100_000_000_000 => IntTimeUnit::Seconds,
+        m if m < 100_000_000_000_000 => IntTimeUnit::Millis,
+        m if m < 100_000_000_000_000_000 => IntTimeUnit::Micros,
+        _ => IntTimeUnit::Nanos,
+    })
+}
+
+/// `20240102` as ns at midnight UTC of 2024-01-02; `None` if it is not a calendar date.
+fn yyyymmdd(v: i64) -> Option<i64> {
+    if !(0..=99_991_231).contains(&v) {
+        return None;
+    }
+    let (y, m, d) = (v / 10_000, (v / 100) % 100, v % 100);
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(m).ok()?, u32::try_from(d).ok()?)?;
+    date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt()
+}
+
+fn yyyymmdd_all(cx: &Ctx, column: &str, raw: &[i64]) -> Result<Vec<i64>, DataError> {
+    raw.iter()
+        .enumerate()
+        .map(|(row, &v)| {
+            yyyymmdd(v).ok_or_else(|| DataError::BadIntTime {
+                file: cx.file.to_path_buf(),
+                column: column.to_owned(),
+                row: cx.row(row),
+                value: v,
+                unit: "YYYYMMDD",
+            })
+        })
+        .collect()
 }
 
 fn scaled(cx: &Ctx, s: &Series, scale: i64) -> Result<Vec<i64>, DataError> {
@@ -252,21 +327,92 @@ mod tests {
     #[test]
     fn timestamps_infer_epoch_unit() {
         let secs = Series::new("t".into(), &[86_400i64, 2 * 86_400]);
-        assert_eq!(timestamps(&cx(), &secs).unwrap(), vec![NS_PER_DAY, 2 * NS_PER_DAY]);
+        assert_eq!(
+            timestamps(&cx(), &secs, None).unwrap(),
+            vec![NS_PER_DAY, 2 * NS_PER_DAY]
+        );
         let ms = Series::new("t".into(), &[1_600_000_000_000i64]);
-        assert_eq!(timestamps(&cx(), &ms).unwrap(), vec![1_600_000_000_000_000_000]);
+        assert_eq!(timestamps(&cx(), &ms, None).unwrap(), vec![1_600_000_000_000_000_000]);
         let us = Series::new("t".into(), &[1_600_000_000_000_000i64]);
-        assert_eq!(timestamps(&cx(), &us).unwrap(), vec![1_600_000_000_000_000_000]);
+        assert_eq!(timestamps(&cx(), &us, None).unwrap(), vec![1_600_000_000_000_000_000]);
         let ns = Series::new("t".into(), &[1_600_000_000_000_000_000i64]);
-        assert_eq!(timestamps(&cx(), &ns).unwrap(), vec![1_600_000_000_000_000_000]);
+        assert_eq!(timestamps(&cx(), &ns, None).unwrap(), vec![1_600_000_000_000_000_000]);
+    }
+
+    #[test]
+    fn timestamps_yyyymmdd_integers_are_dates() {
+        let d = Series::new("date".into(), &[20240102i64, 20240103, 19000101, 21001231]);
+        let ts = timestamps(&cx(), &d, None).unwrap();
+        let day = |s: &str| TimestampNs::parse(s).unwrap().0;
+        assert_eq!(
+            ts,
+            vec![
+                day("2024-01-02"),
+                day("2024-01-03"),
+                day("1900-01-01"),
+                day("2100-12-31")
+            ]
+        );
+        // i32 columns (what CSV inference gives 8-digit numbers) too.
+        let d32 = Series::new("date".into(), &[20240102i32]);
+        assert_eq!(timestamps(&cx(), &d32, None).unwrap(), vec![day("2024-01-02")]);
+    }
+
+    #[test]
+    fn timestamps_explicit_unit_overrides_the_guess() {
+        let d = Series::new("t".into(), &[20240102i64]);
+        assert_eq!(
+            timestamps(&cx(), &d, Some(IntTimeUnit::Seconds)).unwrap(),
+            vec![20_240_102 * 1_000_000_000]
+        );
+        let secs = Series::new("t".into(), &[86_400i64]);
+        assert_eq!(
+            timestamps(&cx(), &secs, Some(IntTimeUnit::Millis)).unwrap(),
+            vec![86_400_000_000]
+        );
+        assert_eq!(
+            timestamps(&cx(), &secs, Some(IntTimeUnit::Nanos)).unwrap(),
+            vec![86_400]
+        );
+        let msg = timestamps(&cx(), &secs, Some(IntTimeUnit::Yyyymmdd))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("'t' at row 0 (line 2)") && msg.contains("86400 is not a valid YYYYMMDD"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn timestamps_ambiguous_integers_ask_for_the_unit() {
+        // Epoch seconds in August 1970 with a day that is no calendar day.
+        let s = Series::new("t".into(), &[20_000_101i64, 20_000_199]);
+        let msg = timestamps(&cx(), &s, None).unwrap_err().to_string();
+        assert!(msg.contains("t.csv") && msg.contains("'t' is ambiguous"), "{msg}");
+        assert!(
+            msg.contains("20000199 is not a calendar date") && msg.contains("row 1"),
+            "{msg}"
+        );
+        assert!(msg.contains("time_unit"), "{msg}");
+        // Dates mixed with epoch seconds.
+        let s = Series::new("t".into(), &[20240102i64, 1_700_000_000]);
+        let msg = timestamps(&cx(), &s, None).unwrap_err().to_string();
+        assert!(
+            msg.contains("20240102 looks like a YYYYMMDD date but 1700000000 does not"),
+            "{msg}"
+        );
+        assert_eq!(
+            timestamps(&cx(), &s, Some(IntTimeUnit::Seconds)).unwrap(),
+            vec![20_240_102_000_000_000, 1_700_000_000_000_000_000]
+        );
     }
 
     #[test]
     fn timestamps_from_dates_and_text() {
         let days = Series::new("d".into(), &[1i32]).cast(&DataType::Date).unwrap();
-        assert_eq!(timestamps(&cx(), &days).unwrap(), vec![NS_PER_DAY]);
+        assert_eq!(timestamps(&cx(), &days, None).unwrap(), vec![NS_PER_DAY]);
         let text = Series::new("d".into(), &["1970-01-02", "soon"]);
-        let msg = timestamps(&cx(), &text).unwrap_err().to_string();
+        let msg = timestamps(&cx(), &text, None).unwrap_err().to_string();
         assert!(msg.contains("row 1 (line 3)") && msg.contains("'soon'"), "{msg}");
     }
 

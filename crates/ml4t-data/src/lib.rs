@@ -10,6 +10,7 @@ mod export;
 mod extract;
 mod load;
 mod merge;
+mod pages;
 mod sample;
 mod stats;
 mod validate;
@@ -18,7 +19,7 @@ mod write;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use columns::ColumnMapping;
+pub use columns::{ColumnMapping, IntTimeUnit};
 pub use export::{TableFormat, export_dir, write_equity, write_fills, write_result_json, write_trades};
 pub use load::{ColumnInfo, LoadOptions, LoadedData, SchemaInfo, inspect, load, load_files};
 pub use sample::{SampleFreq, SampleSpec, sample};
@@ -188,6 +189,44 @@ pub enum DataError {
         name: String,
         available: String,
     },
+    #[error(
+        "{}: column '{column}' is empty in every row; fill it, or map another column to its role",
+        file.display()
+    )]
+    EmptyColumn { file: PathBuf, column: String },
+    #[error(
+        "{}: integer time column '{column}' is ambiguous: {detail}; set its unit in the column \
+         mapping (time_unit: yyyymmdd, s, ms, us or ns)",
+        file.display()
+    )]
+    AmbiguousTime {
+        file: PathBuf,
+        column: String,
+        detail: String,
+    },
+    #[error(
+        "{}: column '{column}' at {row}: {value} is not a valid {unit} time; fix that row or set \
+         another time_unit in the column mapping (yyyymmdd, s, ms, us or ns)",
+        file.display()
+    )]
+    BadIntTime {
+        file: PathBuf,
+        column: String,
+        row: RowRef,
+        value: i64,
+        unit: &'static str,
+    },
+    #[error(
+        "{}: the Parquet file is damaged ({detail}); re-export it from its source and try again",
+        file.display()
+    )]
+    CorruptParquet { file: PathBuf, detail: String },
+    #[error(
+        "{}: the data reader failed on this file ({message}); the file may be corrupt or use an \
+         unsupported type: re-export it (e.g. as Parquet with float columns) and try again",
+        file.display()
+    )]
+    ReaderPanic { file: PathBuf, message: String },
     #[error("{}: the file has no data rows; pick a file with bars", file.display())]
     Empty { file: PathBuf },
     #[error("{origin}: no rows left after the asset and date filters; widen the date range or pick other assets")]

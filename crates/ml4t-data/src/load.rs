@@ -12,6 +12,7 @@ use super::DataError;
 use super::columns::{self, ColumnMapping};
 use super::extract::{Table, extract};
 use super::merge::{Filter, merge};
+use super::pages;
 use super::validate::validate;
 use ml4t_engine::market::Bars;
 use ml4t_engine::types::TimestampNs;
@@ -116,6 +117,26 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<LoadedData, DataError> {
     load_from(path, &data_files(path)?, opts)
 }
 
+/// Runs `read` on `file`, turning a panic inside the data reader (polars panics on some
+/// malformed or unsupported files) into [`DataError::ReaderPanic`] naming the file: the last
+/// resort at the load boundary, so that no input file can take the program down.
+fn guarded<T>(file: &Path, read: impl FnOnce() -> Result<T, DataError>) -> Result<T, DataError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            Err(DataError::ReaderPanic {
+                file: file.to_path_buf(),
+                message,
+            })
+        }
+    }
+}
+
 /// Loads several files into one [`Bars`]. Every file must have the same signal columns (those of
 /// the first file, or `opts.signals`).
 pub fn load_files(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedData, DataError> {
@@ -141,7 +162,7 @@ fn load_from(origin: &Path, paths: &[PathBuf], opts: &LoadOptions) -> Result<Loa
         if format_of(path).is_none() {
             return Err(DataError::UnsupportedFile { file: path.clone() });
         }
-        let table = read_table(path, opts)?;
+        let table = guarded(path, || read_table(path, opts))?;
         if let Some(first) = tables.first()
             && first.cols.signals != table.cols.signals
         {
@@ -196,7 +217,14 @@ fn read_table(path: &Path, opts: &LoadOptions) -> Result<Table, DataError> {
                 .iter_values()
                 .map(|f| (f.name.to_string(), DataType::from_arrow_field(f)))
                 .collect();
-            let cols = columns::resolve(path, &schema, &opts.mapping, signals)?;
+            // A column of the Null type (pandas/pyarrow write one for an all-None column).
+            let empty: Vec<String> = schema
+                .iter()
+                .filter(|(_, d)| d.is_null())
+                .map(|(n, _)| n.clone())
+                .collect();
+            let cols = columns::resolve(path, &schema, &opts.mapping, signals, &empty)?;
+            pages::check_page_headers(path, &cols.columns())?;
             let df = reader
                 .with_columns(Some(cols.columns()))
                 .finish()
@@ -205,7 +233,14 @@ fn read_table(path: &Path, opts: &LoadOptions) -> Result<Table, DataError> {
         }
         _ => {
             let df = read_csv(path, None)?;
-            let cols = columns::resolve(path, &schema_of(&df), &opts.mapping, signals)?;
+            // CSV inference makes a column with no value at all text; it is an empty number.
+            let empty: Vec<String> = df
+                .columns()
+                .iter()
+                .filter(|c| !c.is_empty() && c.null_count() == c.len())
+                .map(|c| c.name().to_string())
+                .collect();
+            let cols = columns::resolve(path, &schema_of(&df), &opts.mapping, signals, &empty)?;
             (df, cols, true)
         }
     };
@@ -234,6 +269,10 @@ fn schema_of(df: &DataFrame) -> Vec<(String, DataType)> {
 /// Column names, types and row count of a file or folder, reading only metadata (Parquet) or
 /// the first rows plus a line count (CSV).
 pub fn inspect(path: &Path) -> Result<SchemaInfo, DataError> {
+    guarded(path, || inspect_files(path))
+}
+
+fn inspect_files(path: &Path) -> Result<SchemaInfo, DataError> {
     let files = data_files(path)?;
     let mut schema = Vec::new();
     let mut rows = 0;
@@ -295,4 +334,24 @@ fn count_csv_rows(path: &Path) -> Result<usize, DataError> {
         lines += 1;
     }
     Ok(lines.saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guarded_turns_a_reader_panic_into_an_error_naming_the_file() {
+        let file = Path::new("prices.parquet");
+        let err = guarded::<()>(file, || panic!("Arrow datatype Decimal(12, 4) not supported")).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DataError::ReaderPanic { .. }), "{err:?}");
+        assert!(
+            msg.starts_with("prices.parquet: ") && msg.contains("Decimal(12, 4)"),
+            "{msg}"
+        );
+        let formatted = guarded::<()>(file, || panic!("{} rows", 3)).unwrap_err().to_string();
+        assert!(formatted.contains("3 rows"), "{formatted}");
+        assert_eq!(guarded(file, || Ok(7)).unwrap(), 7);
+    }
 }

@@ -135,6 +135,7 @@ mod tests {
             close: "close".into(),
             volume: None,
             signals: vec!["s".into()],
+            time_unit: None,
         };
         Table {
             file: PathBuf::from(file),

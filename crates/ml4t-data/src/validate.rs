@@ -109,6 +109,7 @@ mod tests {
             close: "close".into(),
             volume: Some("volume".into()),
             signals: vec![],
+            time_unit: None,
         };
         Table {
             file: PathBuf::from("x.csv"),

@@ -31,6 +31,9 @@ use ml4t_engine::types::{AssetId, TimestampNs};
 const TICK: Duration = Duration::from_millis(25);
 /// Complete timestamps buffered between the connection thread and the engine.
 const CHANNEL_TIMESTAMPS: usize = 1024;
+/// Default of [`LiveFeedConfig::max_clock_skew`]: a day, so that bars stamped at their period's
+/// end or in a local time zone pass, while a bar from a wrong unit or year does not.
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(86_400);
 
 /// Settings of a [`LiveFeed`]. [`LiveFeedConfig::new`] gives the defaults.
 #[derive(Debug, Clone)]
@@ -45,6 +48,10 @@ pub struct LiveFeedConfig {
     pub signals: Vec<String>,
     /// Ask for timestamps after this one only (a restart from a journal).
     pub resume_after: Option<TimestampNs>,
+    /// Bars (and end-of-timestamp markers) stamped more than this ahead of the wall clock are
+    /// rejected: one far-future bar would otherwise make every later bar "out of order" for
+    /// good, and a journal would keep it across restarts. `None` accepts any time.
+    pub max_clock_skew: Option<Duration>,
     /// Send a ping after this long without a message from the server.
     pub heartbeat: Duration,
     /// Reconnect after this long without any message (data, ping or pong).
@@ -75,6 +82,7 @@ impl LiveFeedConfig {
             assets,
             signals,
             resume_after: None,
+            max_clock_skew: Some(DEFAULT_MAX_CLOCK_SKEW),
             heartbeat: Duration::from_secs(5),
             read_timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(5),
@@ -207,6 +215,16 @@ enum Handled {
     Nothing,
     Complete(Batch),
     End(Option<Batch>),
+    /// The feed cannot work as configured (every bar of its first timestamp is of an unknown
+    /// asset): stop with this message.
+    Fatal(String),
+}
+
+/// The wall clock in ns since the epoch (0 if the system clock is before 1970).
+fn wall_clock_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// The protocol state of one feed, independent of sockets: assembles timestamps, rejects what
@@ -221,11 +239,28 @@ struct Assembler {
     ignored: Vec<String>,
     /// New names in `ignored`, to report.
     notes: Vec<String>,
+    /// `max_clock_skew` in ns.
+    max_skew_ns: Option<i64>,
+    /// The wall clock (a fixed one in tests).
+    now_ns: fn() -> i64,
+    /// A bar of a configured asset was accepted (or the run resumes after a complete timestamp).
+    any_known: bool,
+    /// Before any known bar: the timestamp of the first bars of unknown assets, and their names.
+    unknown_first: Option<(i64, Vec<String>)>,
 }
 
 impl Assembler {
-    fn new(assets: &[String], signals: &[String], resume_after: Option<TimestampNs>) -> Self {
+    fn new(
+        assets: &[String],
+        signals: &[String],
+        resume_after: Option<TimestampNs>,
+        max_clock_skew: Option<Duration>,
+    ) -> Self {
         Assembler {
+            max_skew_ns: max_clock_skew.map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
+            now_ns: wall_clock_ns,
+            any_known: resume_after.is_some(),
+            unknown_first: None,
             assets: assets.to_vec(),
             signal_index: signals.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect(),
             n_signals: signals.len(),
@@ -241,6 +276,10 @@ impl Assembler {
         match ServerMessage::parse(text)? {
             ServerMessage::Bar(b) => self.bar(b),
             ServerMessage::EndOfTimestamp(ts) => {
+                self.check_skew("end_of_timestamp", ts)?;
+                if let Some(fatal) = self.all_unknown_before(ts.0.saturating_add(1)) {
+                    return Ok(fatal);
+                }
                 let ts = ts.0;
                 if let Some(last) = self.last_complete
                     && ts <= last
@@ -262,17 +301,76 @@ impl Assembler {
                     None => Ok(Handled::Nothing),
                 }
             }
-            ServerMessage::EndOfStream => Ok(Handled::End(self.pending_ts.is_some().then(|| self.take_pending()))),
+            ServerMessage::EndOfStream => {
+                if let Some(fatal) = self.all_unknown_before(i64::MAX) {
+                    return Ok(fatal);
+                }
+                Ok(Handled::End(self.pending_ts.is_some().then(|| self.take_pending())))
+            }
         }
+    }
+
+    /// Rejects a time more than `max_clock_skew` ahead of the wall clock.
+    fn check_skew(&self, what: &str, ts: TimestampNs) -> Result<(), String> {
+        let Some(skew) = self.max_skew_ns else {
+            return Ok(());
+        };
+        let now = (self.now_ns)();
+        if ts.0 > now.saturating_add(skew) {
+            return Err(format!(
+                "{what} at {ts} is more than {} s ahead of the wall clock ({}); check the server's \
+                 clock and time unit (the feed's max_clock_skew sets the limit)",
+                skew / 1_000_000_000,
+                TimestampNs(now)
+            ));
+        }
+        Ok(())
+    }
+
+    /// When no bar of a configured asset came yet and the first bars (of unknown assets) are of a
+    /// timestamp before `ts`, that first timestamp is complete and nothing of it is usable: the
+    /// feed and the configuration name different assets.
+    fn all_unknown_before(&self, ts: i64) -> Option<Handled> {
+        if self.any_known {
+            return None;
+        }
+        let (first, names) = self.unknown_first.as_ref()?;
+        if *first >= ts {
+            return None;
+        }
+        let feed = names.join(",");
+        Some(Handled::Fatal(format!(
+            "every bar of the first timestamp {} is of an asset the feed is not configured with: \
+             the feed sends {}; configured: {}. Configure the feed's assets (`ml4t paper --assets \
+             {feed}`, or data.assets in the preset)",
+            TimestampNs(*first),
+            names.join(", "),
+            self.assets.join(", ")
+        )))
     }
 
     fn bar(&mut self, b: BarMessage) -> Result<Handled, String> {
         let ts = b.timestamp.parse()?;
+        self.check_skew("bar", ts)?;
+        if let Some(fatal) = self.all_unknown_before(ts.0) {
+            return Ok(fatal);
+        }
         let asset = match &b.asset {
-            Some(name) => self
-                .assets
-                .binary_search(name)
-                .map_err(|_| format!("unknown asset '{name}'; the feed trades {}", self.assets.join(", ")))?,
+            Some(name) => match self.assets.binary_search(name) {
+                Ok(i) => i,
+                Err(_) => {
+                    if !self.any_known {
+                        let (_, names) = self.unknown_first.get_or_insert_with(|| (ts.0, Vec::new()));
+                        if !names.contains(name) {
+                            names.push(name.clone());
+                        }
+                    }
+                    return Err(format!(
+                        "unknown asset '{name}'; the feed trades {}",
+                        self.assets.join(", ")
+                    ));
+                }
+            },
             None if self.assets.len() == 1 => 0,
             None => return Err("bar without \"asset\" on a multi-asset feed".into()),
         };
@@ -331,6 +429,7 @@ impl Assembler {
                 None => {}
             }
         }
+        self.any_known = true;
         self.pending_ts = Some(ts.0);
         self.pending.push(Row {
             asset: AssetId(asset as u32),
@@ -388,9 +487,14 @@ impl Events {
 /// Why a connection ended.
 enum SessionEnd {
     Stopped,
+    /// The feed cannot work as configured; the run stops with this message.
+    Fatal(String),
     ConsumerGone,
     EndOfStream,
-    Lost { reason: String, progressed: bool },
+    Lost {
+        reason: String,
+        progressed: bool,
+    },
 }
 
 /// The connection thread.
@@ -432,6 +536,11 @@ impl Worker {
             let error = match connect(&self.cfg) {
                 Ok(ws) => match self.session(ws) {
                     SessionEnd::Stopped | SessionEnd::ConsumerGone => return,
+                    SessionEnd::Fatal(msg) => {
+                        self.events.emit(FeedEvent::GaveUp { error: msg.clone() });
+                        let _ = self.tx.send(Msg::Failed(msg));
+                        return;
+                    }
                     SessionEnd::EndOfStream => {
                         // While polling for more data, only news is reported.
                         if !self.waiting {
@@ -542,6 +651,11 @@ impl Worker {
                             let _ = ws.close(None);
                             let _ = ws.flush();
                             return SessionEnd::EndOfStream;
+                        }
+                        Ok(Handled::Fatal(msg)) => {
+                            let _ = ws.close(None);
+                            let _ = ws.flush();
+                            return SessionEnd::Fatal(msg);
                         }
                         Err(reason) => self.events.emit(FeedEvent::Rejected {
                             reason,
@@ -660,6 +774,77 @@ fn connect(cfg: &LiveFeedConfig) -> Result<WebSocket<TcpStream>, String> {
     Err(last)
 }
 
+/// The asset names (sorted) and signal names (sorted) of the feed's first timestamp: the
+/// universe when nothing configures it. Connects to `config.url`, asks for the stream from
+/// `config.resume_after`, reads until the first timestamp is complete, and disconnects; waits at
+/// most `config.read_timeout` for it.
+pub fn first_timestamp_names(config: &LiveFeedConfig) -> Result<(Vec<String>, Vec<String>), LiveError> {
+    let fail = |problem: String| LiveError::Config(format!("reading the first timestamp of {}: {problem}", config.url));
+    let mut ws = connect(config).map_err(fail)?;
+    ws.send(Message::text(Resume::after(config.resume_after).to_json()))
+        .map_err(|e| fail(format!("sending the resume request: {e}")))?;
+    let started = Instant::now();
+    let mut first: Option<i64> = None;
+    let (mut assets, mut signals) = (Vec::<String>::new(), Vec::<String>::new());
+    loop {
+        if started.elapsed() >= config.read_timeout || config.stop.load(Ordering::Relaxed) {
+            let _ = ws.close(None);
+            return Err(fail(format!(
+                "no complete timestamp within {:.1} s",
+                config.read_timeout.as_secs_f64()
+            )));
+        }
+        let text = match ws.read() {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_)) => return Err(fail("the server closed the connection".into())),
+            Ok(_) => continue,
+            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                continue;
+            }
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        let done = match ServerMessage::parse(text.as_str()) {
+            Ok(ServerMessage::Bar(b)) => {
+                let Ok(ts) = b.timestamp.parse() else { continue };
+                match first {
+                    Some(f) if ts.0 > f => true,
+                    Some(f) if ts.0 < f => continue,
+                    _ => {
+                        first = Some(ts.0);
+                        let Some(name) = b.asset else {
+                            return Err(fail(
+                                "its bars carry no asset name; name the asset (`ml4t paper --assets NAME`)".into(),
+                            ));
+                        };
+                        if !assets.contains(&name) {
+                            assets.push(name);
+                        }
+                        for key in b.signals.into_keys() {
+                            if !signals.contains(&key) {
+                                signals.push(key);
+                            }
+                        }
+                        false
+                    }
+                }
+            }
+            Ok(ServerMessage::EndOfTimestamp(_)) => first.is_some(),
+            Ok(ServerMessage::EndOfStream) => true,
+            Err(_) => false,
+        };
+        if done {
+            let _ = ws.close(None);
+            let _ = ws.flush();
+            if assets.is_empty() {
+                return Err(fail("the stream has no bars".into()));
+            }
+            assets.sort();
+            signals.sort();
+            return Ok((assets, signals));
+        }
+    }
+}
+
 /// A [`DataFeed`] of live bars from a WebSocket server (see the module docs).
 pub struct LiveFeed {
     assets: Vec<String>,
@@ -716,7 +901,12 @@ impl LiveFeed {
         let (tx, rx) = sync_channel(CHANNEL_TIMESTAMPS);
         let closing = Arc::new(AtomicBool::new(false));
         let worker = Worker {
-            asm: Assembler::new(&config.assets, &config.signals, config.resume_after),
+            asm: Assembler::new(
+                &config.assets,
+                &config.signals,
+                config.resume_after,
+                config.max_clock_skew,
+            ),
             events: Events {
                 tx: config.events.clone(),
                 dropped: 0,
@@ -827,7 +1017,7 @@ mod tests {
     use super::*;
 
     fn asm() -> Assembler {
-        Assembler::new(&["A".into(), "B".into()], &["s".into()], None)
+        Assembler::new(&["A".into(), "B".into()], &["s".into()], None, None)
     }
 
     fn bar(ts: &str, asset: &str, close: f64) -> String {
@@ -882,6 +1072,62 @@ mod tests {
         assert_eq!(a.drop_pending(), 1);
         // After a reconnect the server resends the incomplete timestamp.
         assert_eq!(a.handle(&bar("2024-01-02T09:32:00", "A", 1.0)), Ok(Handled::Nothing));
+    }
+
+    #[test]
+    fn assembler_rejects_bars_ahead_of_the_wall_clock() {
+        // The wall clock at 2024-01-02T10:00:00, one hour of skew allowed.
+        let mut a = Assembler::new(
+            &["A".into(), "B".into()],
+            &["s".into()],
+            None,
+            Some(Duration::from_secs(3600)),
+        );
+        a.now_ns = || 1_704_189_600_000_000_000;
+        a.handle(&bar("2024-01-02T09:31:00", "A", 1.0)).unwrap();
+        let e = a.handle(&bar("2200-01-01T00:00:00", "B", 1.0)).unwrap_err();
+        assert!(e.contains("2200-01-01") && e.contains("ahead of the wall clock"), "{e}");
+        let e = a
+            .handle("{\"type\":\"end_of_timestamp\",\"timestamp\":\"2200-01-01T00:00:00\"}")
+            .unwrap_err();
+        assert!(e.contains("ahead of the wall clock"), "{e}");
+        // Within the skew is fine, and the far-future bar did not poison the order.
+        assert_eq!(a.handle(&bar("2024-01-02T09:31:00", "B", 1.0)), Ok(Handled::Nothing));
+        let b = complete(a.handle(&bar("2024-01-02T10:59:00", "A", 1.0)));
+        assert_eq!(b.rows.len(), 2);
+    }
+
+    #[test]
+    fn assembler_stops_when_the_first_timestamp_is_all_unknown_assets() {
+        let fatal = |h: Result<Handled, String>| match h {
+            Ok(Handled::Fatal(m)) => m,
+            other => panic!("expected a fatal error, got {other:?}"),
+        };
+        // Ended by a later bar.
+        let mut a = asm();
+        assert!(
+            a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0))
+                .unwrap_err()
+                .contains("unknown asset")
+        );
+        assert!(a.handle(&bar("2024-01-02T09:31:00", "MSFT", 1.0)).is_err());
+        let m = fatal(a.handle(&bar("2024-01-02T09:32:00", "GOOG", 1.0)));
+        assert!(m.contains("the feed sends GOOG, MSFT; configured: A, B"), "{m}");
+        assert!(m.contains("--assets GOOG,MSFT"), "{m}");
+        // Ended by its end marker, or by the end of the stream.
+        let mut a = asm();
+        a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0)).unwrap_err();
+        fatal(a.handle("{\"type\":\"end_of_timestamp\",\"timestamp\":\"2024-01-02T09:31:00\"}"));
+        let mut a = asm();
+        a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0)).unwrap_err();
+        fatal(a.handle("{\"type\":\"end_of_stream\"}"));
+        // One known bar in the first timestamp: unknown ones are only rejected, then and later.
+        let mut a = asm();
+        a.handle(&bar("2024-01-02T09:31:00", "GOOG", 1.0)).unwrap_err();
+        a.handle(&bar("2024-01-02T09:31:00", "A", 1.0)).unwrap();
+        complete(a.handle(&bar("2024-01-02T09:32:00", "A", 1.0)));
+        assert!(a.handle(&bar("2024-01-02T09:33:00", "GOOG", 1.0)).is_err());
+        assert!(a.handle(&bar("2024-01-02T09:34:00", "A", 1.0)).is_ok());
     }
 
     #[test]

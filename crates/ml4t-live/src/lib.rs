@@ -36,7 +36,7 @@ pub mod replay;
 
 use std::path::PathBuf;
 
-pub use feed::{FeedEvent, LiveFeed, LiveFeedConfig};
+pub use feed::{FeedEvent, LiveFeed, LiveFeedConfig, first_timestamp_names};
 pub use journal::Journal;
 pub use paper::{PaperBroker, PaperConfig, PaperEvent, PaperRun, run_paper};
 pub use replay::{ReplayEvent, ReplayOptions, ReplayServer, serve};

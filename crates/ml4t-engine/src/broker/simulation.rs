@@ -2,8 +2,8 @@
 
 use super::{Broker, BrokerError};
 use crate::execution::{
-    BrokerConfig, CashRule, EquityRecorder, ExecutionNotes, Fill, FillKind, FillTiming, IntrabarPriority, Order,
-    OrderKind, RejectReason, Rejection, Trade,
+    BrokerConfig, CashRule, EquityRecorder, ExecutionNotes, Fill, FillKind, FillTiming, IntrabarPriority,
+    MAX_EXACT_QTY, Order, OrderKind, RejectReason, Rejection, Trade,
 };
 use crate::market::{Bar, BarSlice, Bars};
 use crate::portfolio::Portfolio;
@@ -388,6 +388,10 @@ impl Broker for SimulationBroker {
         };
         if !(order.qty.is_finite() && order.qty > 0.0 && price_ok) {
             self.reject(&order, order.submitted_ts, RejectReason::InvalidOrder);
+            return Ok(());
+        }
+        if order.qty >= MAX_EXACT_QTY {
+            self.reject(&order, order.submitted_ts, RejectReason::QuantityTooLarge);
             return Ok(());
         }
         if let OrderKind::TrailingStop { extreme, .. } = &mut order.kind

@@ -1,5 +1,16 @@
 //! Commission: a percent of notional, per share, per order, with a minimum; each part optional.
 
+/// 2^53: from here on `q - 1.0 == q` in f64, so whole-unit quantities are no longer exact. The
+/// broker rejects orders this large ([`RejectReason::QuantityTooLarge`]) and the cash cap never
+/// sizes above it.
+///
+/// [`RejectReason::QuantityTooLarge`]: super::RejectReason::QuantityTooLarge
+pub const MAX_EXACT_QTY: f64 = 9_007_199_254_740_992.0;
+
+/// Steps of the float guard in [`Commission::max_affordable`]; the estimate is off by a unit or
+/// two, so this bound is never reached in practice, it only rules out a spin.
+const MAX_GUARD_STEPS: usize = 64;
+
 /// `max(minimum, notional * percent + qty * per_share + per_order)` for every fill.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -47,20 +58,28 @@ impl Commission {
 
     /// The largest whole quantity whose buy cost fits in `cash` (SEMANTICS.md cash cap):
     /// `floor(cash / (px * (1 + c)))`, then decremented while the cost still exceeds the cash.
+    /// Never above `MAX_EXACT_QTY - 1` (where decrementing stops changing the value), and 0 for
+    /// non-finite or non-positive inputs.
     pub fn max_affordable(&self, cash: f64, price: f64) -> f64 {
-        if !(cash > 0.0 && price > 0.0) {
+        if !(cash > 0.0 && price > 0.0 && price.is_finite()) {
             return 0.0;
         }
         let mut q = ((cash - self.per_order) / (price * (1.0 + self.percent) + self.per_share)).floor();
         if self.minimum > 0.0 && q > 0.0 && self.buy_cost(q, price) > cash {
             q = q.min(((cash - self.minimum) / price).floor());
         }
-        q = q.max(0.0);
-        // Float guard: at most a few steps.
-        while q > 0.0 && self.buy_cost(q, price) > cash {
+        if q.is_nan() {
+            return 0.0;
+        }
+        q = q.clamp(0.0, MAX_EXACT_QTY - 1.0);
+        // Float guard: a unit or two at most; bounded so that no input can make it spin.
+        for _ in 0..MAX_GUARD_STEPS {
+            if q <= 0.0 || self.buy_cost(q, price) <= cash {
+                return q;
+            }
             q -= 1.0;
         }
-        q
+        if self.buy_cost(q, price) <= cash { q } else { 0.0 }
     }
 }
 
@@ -104,5 +123,29 @@ mod tests {
         assert_eq!(m.max_affordable(10_000.0, 99.0), 100.0);
         // 1000 cash: 10 shares cost 990 + 20 = 1010 > 1000, 9 cost 891 + 20 = 911
         assert_eq!(m.max_affordable(1_000.0, 99.0), 9.0);
+    }
+
+    #[test]
+    fn commission_cash_cap_tiny_price_stays_below_2_pow_53() {
+        // 100_000 / 1e-11 = 1e16 shares: above 2^53, where `q - 1.0 == q` (the old loop spun).
+        for c in [
+            Commission::default(),
+            Commission::percent(0.001),
+            Commission {
+                minimum: 1.0,
+                per_share: 0.0,
+                ..Commission::percent(1e-3)
+            },
+        ] {
+            let q = c.max_affordable(100_000.0, 1e-11);
+            assert!(q > 0.0 && q < MAX_EXACT_QTY, "{q}");
+            assert!(c.buy_cost(q, 1e-11) <= 100_000.0);
+        }
+        assert_eq!(
+            Commission::default().max_affordable(f64::INFINITY, 1.0),
+            MAX_EXACT_QTY - 1.0
+        );
+        assert_eq!(Commission::default().max_affordable(1e300, 1e-300), MAX_EXACT_QTY - 1.0);
+        assert_eq!(Commission::percent(f64::NAN).max_affordable(100.0, 1.0), 0.0);
     }
 }

@@ -105,8 +105,9 @@ impl Trade {
     pub fn holding_bars(&self) -> usize {
         self.exit_bar.saturating_sub(self.entry_bar)
     }
+    /// `exit - entry` in ns, saturating at the ends of i64 (timestamps span the whole range).
     pub fn holding_ns(&self) -> i64 {
-        self.exit_ts.0 - self.entry_ts.0
+        self.exit_ts.0.saturating_sub(self.entry_ts.0)
     }
 }
 
@@ -121,4 +122,34 @@ pub struct OpenPosition {
     pub entry_price: f64,
     pub last_price: f64,
     pub unrealized_pnl: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trade_holding_ns_saturates() {
+        let t = Trade {
+            asset: AssetId(0),
+            side: Side::Buy,
+            qty: 1.0,
+            entry_ts: TimestampNs(i64::MIN),
+            entry_price: 1.0,
+            entry_bar: 0,
+            exit_ts: TimestampNs(i64::MAX),
+            exit_price: 1.0,
+            exit_bar: 1,
+            entry_commission: 0.0,
+            exit_commission: 0.0,
+            pnl_net: 0.0,
+        };
+        assert_eq!(t.holding_ns(), i64::MAX);
+        let back = Trade {
+            entry_ts: TimestampNs(i64::MAX),
+            exit_ts: TimestampNs(i64::MIN),
+            ..t
+        };
+        assert_eq!(back.holding_ns(), i64::MIN);
+    }
 }

@@ -10,7 +10,7 @@ mod fill;
 mod order;
 mod recorder;
 
-pub use commission::Commission;
+pub use commission::{Commission, MAX_EXACT_QTY};
 pub use config::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
 pub use fill::{ExecutionNotes, Fill, FillKind, OpenPosition, Trade};
 pub use order::{Order, OrderKind, RejectReason, Rejection};

@@ -45,6 +45,10 @@ pub enum RejectReason {
     NoPosition,
     /// Zero, negative or non-finite quantity or price.
     InvalidOrder,
+    /// A quantity at or above 2^53 ([`MAX_EXACT_QTY`](super::MAX_EXACT_QTY)), where
+    /// whole units are no longer exact in f64 (a near-zero price asking for ~1e16 shares): check
+    /// the price data or size by value.
+    QuantityTooLarge,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

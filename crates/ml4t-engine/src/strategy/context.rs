@@ -6,6 +6,15 @@ use crate::types::{AssetId, OrderId, Side, SignalId, TimestampNs};
 
 use super::StrategyError;
 
+/// What `position_info` returns for an id outside the data.
+static FLAT: Position = Position {
+    qty: 0.0,
+    avg_price: 0.0,
+    entry_ts: TimestampNs(0),
+    entry_bar: 0,
+    entry_commission: 0.0,
+};
+
 /// What a strategy asks the broker for; the engine applies requests after the callbacks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Request {
@@ -102,9 +111,19 @@ impl<'a> Context<'a> {
     pub fn position(&self, asset: AssetId) -> f64 {
         self.portfolio.qty(asset)
     }
-    /// Position details (average entry price, entry time).
+    /// Position details (average entry price, entry time); a flat position for an unknown id.
     pub fn position_info(&self, asset: AssetId) -> &'a Position {
-        self.portfolio.position(asset)
+        self.checked_position(asset)
+    }
+    /// Like `Portfolio::position`, but an id outside the data (a script's or a callback's
+    /// arithmetic) reads as flat instead of panicking, as `position()` reads 0.
+    #[inline]
+    fn checked_position(&self, asset: AssetId) -> &'a Position {
+        if asset.index() < self.portfolio.n_assets() {
+            self.portfolio.position(asset)
+        } else {
+            &FLAT
+        }
     }
     /// Assets with an open position and their signed quantities, in name order.
     pub fn positions(&self) -> impl Iterator<Item = (AssetId, f64)> + 'a {
@@ -124,7 +143,7 @@ impl<'a> Context<'a> {
     /// `qty * (last close - average entry)`.
     #[inline]
     pub fn unrealized_pnl(&self, asset: AssetId) -> f64 {
-        let p = self.portfolio.position(asset);
+        let p = self.checked_position(asset);
         if p.qty == 0.0 {
             0.0
         } else {
@@ -135,7 +154,7 @@ impl<'a> Context<'a> {
     /// Commissions are not included (SEMANTICS.md).
     #[inline]
     pub fn unrealized_pnl_pct(&self, asset: AssetId) -> f64 {
-        let p = self.portfolio.position(asset);
+        let p = self.checked_position(asset);
         if p.qty == 0.0 {
             return 0.0;
         }

@@ -78,7 +78,7 @@ impl DrawdownStats {
         let end = recovery.unwrap_or(ts.len().saturating_sub(1));
         let ts_at = |i: usize| TimestampNs(ts.get(i).copied().unwrap_or_default());
         let duration_bars = end.saturating_sub(ep.peak);
-        let duration_ns = ts_at(end).0 - ts_at(ep.peak).0;
+        let duration_ns = ts_at(end).0.saturating_sub(ts_at(ep.peak).0);
         if duration_bars > self.longest_bars {
             self.longest_bars = duration_bars;
             self.longest_ns = duration_ns;
@@ -151,6 +151,14 @@ mod tests {
         let m = s.max.unwrap();
         assert_close(m.depth, -0.5);
         assert_eq!((m.recovery_ts, m.duration_bars, m.duration_ns), (None, 2, 20));
+    }
+
+    #[test]
+    fn drawdown_duration_saturates_across_the_whole_time_range() {
+        let s = drawdown_stats(100.0, &[i64::MIN, 0, i64::MAX], &[100.0, 50.0, 60.0]);
+        let m = s.max.unwrap();
+        assert_eq!((m.duration_bars, m.duration_ns), (2, i64::MAX));
+        assert_eq!(s.longest_ns, i64::MAX);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Returns, rates and exposures are fractions (0.1234 = 12.34 %); money is in account currency;
 //! durations carry their unit in the name (`_bars`, `_ns`). No field is NaN or infinite: where a
 //! figure is undefined (no trades, zero volatility, no drawdown) it is 0, or `None` where 0 would
-//! mislead (profit factor without losses, drawdown dates without a drawdown).
+//! mislead (profit factor without losses, drawdown dates without a drawdown). A figure that
+//! still comes out non-finite (an equity that overflowed) is checked once in [`compute`]: it
+//! becomes absent (NaN in memory, `null` in the JSON) and [`Metrics::notes`] says which and why.
 
 /// Drawdown depth, dates and durations.
 pub mod drawdown;
@@ -42,28 +44,38 @@ impl Default for MetricsOptions {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// Equity at the last timestamp (the initial cash if there is none).
+    #[serde(deserialize_with = "null_as_nan")]
     pub final_equity: f64,
     /// The annualisation factor used (given or inferred).
+    #[serde(deserialize_with = "null_as_nan")]
     pub periods_per_year: f64,
     /// Number of period returns (normally one per timestamp: the first runs from the initial cash).
     pub n_periods: usize,
     /// `n_periods / periods_per_year`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub years: f64,
 
     /// `final_equity / init_cash - 1`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub total_return: f64,
     /// `(final / init)^(1 / years) - 1`; -1 if everything was lost.
+    #[serde(deserialize_with = "null_as_nan")]
     pub cagr: f64,
     /// Sample std of period returns times `sqrt(periods_per_year)`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub annual_volatility: f64,
     /// Annualised mean excess return over its std; 0 when the std is 0.
+    #[serde(deserialize_with = "null_as_nan")]
     pub sharpe: f64,
     /// Annualised mean excess return over the downside deviation; 0 without downside.
+    #[serde(deserialize_with = "null_as_nan")]
     pub sortino: f64,
     /// `cagr / |max_drawdown|`; 0 without drawdown.
+    #[serde(deserialize_with = "null_as_nan")]
     pub calmar: f64,
 
     /// Deepest fall below the running peak (which starts at the initial cash): a fraction <= 0.
+    #[serde(deserialize_with = "null_as_nan")]
     pub max_drawdown: f64,
     pub max_drawdown_peak_ts: Option<TimestampNs>,
     pub max_drawdown_trough_ts: Option<TimestampNs>,
@@ -81,32 +93,51 @@ pub struct Metrics {
     pub n_long_trades: usize,
     pub n_short_trades: usize,
     /// Fraction of trades with `pnl_net > 0`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub win_rate: f64,
     /// Gross wins / |gross losses|; `None` without losses.
     pub profit_factor: Option<f64>,
     /// Mean `pnl_net` per trade.
+    #[serde(deserialize_with = "null_as_nan")]
     pub expectancy: f64,
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_win: f64,
     /// Negative (or 0 without losses).
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_loss: f64,
+    #[serde(deserialize_with = "null_as_nan")]
     pub largest_win: f64,
     /// Negative (or 0 without losses).
+    #[serde(deserialize_with = "null_as_nan")]
     pub largest_loss: f64,
     /// Mean net return on entry notional per trade.
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_trade_return: f64,
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_holding_bars: f64,
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_holding_ns: f64,
 
     /// Fraction of timestamps with an open position.
+    #[serde(deserialize_with = "null_as_nan")]
     pub exposure_time: f64,
     /// Mean gross exposure / equity.
+    #[serde(deserialize_with = "null_as_nan")]
     pub avg_gross_exposure: f64,
     /// Fill notional / mean equity.
+    #[serde(deserialize_with = "null_as_nan")]
     pub turnover: f64,
     /// `turnover / years`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub turnover_annual: f64,
     /// Sum of fill commissions.
+    #[serde(deserialize_with = "null_as_nan")]
     pub commission_total: f64,
+
+    /// Why a figure is absent: each non-finite value (an equity that overflowed, a short at an
+    /// extreme price) is replaced by NaN in memory and `null` in the JSON, with a note here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Computes every metric of a run. Never panics; see the field docs for the empty-input values.
@@ -130,7 +161,7 @@ pub fn compute(
     let t = trades::trade_stats(trades);
     let x = exposure::exposure_stats(equity, fills, years);
 
-    Metrics {
+    let mut m = Metrics {
         final_equity,
         periods_per_year: ppy,
         n_periods: rets.len(),
@@ -167,15 +198,93 @@ pub fn compute(
         turnover: x.turnover,
         turnover_annual: x.turnover_annual,
         commission_total: x.commission_total,
-    }
+        notes: Vec::new(),
+    };
+    m.absent_if_not_finite();
+    m
+}
+
+/// Reads a JSON `null` (an absent figure) back as NaN.
+fn null_as_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v: Option<f64> = serde::Deserialize::deserialize(d)?;
+    Ok(v.unwrap_or(f64::NAN))
 }
 
 impl Metrics {
+    /// The one finiteness check: every non-finite figure becomes absent, with a note.
+    fn absent_if_not_finite(&mut self) {
+        macro_rules! check {
+            ($($field:ident),* $(,)?) => {$(
+                if !self.$field.is_finite() {
+                    self.notes.push(format!(
+                        "{} is absent: it came out {} (equity or prices beyond the range of \
+                         f64); check the data for extreme prices",
+                        stringify!($field),
+                        if self.$field.is_nan() { "not a number" } else { "infinite" },
+                    ));
+                    self.$field = f64::NAN;
+                }
+            )*};
+        }
+        check!(
+            final_equity,
+            periods_per_year,
+            years,
+            total_return,
+            cagr,
+            annual_volatility,
+            sharpe,
+            sortino,
+            calmar,
+            max_drawdown,
+            win_rate,
+            expectancy,
+            avg_win,
+            avg_loss,
+            largest_win,
+            largest_loss,
+            avg_trade_return,
+            avg_holding_bars,
+            avg_holding_ns,
+            exposure_time,
+            avg_gross_exposure,
+            turnover,
+            turnover_annual,
+            commission_total
+        );
+        if let Some(pf) = self.profit_factor
+            && !pf.is_finite()
+        {
+            self.notes
+                .push("profit_factor is absent: it came out infinite or not a number".to_owned());
+            self.profit_factor = None;
+        }
+    }
+
     /// Label/value pairs for a text summary or a GUI table, in reading order.
     pub fn rows(&self) -> Vec<(&'static str, String)> {
-        let pct = |x: f64| format!("{:.2}%", x * 100.0);
-        let num = |x: f64| format!("{x:.2}");
-        let times = |x: f64| format!("{x:.2}x");
+        let absent = "n/a".to_owned();
+        let pct = |x: f64| {
+            if x.is_finite() {
+                format!("{:.2}%", x * 100.0)
+            } else {
+                absent.clone()
+            }
+        };
+        let num = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.2}")
+            } else {
+                absent.clone()
+            }
+        };
+        let times = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.2}x")
+            } else {
+                absent.clone()
+            }
+        };
         let has_dd = self.max_drawdown_peak_ts.is_some();
         let recovery = match self.max_drawdown_recovery_ts {
             Some(ts) => when(ts),
@@ -383,6 +492,40 @@ mod tests {
         }
         let back: Metrics = serde_json::from_value(json).unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn compute_non_finite_figures_become_absent_with_a_note() {
+        // A short at an extreme price: equity overflows to -inf, then NaN.
+        let mut c = EquityCurve::with_capacity(3);
+        c.push(TimestampNs(0), 100.0, 100.0, 0.0);
+        c.push(TimestampNs(DAY), f64::NEG_INFINITY, 1e308, f64::INFINITY);
+        c.push(TimestampNs(2 * DAY), f64::NAN, 1e308, f64::INFINITY);
+        let m = compute(100.0, &c, &[], &[], &MetricsOptions::default());
+        assert!(m.final_equity.is_nan() && m.total_return.is_nan());
+        assert!(
+            m.notes.iter().any(|n| n.starts_with("final_equity is absent")),
+            "{:?}",
+            m.notes
+        );
+        assert!(
+            m.notes.iter().any(|n| n.starts_with("total_return is absent")),
+            "{:?}",
+            m.notes
+        );
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(!json.contains(":NaN") && !json.contains("Infinity"), "{json}");
+        assert!(json.contains("\"final_equity\":null"), "{json}");
+        let back: Metrics = serde_json::from_str(&json).unwrap();
+        assert!(back.final_equity.is_nan());
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let rows = m.rows();
+        assert!(rows.iter().any(|(l, v)| *l == "Total return" && v == "n/a"), "{rows:?}");
+        // A finite run has no notes and writes none.
+        let (c, trades, fills) = run();
+        let m = compute(100.0, &c, &trades, &fills, &MetricsOptions::default());
+        assert!(m.notes.is_empty());
+        assert!(!serde_json::to_string(&m).unwrap().contains("notes"));
     }
 
     #[test]
