@@ -39,8 +39,10 @@ pub(super) fn read(text: &str, path: &Path) -> Result<Preset, PresetError> {
 /// them forward, so old files keep opening.
 fn migrate(version: u32, text: &str, path: &Path) -> Result<Preset, PresetError> {
     match version {
-        // 1 is the current format; v2 adds: `1 => parse::<v1::Preset>(text, path).map(Preset::from)`.
-        CURRENT_VERSION => parse(text, path),
+        // Version 2 only adds the optional `sweep` section, so a version 1 file parses as the
+        // current format. A change that is not purely additive gets its own step here:
+        // `n => parse::<vn::Preset>(text, path).map(Preset::from)`.
+        1 | CURRENT_VERSION => parse(text, path),
         0 => Err(PresetError::field(
             path,
             "version",

@@ -4,6 +4,7 @@
 
 use super::bitmask::{BitMask, pack_chunk};
 use super::column::Column;
+use super::mask_cache::MaskCache;
 use super::sizer::ResolvedSizer;
 use super::{Rule, RuleError, SignalStrategy};
 use crate::execution::Fill;
@@ -312,6 +313,11 @@ struct Prep {
 
 impl Prep {
     fn new(lists: &[&[Rule]], bars: &Bars) -> Prep {
+        Self::cached(lists, bars, None)
+    }
+
+    /// As [`Prep::new`], taking the masks `cache` already holds and adding the ones it lacks.
+    fn cached(lists: &[&[Rule]], bars: &Bars, cache: Option<&MaskCache>) -> Prep {
         let mut by_column: Vec<(Column, Vec<Rule>)> = Vec::new();
         let mut leaves = Vec::new();
         for list in lists {
@@ -332,13 +338,31 @@ impl Prep {
             }
         }
         let mut thresholds = Vec::new();
-        for (column, rules) in by_column {
+        let mut cache = cache.map(|c| c.for_bars(bars));
+        for (column, mut rules) in by_column {
+            if let Some(cache) = cache.as_deref() {
+                rules.retain(|rule| match cache.get(column, rule) {
+                    Some(mask) => {
+                        thresholds.push((rule.clone(), mask.clone()));
+                        false
+                    }
+                    None => true,
+                });
+                if rules.is_empty() {
+                    continue;
+                }
+            }
             let masks = BitMask::many_from_values(column.values(bars), rules.len(), |k, chunk| match rules[k] {
                 Rule::SignalAbove(_, x) => pack_chunk(chunk, |v| v > x),
                 Rule::SignalBelow(_, x) => pack_chunk(chunk, |v| v < x),
                 Rule::SignalBetween(_, lo, hi) => pack_chunk(chunk, |v| lo <= v && v <= hi),
                 _ => 0,
             });
+            if let Some(cache) = cache.as_deref_mut() {
+                for (rule, mask) in rules.iter().zip(&masks) {
+                    cache.insert(column, rule.clone(), mask.clone());
+                }
+            }
             thresholds.extend(rules.into_iter().zip(masks));
         }
         Prep {
@@ -414,7 +438,11 @@ pub struct CompiledRules {
 
 impl CompiledRules {
     pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
-        let mut prep = Prep::new(&[&s.entry, &s.exit], bars);
+        Self::cached(s, bars, None)
+    }
+
+    pub(super) fn cached(s: &SignalStrategy, bars: &Bars, cache: Option<&MaskCache>) -> Result<Self, RuleError> {
+        let mut prep = Prep::cached(&[&s.entry, &s.exit], bars, cache);
         Ok(CompiledRules {
             entry: CompiledCondition::with_prep(&s.entry, bars, true, &mut prep),
             exit: CompiledCondition::with_prep(&s.exit, bars, false, &mut prep),

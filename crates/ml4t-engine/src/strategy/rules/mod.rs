@@ -20,12 +20,14 @@ mod bitmask;
 mod column;
 mod compile;
 mod interpret;
+mod mask_cache;
 mod sizer;
 
 pub use column::Column;
 pub(crate) use compile::{AssetState, scan_quiet};
 pub use compile::{CompiledCondition, CompiledRules};
 pub use interpret::InterpretedRules;
+pub use mask_cache::MaskCache;
 
 use serde::{Deserialize, Serialize};
 
@@ -351,6 +353,13 @@ impl SignalStrategy {
     pub fn compile(&self, bars: &crate::market::Bars) -> Result<CompiledRules, RuleError> {
         self.validate(bars.signal_names(), bars.assets().len())?;
         CompiledRules::new(self, bars)
+    }
+
+    /// As [`SignalStrategy::compile`], sharing threshold masks with every other compilation
+    /// through `cache` (same trades: a mask is a function of column, comparison and value).
+    pub fn compile_cached(&self, bars: &crate::market::Bars, cache: &MaskCache) -> Result<CompiledRules, RuleError> {
+        self.validate(bars.signal_names(), bars.assets().len())?;
+        CompiledRules::cached(self, bars, Some(cache))
     }
 
     /// The bar-by-bar reference interpreter (any feed, including live). Validates first.
