@@ -79,6 +79,9 @@ pub struct SweepOutput {
     pub stability: Option<f64>,
     /// Overfitting statistics of the sweep (when returns are kept), the best row selected.
     pub overfitting: Option<OverfittingReport>,
+    /// Threshold masks computed: one per distinct (column, comparison, value), shared by every
+    /// combination that uses it.
+    pub mask_builds: usize,
 }
 
 struct Done {
@@ -167,6 +170,7 @@ pub fn run_sweep(
         best_value,
         stability,
         overfitting,
+        mask_builds: cache.builds(),
     })
 }
 
