@@ -5,6 +5,7 @@ mod gen_sample;
 mod paper;
 mod replay;
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a preset headless: print the summary, write the result JSON and tables.
     Run(run::RunArgs),
+    /// Sweep a preset's numbers: every combination in parallel, the best, its stability, overfitting.
+    Sweep(sweep::SweepArgs),
     /// Measure engine throughput (bars/s) on generated data, for every strategy level.
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
@@ -37,6 +40,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::GenSample(args)) => gen_sample::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
