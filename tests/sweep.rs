@@ -57,7 +57,14 @@ fn sweep_cli_writes_rows_and_the_s0_cell_matches_the_golden() {
     assert_eq!(rows[0]["params"]["exit[0]"], 0.2);
     assert_eq!(rows[5]["params"]["entry[0]"], 0.8);
     assert_eq!(rows[5]["params"]["exit[0]"], 0.4);
-    for key in ["final_equity", "n_trades", "sharpe", "max_drawdown", "win_rate", "commission_total"] {
+    for key in [
+        "final_equity",
+        "n_trades",
+        "sharpe",
+        "max_drawdown",
+        "win_rate",
+        "commission_total",
+    ] {
         assert!(rows[3].get(key).is_some(), "row lacks {key}");
     }
     // entry 0.8 / exit 0.4 is S0 itself.
@@ -74,7 +81,16 @@ fn sweep_cli_writes_rows_and_the_s0_cell_matches_the_golden() {
     assert!(doc["stability"].is_number());
     // Returns were kept: the overfitting statistics are there.
     let o = &doc["overfitting"];
-    for key in ["psr", "dsr", "pbo", "min_trl", "n_trials", "sharpe_variance", "cscv_blocks", "logits"] {
+    for key in [
+        "psr",
+        "dsr",
+        "pbo",
+        "min_trl",
+        "n_trials",
+        "sharpe_variance",
+        "cscv_blocks",
+        "logits",
+    ] {
         assert!(o.get(key).is_some(), "overfitting lacks {key}");
     }
     assert_eq!(o["n_trials"], 8.0);
@@ -88,7 +104,9 @@ fn sweep_cli_writes_rows_and_the_s0_cell_matches_the_golden() {
     assert_eq!(lines.count(), 8);
 
     use polars::prelude::{ParquetReader, SerReader};
-    let df = ParquetReader::new(std::fs::File::open(&returns).unwrap()).finish().unwrap();
+    let df = ParquetReader::new(std::fs::File::open(&returns).unwrap())
+        .finish()
+        .unwrap();
     assert_eq!(df.shape(), (2000, 9));
     let side: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("returns.params.json")).unwrap()).unwrap();
@@ -112,7 +130,13 @@ fn sweep_cli_runs_the_presets_own_sweep_section() {
     )
     .unwrap();
     let json = dir.path().join("out.json");
-    let res = sweep_ok(&["sweep", "--preset", preset.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let res = sweep_ok(&[
+        "sweep",
+        "--preset",
+        preset.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&res.stdout);
     assert!(stdout.contains("best by max_drawdown"), "{stdout}");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -134,8 +158,18 @@ fn sweep_cli_wrong_path_lists_the_valid_paths() {
     assert!(!res.status.success());
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(err.contains("exit[0]") && err.contains("is a group"), "{err}");
-    assert!(err.contains("valid paths: entry[0], entry[1], exit[0][0], exit[0][1], exit[0][2], sizer"), "{err}");
-    let res = ml4t(&["sweep", "--preset", "tests/fixtures/presets/S0.ron", "--param", "entry[0]", "--quiet"]);
+    assert!(
+        err.contains("valid paths: entry[0], entry[1], exit[0][0], exit[0][1], exit[0][2], sizer"),
+        "{err}"
+    );
+    let res = ml4t(&[
+        "sweep",
+        "--preset",
+        "tests/fixtures/presets/S0.ron",
+        "--param",
+        "entry[0]",
+        "--quiet",
+    ]);
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("PATH=SPEC"));
 }

@@ -351,8 +351,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         Some(match &args.sweep_data {
             Some(path) => {
-                let data = load(path, &LoadOptions::default())
-                    .with_context(|| format!("--sweep-data {}", path.display()))?;
+                let data =
+                    load(path, &LoadOptions::default()).with_context(|| format!("--sweep-data {}", path.display()))?;
                 sweep_bench(args, &data.bars, path.display().to_string(), config)?
             }
             None => sweep_bench(args, &bars, "generated".into(), config)?,

@@ -300,7 +300,12 @@ fn print_summary(plan: &SweepPlan, out: &SweepOutput, objective: &Objective, bar
         _ => a.cmp(&b),
     });
     if top > 0 && !out.rows.is_empty() {
-        println!("{:>14} {:>8} {:>14}  params", objective.name(), "trades", "final equity");
+        println!(
+            "{:>14} {:>8} {:>14}  params",
+            objective.name(),
+            "trades",
+            "final equity"
+        );
         for &i in order.iter().take(top) {
             let r = &out.rows[i];
             println!(

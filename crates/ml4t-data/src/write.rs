@@ -51,8 +51,7 @@ pub fn write_returns_parquet(path: &Path, ts: &[i64], columns: &[(String, Vec<f3
         });
     }
     let frame = || -> PolarsResult<DataFrame> {
-        let time =
-            Series::new("timestamp".into(), ts).cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
+        let time = Series::new("timestamp".into(), ts).cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
         let mut cols: Vec<Column> = Vec::with_capacity(columns.len() + 1);
         cols.push(time.into());
         cols.extend(
@@ -187,7 +186,10 @@ mod tests {
         use polars::prelude::{ParquetReader, SerReader};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.parquet");
-        let cols = vec![("c0".to_string(), vec![0.5f32, -0.25]), ("c1".to_string(), vec![0.0, 1.0])];
+        let cols = vec![
+            ("c0".to_string(), vec![0.5f32, -0.25]),
+            ("c1".to_string(), vec![0.0, 1.0]),
+        ];
         write_returns_parquet(&path, &[0, 60_000_000_000], &cols).unwrap();
         let df = ParquetReader::new(File::open(&path).unwrap()).finish().unwrap();
         assert_eq!(df.shape(), (2, 3));

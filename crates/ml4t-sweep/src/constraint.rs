@@ -46,7 +46,9 @@ impl Constraint {
         };
         let rhs_text = &text[at + len..];
         if rhs_text.contains(['<', '>']) {
-            return Err(bad("one comparison per constraint; give several constraints instead".into()));
+            return Err(bad(
+                "one comparison per constraint; give several constraints instead".into()
+            ));
         }
         Ok(Constraint {
             text: text.to_string(),

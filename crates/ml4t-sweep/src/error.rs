@@ -13,7 +13,9 @@ pub enum SweepError {
     },
     #[error("parameter '{path}' is given twice; give each path once")]
     DuplicatePath { path: String },
-    #[error("parameter '{path}': cannot read values '{spec}': {problem}; write a:b:n (n values from a to b) or v1,v2,...")]
+    #[error(
+        "parameter '{path}': cannot read values '{spec}': {problem}; write a:b:n (n values from a to b) or v1,v2,..."
+    )]
     BadSpec {
         path: String,
         spec: String,
@@ -25,9 +27,13 @@ pub enum SweepError {
     BadConstraint { text: String, problem: String },
     #[error("objective '{name}' is not a metric; use one of: {available}")]
     UnknownMetric { name: String, available: String },
-    #[error("the sweep has no parameter; add at least one (--param PATH=SPEC, or params in the preset's sweep section)")]
+    #[error(
+        "the sweep has no parameter; add at least one (--param PATH=SPEC, or params in the preset's sweep section)"
+    )]
     NoParams,
-    #[error("no combination is left: the constraints exclude all {grid} of the grid; loosen a constraint or widen a range")]
+    #[error(
+        "no combination is left: the constraints exclude all {grid} of the grid; loosen a constraint or widen a range"
+    )]
     NoCombinations { grid: usize },
     #[error("the grid has {n} combinations, more than the limit of {limit}; use fewer values or random sampling")]
     TooManyCombinations { n: u128, limit: usize },

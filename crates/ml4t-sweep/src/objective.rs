@@ -21,7 +21,9 @@ pub const METRICS: &[(&str, Getter)] = &[
     ("sortino", |m| Some(m.sortino)),
     ("calmar", |m| Some(m.calmar)),
     ("max_drawdown", |m| Some(m.max_drawdown)),
-    ("max_drawdown_duration_bars", |m| Some(m.max_drawdown_duration_bars as f64)),
+    ("max_drawdown_duration_bars", |m| {
+        Some(m.max_drawdown_duration_bars as f64)
+    }),
     ("max_drawdown_duration_ns", |m| Some(m.max_drawdown_duration_ns as f64)),
     ("longest_drawdown_bars", |m| Some(m.longest_drawdown_bars as f64)),
     ("longest_drawdown_ns", |m| Some(m.longest_drawdown_ns as f64)),
@@ -149,7 +151,10 @@ mod tests {
             if ts_fields.contains(&key.as_str()) {
                 continue;
             }
-            assert!(METRICS.iter().any(|(n, _)| n == key), "metric {key} is not an objective");
+            assert!(
+                METRICS.iter().any(|(n, _)| n == key),
+                "metric {key} is not an objective"
+            );
         }
         assert_eq!(METRICS.len() + ts_fields.len(), json.as_object().unwrap().len());
     }
@@ -170,9 +175,8 @@ mod tests {
     fn stability_is_the_median_of_the_neighbours() {
         // 3 x 3 grid, values row-major 1..9; best in the middle (index [1, 1]) with value 5:
         // neighbours 1 2 3 4 6 7 8 9 → median (4 + 6) / 2 = 5.
-        let cells: Vec<(Vec<usize>, Option<f64>)> = (0..9)
-            .map(|k| (vec![k / 3, k % 3], Some((k + 1) as f64)))
-            .collect();
+        let cells: Vec<(Vec<usize>, Option<f64>)> =
+            (0..9).map(|k| (vec![k / 3, k % 3], Some((k + 1) as f64))).collect();
         assert_eq!(stability(&cells, &[1, 1]), Some(5.0));
         // A corner: neighbours [0,1]=2, [1,0]=4, [1,1]=5 → 4.
         assert_eq!(stability(&cells, &[0, 0]), Some(4.0));

@@ -24,7 +24,10 @@ impl SweepDef {
     /// A full grid over `params`.
     pub fn grid<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         SweepDef {
-            params: params.into_iter().map(|(p, s)| (p.to_string(), s.to_string())).collect(),
+            params: params
+                .into_iter()
+                .map(|(p, s)| (p.to_string(), s.to_string()))
+                .collect(),
             ..Default::default()
         }
     }
@@ -265,7 +268,10 @@ mod tests {
         let got: Vec<Vec<f64>> = plan.combos.iter().map(|c| c.values.clone()).collect();
         assert_eq!(got, vec![vec![0.4, 0.3], vec![0.6, 0.3], vec![0.6, 0.5]]);
         def.constraints.push("entry[0] > 1".into());
-        assert!(matches!(def.plan(&preset()), Err(SweepError::NoCombinations { grid: 6 })));
+        assert!(matches!(
+            def.plan(&preset()),
+            Err(SweepError::NoCombinations { grid: 6 })
+        ));
     }
 
     #[test]

@@ -65,7 +65,13 @@ impl ValueSpec {
             ValueSpec::Range { from, to, n } => {
                 let step = (to - from) / (*n - 1) as f64;
                 (0..*n)
-                    .map(|i| if i + 1 == *n { *to } else { round_value(from + step * i as f64) })
+                    .map(|i| {
+                        if i + 1 == *n {
+                            *to
+                        } else {
+                            round_value(from + step * i as f64)
+                        }
+                    })
                     .collect()
             }
         }
@@ -106,7 +112,9 @@ mod tests {
 
     #[test]
     fn spec_rejects_malformed_text() {
-        for bad in ["", "1:2", "1:2:0", "1:2:x", "a,b", "1:2:3:4", "0.1,,0.2", "1:2:1", "nan", "1,inf"] {
+        for bad in [
+            "", "1:2", "1:2:0", "1:2:x", "a,b", "1:2:3:4", "0.1,,0.2", "1:2:1", "nan", "1,inf",
+        ] {
             assert!(ValueSpec::parse(bad).is_err(), "{bad}");
         }
     }

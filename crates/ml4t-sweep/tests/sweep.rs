@@ -95,14 +95,21 @@ fn sweep_rows_equal_single_runs_on_the_s0_grid() {
     let (plan, out) = sweep(&preset, &b, &def, 2);
     assert_eq!(out.rows.len(), 25);
     assert!(!out.cancelled);
-    assert_eq!(out.rows.iter().map(|r| r.combo).collect::<Vec<_>>(), (0..25).collect::<Vec<_>>());
+    assert_eq!(
+        out.rows.iter().map(|r| r.combo).collect::<Vec<_>>(),
+        (0..25).collect::<Vec<_>>()
+    );
     assert!(out.rows.iter().any(|r| r.n_trades() > 10));
     assert_rows_equal_single_runs(&preset, &b, &plan, &out);
     // One mask per distinct threshold: 5 entry + 5 exit values, not 2 x 25.
     assert_eq!(out.mask_builds, 10);
     // The best row is the highest Sharpe; its stability is the median of its neighbours.
     let best = out.best.unwrap();
-    let top = out.rows.iter().map(|r| r.metrics.sharpe).fold(f64::NEG_INFINITY, f64::max);
+    let top = out
+        .rows
+        .iter()
+        .map(|r| r.metrics.sharpe)
+        .fold(f64::NEG_INFINITY, f64::max);
     assert_eq!(out.rows[best].metrics.sharpe, top);
     assert_eq!(out.best_value, Some(top));
     assert!(out.stability.is_some());
@@ -112,7 +119,11 @@ fn sweep_rows_equal_single_runs_on_the_s0_grid() {
 fn sweep_rows_keep_the_same_order_with_1_and_2_threads() {
     let b = bars(1_500, 2, 7);
     let preset = s0();
-    let mut def = SweepDef::grid([("entry[0]", "0.6:0.9:4"), ("exit[0]", "0.1,0.3,0.5"), ("sizer", "10,100")]);
+    let mut def = SweepDef::grid([
+        ("entry[0]", "0.6:0.9:4"),
+        ("exit[0]", "0.1,0.3,0.5"),
+        ("sizer", "10,100"),
+    ]);
     def.constraints.push("exit[0] < entry[0]".into());
     let (_, one) = sweep(&preset, &b, &def, 1);
     let (_, two) = sweep(&preset, &b, &def, 2);
@@ -178,11 +189,20 @@ fn sweep_keeps_returns_and_reports_overfitting() {
 fn sweep_refuses_an_invalid_combination_before_running() {
     let b = bars(100, 1, 5);
     let preset = s0();
-    let plan = SweepDef::grid([("exit[0]", "0.1"), ("sizer", "10,-5")]).plan(&preset).unwrap();
+    let plan = SweepDef::grid([("exit[0]", "0.1"), ("sizer", "10,-5")])
+        .plan(&preset)
+        .unwrap();
     let objective = Objective::parse("sharpe", true).unwrap();
-    let e = run_sweep(&preset, Path::new("p.ron"), &b, &plan, &objective, &SweepOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = run_sweep(
+        &preset,
+        Path::new("p.ron"),
+        &b,
+        &plan,
+        &objective,
+        &SweepOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("sizer=-5") && e.contains("positive"), "{e}");
 }
 
@@ -201,7 +221,8 @@ fn rule_set() -> impl Strategy<Value = SignalStrategy> {
         (0.02..0.2f64).prop_map(Rule::take_profit),
         (0.02..0.1f64).prop_map(Rule::trailing_stop),
         (1u32..20).prop_map(Rule::max_holding_bars),
-        ((0.05..0.5f64), (0.02..0.1f64)).prop_map(|(x, p)| Rule::any([Rule::signal_below("ml_pred", x), Rule::stop_loss(p)])),
+        ((0.05..0.5f64), (0.02..0.1f64))
+            .prop_map(|(x, p)| Rule::any([Rule::signal_below("ml_pred", x), Rule::stop_loss(p)])),
     ];
     let sizer = prop_oneof![
         (1.0..200.0f64).prop_map(|q| Sizer::fixed_quantity(q.round())),
