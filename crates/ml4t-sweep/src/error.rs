@@ -2,6 +2,7 @@
 
 use ml4t_preset::run::RunError;
 use ml4t_stats::StatsError;
+use ml4t_stats::walkforward::WalkForwardError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SweepError {
@@ -45,4 +46,16 @@ pub enum SweepError {
     Stats(#[from] StatsError),
     #[error("cannot start {threads} worker threads: {message}; try fewer with --threads")]
     ThreadPool { threads: usize, message: String },
+    #[error("{0}")]
+    WalkForward(#[from] WalkForwardError),
+    #[error(
+        "walk-forward fold {fold}: no combination has a defined {objective} on its train window; choose another objective (--objective) or a longer train window (--train)"
+    )]
+    NoBest { fold: usize, objective: String },
+    #[error(
+        "walk-forward fold {fold}: the carried equity {equity} is not a positive cash to start the test window with; run with a fresh account per fold (without --carry-equity)"
+    )]
+    CarriedEquity { fold: usize, equity: f64 },
+    #[error("walk-forward cancelled before every fold finished; nothing to report")]
+    Cancelled,
 }

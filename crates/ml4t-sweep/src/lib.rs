@@ -29,9 +29,12 @@ pub mod plan;
 pub mod run;
 /// Value specs: `a:b:n` and `v1,v2,...`.
 pub mod spec;
+/// Walk-forward: the best combination of each train window run on the test window after it.
+pub mod walkforward;
 
 pub use error::SweepError;
 pub use objective::{Objective, stability};
 pub use path::ParamPath;
 pub use plan::{Combo, SweepDef, SweepPlan};
 pub use run::{Row, SweepOptions, SweepOutput, run_sweep};
+pub use walkforward::{Account, FoldResult, ParamDrift, WalkForwardOptions, WalkForwardOutput, run_walk_forward};

@@ -84,9 +84,9 @@ pub struct SweepOutput {
     pub mask_builds: usize,
 }
 
-struct Done {
-    row: Row,
-    returns: Option<Vec<f32>>,
+pub(crate) struct Done {
+    pub(crate) row: Row,
+    pub(crate) returns: Option<Vec<f32>>,
 }
 
 /// Runs every combination of `plan` on `bars`. `preset_file` is where the preset came from
@@ -175,7 +175,7 @@ pub fn run_sweep(
 }
 
 /// What can be checked without running: the broker settings and the rules against the data.
-fn check(p: &Preset, bars: &Bars) -> Result<(), String> {
+pub(crate) fn check(p: &Preset, bars: &Bars) -> Result<(), String> {
     p.broker.validate().map_err(|e| format!("broker: {e}"))?;
     if let StrategySpec::Rules(r) = &p.strategy {
         r.validate(bars.signal_names(), bars.assets().len())
@@ -185,7 +185,7 @@ fn check(p: &Preset, bars: &Bars) -> Result<(), String> {
 }
 
 /// One combination; `None` when cancelled before it finished.
-fn run_one(
+pub(crate) fn run_one(
     preset: &Preset,
     preset_file: &Path,
     bars: &Bars,
@@ -195,32 +195,12 @@ fn run_one(
     opts: &SweepOptions<'_>,
 ) -> Result<Option<Done>, SweepError> {
     let p = plan.apply(preset, i)?;
-    let fail = |source: RunError| SweepError::Run {
+    let result = run_preset(&p, preset_file, bars, cache, opts.cancel).map_err(|source| SweepError::Run {
         params: plan.describe(i),
         source,
-    };
-    let mut engine = Engine::new();
-    if let Some(c) = opts.cancel {
-        engine = engine.cancel_flag(c);
-    }
-    let mut broker = SimulationBroker::new(p.broker, bars.assets().len());
-    let mut feed = HistoricalFeed::new(bars);
-    // Rules run as their concrete type (no dynamic dispatch); the same code and the same trades
-    // as the boxed strategy `ml4t run` builds.
-    let result = match &p.strategy {
-        StrategySpec::Rules(r) => {
-            let mut s = r.compile_cached(bars, cache).map_err(|e| fail(e.into()))?;
-            engine.run(&mut feed, &mut broker, &mut s)
-        }
-        spec => {
-            let mut s = build_strategy(spec, bars, preset_file).map_err(fail)?;
-            engine.run(&mut feed, &mut broker, &mut s)
-        }
-    };
-    let result = match result {
-        Ok(r) => r,
-        Err(EngineError::Cancelled { .. }) => return Ok(None),
-        Err(e) => return Err(fail(e.into())),
+    })?;
+    let Some(result) = result else {
+        return Ok(None);
     };
     let returns = opts.keep_returns.then(|| period_returns(&result));
     Ok(Some(Done {
@@ -231,6 +211,40 @@ fn run_one(
         },
         returns,
     }))
+}
+
+/// One run of a preset (its values already written in) on `bars`, exactly as `ml4t run` runs
+/// it; `None` when cancelled.
+pub(crate) fn run_preset(
+    p: &Preset,
+    preset_file: &Path,
+    bars: &Bars,
+    cache: &MaskCache,
+    cancel: Option<&AtomicBool>,
+) -> Result<Option<RunResult>, RunError> {
+    let mut engine = Engine::new();
+    if let Some(c) = cancel {
+        engine = engine.cancel_flag(c);
+    }
+    let mut broker = SimulationBroker::new(p.broker, bars.assets().len());
+    let mut feed = HistoricalFeed::new(bars);
+    // Rules run as their concrete type (no dynamic dispatch); the same code and the same trades
+    // as the boxed strategy `ml4t run` builds.
+    let result = match &p.strategy {
+        StrategySpec::Rules(r) => {
+            let mut s = r.compile_cached(bars, cache)?;
+            engine.run(&mut feed, &mut broker, &mut s)
+        }
+        spec => {
+            let mut s = build_strategy(spec, bars, preset_file)?;
+            engine.run(&mut feed, &mut broker, &mut s)
+        }
+    };
+    match result {
+        Ok(r) => Ok(Some(r)),
+        Err(EngineError::Cancelled { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One return per timestamp, the first from the initial cash (as the metrics count them); a
