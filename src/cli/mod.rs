@@ -6,6 +6,7 @@ mod paper;
 mod replay;
 mod run;
 mod sweep;
+mod walk_forward;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Sweep a preset's numbers: every combination in parallel, the best, its stability, overfitting.
     Sweep(sweep::SweepArgs),
+    /// Walk-forward: sweep each train window, run its best on the test window after it; stitched out-of-sample result.
+    WalkForward(walk_forward::WalkForwardArgs),
     /// Measure engine throughput (bars/s) on generated data, for every strategy level.
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::WalkForward(args)) => walk_forward::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::GenSample(args)) => gen_sample::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
