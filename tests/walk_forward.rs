@@ -74,7 +74,10 @@ fn walk_forward_cli_writes_folds_curve_and_statistics() {
     assert_eq!(equity[0][0], folds[0]["test_first_ts"]);
     assert_eq!(equity.last().unwrap()[1], oos["metrics"]["final_equity"]);
     assert!(doc.get("wfe").is_some());
-    assert_eq!(doc["drift"]["entry[0]"]["values"].as_array().unwrap().len(), folds.len());
+    assert_eq!(
+        doc["drift"]["entry[0]"]["values"].as_array().unwrap().len(),
+        folds.len()
+    );
 }
 
 #[test]

@@ -113,7 +113,7 @@ pub fn run(args: &WalkForwardArgs) -> anyhow::Result<()> {
         WindowMode::Rolling
     };
     let spec = WalkForwardSpec::parse(&args.train, &args.test, mode, args.embargo)
-        .context("--train/--test: write a bar count (500) or a period (30d, 4w, 6m, 2y)")?;
+        .with_context(|| format!("--train '{}' --test '{}'", args.train, args.test))?;
     let data_path = match &args.data {
         Some(d) => d.clone(),
         None => preset.data_path(&args.preset),
@@ -191,7 +191,7 @@ fn print_summary(
     seconds: f64,
 ) {
     println!(
-        "{} folds x {} combinations in {:.3} s; train {}, test {}, {}, embargo {} bars; {} account per fold",
+        "{} folds x {} combinations in {:.3} s; train {}, test {}, {}, embargo {} bars; {}",
         out.folds.len(),
         out.combos,
         seconds,
@@ -204,9 +204,9 @@ fn print_summary(
         },
         spec.embargo_bars,
         if out.account == ml4t_sweep::Account::Carried {
-            "carried"
+            "equity carried from fold to fold"
         } else {
-            "fresh"
+            "fresh account per fold"
         },
     );
     println!(
