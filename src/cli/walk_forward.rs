@@ -269,7 +269,7 @@ fn thinned(ts: &[i64], equity: &[f64], max: usize) -> Vec<(i64, f64)> {
     let n = ts.len().min(equity.len());
     let step = n.div_ceil(max.max(1)).max(1);
     let mut out: Vec<(i64, f64)> = (0..n).step_by(step).map(|i| (ts[i], equity[i])).collect();
-    if n > 0 && (n - 1) % step != 0 {
+    if n > 0 && !(n - 1).is_multiple_of(step) {
         out.push((ts[n - 1], equity[n - 1]));
     }
     out

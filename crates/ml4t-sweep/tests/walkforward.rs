@@ -57,6 +57,8 @@ fn bars(n: usize, assets: u32, seed: u64) -> Bars {
 
 /// `bars` with the timestamps in `ranges` poisoned: prices x1000 and `ml_pred` swinging
 /// between 0.99 and 0.01 (every entry and exit fires), timestamps unchanged.
+// `row` indexes every column, not just `pred`.
+#[allow(clippy::needless_range_loop)]
 fn poisoned(bars: &Bars, ranges: &[Range<usize>]) -> Bars {
     let starts = bars.timestamp_starts();
     let mut c = BarColumns::with_capacity(bars.len(), 1);
