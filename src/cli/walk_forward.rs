@@ -34,6 +34,12 @@ pub struct WalkForwardArgs {
     /// A condition between parameters, e.g. "exit[0] < entry[0]". Repeatable.
     #[arg(long = "constraint", value_name = "A<B")]
     pub constraints: Vec<String>,
+    /// Sweep this many random combinations (seeded; the same in every fold) instead of the grid.
+    #[arg(long, value_name = "N")]
+    pub random: Option<usize>,
+    /// Seed of --random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Train window: bars (500 or 500b) or a period (30d, 4w, 6m, 2y).
     #[arg(long)]
     pub train: String,
@@ -92,6 +98,9 @@ fn definition(args: &WalkForwardArgs, preset: &ml4t_preset::Preset) -> anyhow::R
         }
     };
     def.constraints.extend(args.constraints.iter().cloned());
+    if let Some(n) = args.random {
+        def.random = Some((n, args.seed));
+    }
     let maximize = if args.minimize {
         false
     } else {

@@ -47,6 +47,7 @@ pub struct WalkForwardOptions<'a> {
 }
 
 impl WalkForwardOptions<'_> {
+    /// `spec` with a fresh account per fold, one thread per core, no progress, no cancel.
     pub fn new(spec: WalkForwardSpec) -> Self {
         WalkForwardOptions {
             spec,
