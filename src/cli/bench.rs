@@ -1,6 +1,6 @@
 //! `ml4t bench`: engine throughput on generated data for each strategy level (rules, Rust callback,
 //! script, hybrid), S0 and S2 logic, engine-only and end-to-end (Parquet load included). Best of
-//! `--repeat` runs.
+//! `--repeat` runs. The sweep measurement runs S0 over a 10 x 10 threshold grid.
 
 use std::time::Instant;
 
@@ -44,6 +44,13 @@ pub struct BenchArgs {
     /// Measure only this logic (repeatable). Default: S0 and S2.
     #[arg(long = "logic", value_parser = ["S0", "S2"])]
     pub logics: Vec<String>,
+    /// Data file for the sweep measurement (e.g. the 1M 1-minute bars of the fidelity harness,
+    /// made by gen_data.py) instead of the generated bars.
+    #[arg(long)]
+    pub sweep_data: Option<std::path::PathBuf>,
+    /// Worker threads of the sweep measurement (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub sweep_threads: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,6 +61,8 @@ pub enum BenchLevel {
     Script,
     Hybrid,
     EndToEnd,
+    /// S0 logic over a 10 x 10 threshold grid (entry 0.55..0.95, exit 0.05..0.45), 100 runs.
+    Sweep,
 }
 
 impl BenchArgs {
@@ -85,6 +94,55 @@ struct Report {
     commission: f64,
     hybrid_filter_pass_fraction: f64,
     results: Vec<Measurement>,
+    sweep: Option<SweepMeasurement>,
+}
+
+/// The sweep benchmark: every combination a full run with its metrics.
+#[derive(Debug, Serialize)]
+struct SweepMeasurement {
+    data: String,
+    bars: usize,
+    combos: usize,
+    threads: usize,
+    seconds: f64,
+    combination_bars_per_sec: f64,
+    trades: usize,
+}
+
+/// The S0 grid of the sweep benchmark (the same as `sweep_vectorbt.py`'s defaults).
+const SWEEP_GRID: [(&str, &str); 2] = [("entry[0]", "0.55:0.95:10"), ("exit[0]", "0.05:0.45:10")];
+
+fn sweep_bench(args: &BenchArgs, bars: &Bars, data: String, config: BrokerConfig) -> anyhow::Result<SweepMeasurement> {
+    let mut preset = ml4t_preset::Preset::new("S0", "", rules("S0"));
+    preset.broker = config;
+    let plan = ml4t_sweep::SweepDef::grid(SWEEP_GRID).plan(&preset)?;
+    let objective = ml4t_sweep::Objective::parse("sharpe", true)?;
+    let opts = ml4t_sweep::SweepOptions {
+        threads: args.sweep_threads,
+        ..Default::default()
+    };
+    let mut best = f64::INFINITY;
+    let mut trades = 0;
+    for _ in 0..args.repeat.max(1) {
+        let t = Instant::now();
+        let out = ml4t_sweep::run_sweep(&preset, std::path::Path::new("S0.ron"), bars, &plan, &objective, &opts)?;
+        best = best.min(t.elapsed().as_secs_f64());
+        trades = out.rows.iter().map(|r| r.n_trades()).sum();
+    }
+    let combos = plan.combos.len();
+    Ok(SweepMeasurement {
+        data,
+        bars: bars.len(),
+        combos,
+        threads: if args.sweep_threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            args.sweep_threads
+        },
+        seconds: best,
+        combination_bars_per_sec: (combos * bars.len()) as f64 / best,
+        trades,
+    })
 }
 
 /// SEMANTICS.md's S0 and S2 as scripts (the same logic as [`rules`] and `MlThreshold`).
@@ -287,6 +345,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
     }
 
+    let sweep = if args.wants(BenchLevel::Sweep) {
+        if !args.json {
+            println!("sweep: S0, entry 0.55..0.95 x exit 0.05..0.45 (100 combinations) ...");
+        }
+        Some(match &args.sweep_data {
+            Some(path) => {
+                let data =
+                    load(path, &LoadOptions::default()).with_context(|| format!("--sweep-data {}", path.display()))?;
+                sweep_bench(args, &data.bars, path.display().to_string(), config)?
+            }
+            None => sweep_bench(args, &bars, "generated".into(), config)?,
+        })
+    } else {
+        None
+    };
+
     let report = Report {
         bars_per_asset: args.bars,
         assets: args.assets,
@@ -294,6 +368,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         commission: args.commission,
         hybrid_filter_pass_fraction: pass,
         results,
+        sweep,
     };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -325,6 +400,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "hybrid filter (ml_pred > {threshold:.4}) passed on {:.2}% of bars",
             pass * 100.0
         );
+        if let Some(s) = &report.sweep {
+            println!(
+                "sweep S0 {} combinations x {} bars ({}), {} threads: {:.3} s, {} combination-bars/s, {} trades in all",
+                s.combos,
+                s.bars,
+                s.data,
+                s.threads,
+                s.seconds,
+                group_thousands(s.combination_bars_per_sec),
+                s.trades
+            );
+        }
     }
     Ok(())
 }

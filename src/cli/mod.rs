@@ -6,6 +6,8 @@ mod paper;
 mod replay;
 mod report;
 mod run;
+mod sweep;
+mod walk_forward;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +28,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Run a preset and write a self-contained HTML tearsheet (charts, tables, provenance).
     Report(report::ReportArgs),
+    /// Sweep a preset's numbers: every combination in parallel, the best, its stability, overfitting.
+    Sweep(sweep::SweepArgs),
+    /// Walk-forward: sweep each train window, run its best on the test window after it; stitched out-of-sample result.
+    WalkForward(walk_forward::WalkForwardArgs),
     /// Measure engine throughput (bars/s) on generated data, for every strategy level.
     Bench(bench::BenchArgs),
     /// Write the deterministic synthetic sample data (OHLCV plus ML signals).
@@ -41,6 +47,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => run::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::WalkForward(args) => walk_forward::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::GenSample(args) => gen_sample::run(&args),
         Command::Replay(args) => replay::run(&args),

@@ -24,7 +24,7 @@ pub use export::{TableFormat, export_dir, write_equity, write_fills, write_resul
 pub use load::{ColumnInfo, LoadOptions, LoadedData, SchemaInfo, inspect, load, load_files};
 pub use sample::{SampleFreq, SampleSpec, sample};
 pub use stats::{SignalInfo, signal_stats};
-pub use write::{write_csv, write_parquet};
+pub use write::{write_csv, write_parquet, write_returns_parquet};
 
 use ml4t_engine::market::MarketError;
 use ml4t_engine::types::TimestampNs;

@@ -33,6 +33,43 @@ pub fn write_csv(bars: &Bars, path: &Path) -> Result<(), DataError> {
     })
 }
 
+/// Writes a sweep's per-period returns as Parquet, replacing `path` atomically: a `timestamp`
+/// column (datetime, ns; the period's end) and one Float32 column per combination, named as
+/// given, one row per period. Every column must have one value per timestamp.
+pub fn write_returns_parquet(path: &Path, ts: &[i64], columns: &[(String, Vec<f32>)]) -> Result<(), DataError> {
+    if let Some((name, v)) = columns.iter().find(|(_, v)| v.len() != ts.len()) {
+        return Err(DataError::Io {
+            file: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "returns column '{name}' has {} values for {} timestamps; every column needs one per timestamp",
+                    v.len(),
+                    ts.len()
+                ),
+            ),
+        });
+    }
+    let frame = || -> PolarsResult<DataFrame> {
+        let time = Series::new("timestamp".into(), ts).cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
+        let mut cols: Vec<Column> = Vec::with_capacity(columns.len() + 1);
+        cols.push(time.into());
+        cols.extend(
+            columns
+                .iter()
+                .map(|(name, v)| Column::from(Series::new(name.as_str().into(), v.as_slice()))),
+        );
+        DataFrame::new(ts.len(), cols)
+    };
+    let mut df = frame().map_err(DataError::polars(path))?;
+    write_atomic(path, |file| {
+        ParquetWriter::new(file)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(DataError::polars(path))
+    })
+}
+
 fn frame(bars: &Bars) -> PolarsResult<DataFrame> {
     let ts = Series::new("timestamp".into(), bars.ts()).cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
     let names = bars.assets();
@@ -142,6 +179,27 @@ mod tests {
         }
         // Only the two files: no temporary files left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn write_returns_parquet_has_a_column_per_combination() {
+        use polars::prelude::{ParquetReader, SerReader};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.parquet");
+        let cols = vec![
+            ("c0".to_string(), vec![0.5f32, -0.25]),
+            ("c1".to_string(), vec![0.0, 1.0]),
+        ];
+        write_returns_parquet(&path, &[0, 60_000_000_000], &cols).unwrap();
+        let df = ParquetReader::new(File::open(&path).unwrap()).finish().unwrap();
+        assert_eq!(df.shape(), (2, 3));
+        assert_eq!(df.get_column_names(), ["timestamp", "c0", "c1"]);
+        let ca = df.column("c0").unwrap().f32().unwrap();
+        let c0: Vec<Option<f32>> = (0..2).map(|i| ca.get(i)).collect();
+        assert_eq!(c0, vec![Some(0.5), Some(-0.25)]);
+        let short = vec![("c0".to_string(), vec![0.5f32])];
+        let e = write_returns_parquet(&path, &[0, 1], &short).unwrap_err().to_string();
+        assert!(e.contains("'c0' has 1 values for 2 timestamps"), "{e}");
     }
 
     #[test]

@@ -400,6 +400,30 @@ impl Bars {
         Some((TimestampNs(*self.ts.first()?), TimestampNs(*self.ts.last()?)))
     }
 
+    /// The rows of distinct timestamps `range` (clamped to the data) as their own `Bars`, with
+    /// the same assets and signals: a walk-forward window that cannot see the rows outside it.
+    pub fn slice_timestamps(&self, range: Range<usize>) -> Bars {
+        let end = range.end.min(self.n_timestamps());
+        let start = range.start.min(end);
+        let rows = self.timestamp_start(start)..self.timestamp_start(end);
+        let cols = BarColumns {
+            ts: self.ts[rows.clone()].to_vec(),
+            asset: self.asset[rows.clone()].to_vec(),
+            open: self.open[rows.clone()].to_vec(),
+            high: self.high[rows.clone()].to_vec(),
+            low: self.low[rows.clone()].to_vec(),
+            close: self.close[rows.clone()].to_vec(),
+            volume: self.volume[rows.clone()].to_vec(),
+            signals: self.signals.iter().map(|c| c[rows.clone()].to_vec()).collect(),
+        };
+        // The source's rows are already validated: only the index is rebased.
+        let ts_start = match self.ts_start.get(start..=end) {
+            Some(s) => s.iter().map(|&r| r - rows.start).collect(),
+            None => vec![0],
+        };
+        Bars::assemble(self.assets.clone(), self.signal_names.clone(), cols, ts_start)
+    }
+
     /// Rows of one asset in time order (a scan over the asset column).
     pub fn rows_of(&self, asset: AssetId) -> Vec<usize> {
         if self.assets.len() == 1 {
@@ -638,6 +662,29 @@ mod tests {
         assert!(t1.bar_of(AssetId(1)).unwrap().signal(SignalId(0)).is_nan());
         assert_eq!(t1.iter().next().unwrap().asset_name(), "B");
         assert!(b.timestamp(2).is_none());
+    }
+
+    #[test]
+    fn slice_timestamps_equals_bars_built_from_those_rows() {
+        let b = two_assets();
+        let mut c = BarColumns::with_capacity(1, 1);
+        c.push(2, AssetId(1), 20.5, 22.0, 20.0, 21.0, 100.0, &[f64::NAN]);
+        let want = Bars::new(vec!["A".into(), "B".into()], vec!["s".into()], c).unwrap();
+        let got = b.slice_timestamps(1..2);
+        assert_eq!(got.n_timestamps(), 1);
+        assert_eq!(got.timestamp_starts(), want.timestamp_starts());
+        assert_eq!(got.ts(), want.ts());
+        assert_eq!(got.close(), want.close());
+        assert!(got.signal_column(SignalId(0))[0].is_nan());
+        assert_ne!(got.id(), b.id());
+        // The whole range is the same data (compared without the NaN signal).
+        let all = b.slice_timestamps(0..2);
+        assert_eq!((all.ts(), all.open(), all.close()), (b.ts(), b.open(), b.close()));
+        assert_eq!(all.timestamp_starts(), b.timestamp_starts());
+        assert_eq!(all.times(), b.times());
+        assert_eq!(b.slice_timestamps(0..1).len(), 2);
+        assert!(b.slice_timestamps(1..1).is_empty());
+        assert!(b.slice_timestamps(5..9).is_empty());
     }
 
     #[test]

@@ -39,9 +39,10 @@ pub(super) fn read(text: &str, path: &Path) -> Result<Preset, PresetError> {
 /// them forward, so old files keep opening.
 fn migrate(version: u32, text: &str, path: &Path) -> Result<Preset, PresetError> {
     match version {
-        // Version 2 only added optional fields, so a version 1 file is a valid version 2 file. A
-        // format that changes a field's meaning keeps the old serde types in a `vN` module and adds
-        // `N => parse::<vN::Preset>(text, path).map(Preset::from)`.
+        // Version 2 only added optional fields (shorts, exit fills, entry orders, margin,
+        // portfolio, borrow fee; the `sweep` section), so a version 1 file is a valid version 2
+        // file. A format that changes a field's meaning keeps the old serde types in a `vN` module
+        // and adds `N => parse::<vN::Preset>(text, path).map(Preset::from)`.
         1 | CURRENT_VERSION => parse(text, path),
         0 => Err(PresetError::field(
             path,

@@ -44,7 +44,8 @@ use ml4t_script::{Script, ScriptError};
 /// The preset format this build writes, and the newest it reads.
 /// Version 2 adds optional fields only (a rules strategy's `direction` values `short_only` /
 /// `long_short`, `short_entry`, `short_exit`, `exit_fills`, `entry_order`, `initial_margin`,
-/// `portfolio`; the broker's `borrow_rate`, `bars_per_year`), so version 1 files read as they are.
+/// `portfolio`; the broker's `borrow_rate`, `bars_per_year`; the `sweep` section), so version 1
+/// files read as they are.
 pub const CURRENT_VERSION: u32 = 2;
 
 /// A saved strategy with the data it runs on and the settings of the run.
@@ -65,6 +66,67 @@ pub struct Preset {
     pub broker: BrokerConfig,
     #[serde(default)]
     pub metrics: MetricsOptions,
+    /// A parameter sweep over this preset (run by `ml4t sweep` and the Optimise view); `None`
+    /// when the preset has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// A parameter sweep as saved in a preset: which numbers vary and how, and what counts as best.
+/// Paths and value specs stay text here; `ml4t-sweep` parses and checks them against the
+/// strategy (so that a preset with a stale path still opens, and the error says which path).
+///
+/// ```ron
+/// sweep: (
+///     params: [(path: "entry[0]", values: "0.55:0.95:10"), (path: "exit[0]", values: "0.05,0.25,0.45")],
+///     constraints: ["exit[0] < entry[0]"],
+///     objective: "sharpe",
+/// ),
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweepSpec {
+    /// The numbers that vary, in order (the first varies slowest in the grid).
+    pub params: Vec<SweepParam>,
+    /// Conditions every combination must meet, e.g. `exit[0] < entry[0]`.
+    pub constraints: Vec<String>,
+    /// The metric that picks the best combination (a field of the run metrics, e.g. `sharpe`).
+    pub objective: String,
+    /// Maximise the objective (false: minimise).
+    pub maximize: bool,
+    /// Draw this many random combinations instead of the whole grid.
+    pub random: Option<RandomSampling>,
+}
+
+impl Default for SweepSpec {
+    fn default() -> Self {
+        SweepSpec {
+            params: Vec::new(),
+            constraints: Vec::new(),
+            objective: "sharpe".into(),
+            maximize: true,
+            random: None,
+        }
+    }
+}
+
+/// One swept number: a path into the preset (`entry[0]`, `exit[1].lo`, `sizer`,
+/// `broker.slippage_bps`) and its values (`a:b:n`, n values from a to b inclusive, or `v1,v2,...`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepParam {
+    pub path: String,
+    pub values: String,
+}
+
+/// Random sampling of a sweep: `samples` combinations drawn with a seeded generator (the same
+/// seed draws the same combinations).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomSampling {
+    pub samples: usize,
+    #[serde(default)]
+    pub seed: u64,
 }
 
 fn current_version() -> u32 {
@@ -262,6 +324,7 @@ impl Preset {
             strategy: StrategySpec::Rules(strategy),
             broker: BrokerConfig::default(),
             metrics: MetricsOptions::default(),
+            sweep: None,
         }
     }
 

@@ -153,3 +153,54 @@ fn module_doc_example_reads() {
     let p = from_str(&doc, Path::new("doc.ron")).unwrap();
     assert_eq!(p.strategy.rules().unwrap().entry.len(), 1);
 }
+
+#[test]
+fn version_1_preset_loads_without_a_sweep() {
+    let text = r#"(version: 1, data: (path: "d.parquet"), strategy: Rules(entry: [SignalAbove("ml_pred", 0.8)]))"#;
+    let p = from_str(text, Path::new("old.ron")).unwrap();
+    assert_eq!(p.version, CURRENT_VERSION);
+    assert_eq!(p.sweep, None);
+}
+
+#[test]
+fn preset_with_a_sweep_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sweep.ron");
+    let mut p = preset_with(None, None);
+    p.sweep = Some(SweepSpec {
+        params: vec![
+            SweepParam {
+                path: "entry[0]".into(),
+                values: "0.55:0.95:10".into(),
+            },
+            SweepParam {
+                path: "broker.slippage_bps".into(),
+                values: "0,5,10".into(),
+            },
+        ],
+        constraints: vec!["exit[0] < entry[0]".into()],
+        objective: "total_return".into(),
+        maximize: false,
+        random: Some(RandomSampling { samples: 20, seed: 7 }),
+    });
+    save(&p, &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("version: 2"), "{text}");
+    assert_eq!(load(&path).unwrap(), p);
+    // Without a sweep, nothing about sweeps is written.
+    p.sweep = None;
+    save(&p, &path).unwrap();
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("sweep"));
+}
+
+#[test]
+fn sweep_section_defaults_and_unknown_fields() {
+    let text = r#"(data: (path: "d.parquet"), strategy: Rules(entry: [SignalAbove("ml_pred", 0.8)]),
+        sweep: (params: [(path: "entry[0]", values: "0.6,0.7")]))"#;
+    let s = from_str(text, Path::new("m.ron")).unwrap().sweep.unwrap();
+    assert_eq!(s.objective, "sharpe");
+    assert!(s.maximize);
+    assert_eq!(s.params.len(), 1);
+    let bad = r#"(data: (path: "d.parquet"), strategy: Rules(entry: []), sweep: (paramz: []))"#;
+    assert!(from_str(bad, Path::new("m.ron")).is_err());
+}

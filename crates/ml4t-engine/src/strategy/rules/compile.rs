@@ -4,6 +4,7 @@
 
 use super::bitmask::{BitMask, pack_chunk};
 use super::column::Column;
+use super::mask_cache::MaskCache;
 use super::orders::RuleOrders;
 use super::{Rule, RuleError, SignalStrategy};
 use crate::execution::Fill;
@@ -317,6 +318,11 @@ struct Prep {
 
 impl Prep {
     fn new(lists: &[&[Rule]], bars: &Bars) -> Prep {
+        Self::cached(lists, bars, None)
+    }
+
+    /// As [`Prep::new`], taking the masks `cache` already holds and adding the ones it lacks.
+    fn cached(lists: &[&[Rule]], bars: &Bars, cache: Option<&MaskCache>) -> Prep {
         let mut by_column: Vec<(Column, Vec<Rule>)> = Vec::new();
         let mut leaves = Vec::new();
         for list in lists {
@@ -337,13 +343,31 @@ impl Prep {
             }
         }
         let mut thresholds = Vec::new();
-        for (column, rules) in by_column {
+        let mut cache = cache.map(|c| c.for_bars(bars));
+        for (column, mut rules) in by_column {
+            if let Some(cache) = cache.as_deref() {
+                rules.retain(|rule| match cache.get(column, rule) {
+                    Some(mask) => {
+                        thresholds.push((rule.clone(), mask.clone()));
+                        false
+                    }
+                    None => true,
+                });
+                if rules.is_empty() {
+                    continue;
+                }
+            }
             let masks = BitMask::many_from_values(column.values(bars), rules.len(), |k, chunk| match rules[k] {
                 Rule::SignalAbove(_, x) => pack_chunk(chunk, |v| v > x),
                 Rule::SignalBelow(_, x) => pack_chunk(chunk, |v| v < x),
                 Rule::SignalBetween(_, lo, hi) => pack_chunk(chunk, |v| lo <= v && v <= hi),
                 _ => 0,
             });
+            if let Some(cache) = cache.as_deref_mut() {
+                for (rule, mask) in rules.iter().zip(&masks) {
+                    cache.insert(column, rule.clone(), mask.clone());
+                }
+            }
             thresholds.extend(rules.into_iter().zip(masks));
         }
         Prep {
@@ -423,6 +447,11 @@ pub struct CompiledRules {
 
 impl CompiledRules {
     pub(super) fn new(s: &SignalStrategy, bars: &Bars) -> Result<Self, RuleError> {
+        Self::cached(s, bars, None)
+    }
+
+    /// As [`CompiledRules::new`], taking threshold masks from `cache` and adding the ones it lacks.
+    pub(super) fn cached(s: &SignalStrategy, bars: &Bars, cache: Option<&MaskCache>) -> Result<Self, RuleError> {
         let (long, short) = s.exit_plans()?;
         let none: &[Rule] = &[];
         let (entry, exit) = if s.direction.trades_long() {
@@ -435,7 +464,7 @@ impl CompiledRules {
         } else {
             (none, none)
         };
-        let mut prep = Prep::new(&[entry, exit, short_entry, short_exit], bars);
+        let mut prep = Prep::cached(&[entry, exit, short_entry, short_exit], bars, cache);
         let entry_cond = |rules: &[Rule], on: bool, prep: &mut Prep| {
             if on {
                 CompiledCondition::with_prep(rules, bars, true, prep)

@@ -20,6 +20,7 @@ mod bitmask;
 mod column;
 mod compile;
 mod interpret;
+mod mask_cache;
 mod orders;
 mod sizer;
 
@@ -27,6 +28,7 @@ pub use column::Column;
 pub(crate) use compile::{AssetState, scan_quiet};
 pub use compile::{CompiledCondition, CompiledRules};
 pub use interpret::InterpretedRules;
+pub use mask_cache::MaskCache;
 
 use serde::{Deserialize, Serialize};
 
@@ -598,6 +600,14 @@ impl SignalStrategy {
             }),
             None => Ok(()),
         }
+    }
+
+    /// As [`SignalStrategy::compile`], sharing threshold masks with every other compilation
+    /// through `cache` (same trades: a mask is a function of column, comparison and value).
+    pub fn compile_cached(&self, bars: &crate::market::Bars, cache: &MaskCache) -> Result<CompiledRules, RuleError> {
+        self.validate(bars.signal_names(), bars.assets().len())?;
+        self.no_portfolio()?;
+        CompiledRules::cached(self, bars, Some(cache))
     }
 
     /// The bar-by-bar reference interpreter (any feed, including live). Validates first.
