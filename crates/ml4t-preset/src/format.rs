@@ -149,6 +149,17 @@ mod tests {
     }
 
     #[test]
+    fn read_missing_version_means_1() {
+        let text = r#"(data: (path: "x.parquet"), strategy: Rules(entry: [InPosition]))"#;
+        let probe: VersionProbe = parse(text, Path::new("p.ron")).unwrap();
+        assert_eq!(probe.version, 1);
+        // Read as format 1, migrated to the current one.
+        let p = read(text, Path::new("p.ron")).unwrap();
+        assert_eq!(p.version, CURRENT_VERSION);
+        assert_eq!(p.sweep, None);
+    }
+
+    #[test]
     fn read_version_0_is_refused() {
         let err = read(
             r#"(version: 0, data: (path: "x"), strategy: Rules())"#,
