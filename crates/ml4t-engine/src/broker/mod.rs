@@ -62,6 +62,12 @@ pub trait Broker {
         }
         Ok(())
     }
+    /// Before the first bar, the feed's size if known (`timestamps`, `rows`): a broker that
+    /// keeps records growing with the run (trades, rejections) may reserve room for them. The
+    /// default does nothing.
+    fn reserve(&mut self, timestamps: usize, rows: usize) {
+        let _ = (timestamps, rows);
+    }
     /// After the decisions at the close: fill what the fill timing puts at the close.
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
     /// Once per timestamp, last: after the fills, the decisions, their orders and the equity

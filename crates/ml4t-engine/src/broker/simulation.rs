@@ -337,6 +337,11 @@ impl Broker for SimulationBroker {
         Ok(())
     }
 
+    fn reserve(&mut self, _timestamps: usize, rows: usize) {
+        // A round trip takes two fills: half the engine's room for fills.
+        self.portfolio.reserve_trades(crate::fill_capacity(rows) / 2);
+    }
+
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
         if self.config.fill_timing != FillTiming::SameClose || self.pending.is_empty() {
             return;
