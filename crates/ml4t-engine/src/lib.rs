@@ -143,7 +143,6 @@ impl<'a> Engine<'a> {
         let mut fills = Vec::with_capacity(fill_capacity(n_rows_hint));
         results::advise_huge_pages(&mut fills);
         broker.reserve(n_ts_hint, n_rows_hint);
-        let mut new_fills = Vec::new();
         // Fills at a timestamp's close (same-close timing) happen after its decisions: the
         // strategy is told of them first thing at the next timestamp.
         let mut close_fills: Vec<execution::Fill> = Vec::new();
@@ -174,25 +173,26 @@ impl<'a> Engine<'a> {
             let fail = |source| EngineError::Strategy { ts, index, source };
             let broker_fail = |source| EngineError::Broker { index, source };
 
-            // 1. Fills at the open (and intrabar), then marks at the close.
-            broker.on_bars(&slice, &mut new_fills);
+            // 1. Fills at the open (and intrabar), then marks at the close. The broker appends
+            // them to the run's fills directly: no per-timestamp buffer to copy from.
+            let first_new = fills.len();
+            broker.on_bars(&slice, &mut fills);
 
             // 2. Decisions at the close.
             {
                 let mut ctx = session.context(broker, ts, index, !is_last);
-                for fill in close_fills.iter().chain(&new_fills) {
+                for fill in close_fills.iter().chain(&fills[first_new..]) {
                     strategy.on_fill(&mut ctx, fill).map_err(fail)?;
                 }
                 strategy.on_bars(&mut ctx, &slice).map_err(fail)?;
                 strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
             }
             close_fills.clear();
-            fills.append(&mut new_fills);
             if !session.requests.is_empty() {
                 apply_requests(broker, &mut session.requests).map_err(broker_fail)?;
-                broker.after_decisions(&slice, &mut new_fills);
-                close_fills.extend_from_slice(&new_fills);
-                fills.append(&mut new_fills);
+                let first_close = fills.len();
+                broker.after_decisions(&slice, &mut fills);
+                close_fills.extend_from_slice(&fills[first_close..]);
             }
 
             // 3. Equity at the close; the broker's commit point.

@@ -54,6 +54,7 @@ impl SimulationBroker {
     }
 
     /// The price at which `order` fills during `bar`, if it fills at all (before cash checks).
+    #[inline]
     fn fill_price(&self, order: &Order, bar: &Bar<'_>) -> Option<f64> {
         let (o, h, l) = (bar.open(), bar.high(), bar.low());
         let limit_px = |lim: f64| match order.side {
@@ -154,6 +155,32 @@ impl SimulationBroker {
     /// Fills pending orders against a new timestamp's bars (market at the open, others intrabar).
     #[inline(never)]
     fn fill_pending(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
+        // One order outside any OCO group (a rules strategy's entry or exit): the loop below
+        // without its buffers and sibling checks, which have nothing to do for it.
+        if let [order] = self.pending.as_mut_slice()
+            && order.oco.is_none()
+        {
+            let mut order = *order;
+            let Some(bar) = bars.bar_of(order.asset) else {
+                return;
+            };
+            self.filled_groups.clear();
+            match self.fill_price(&order, &bar) {
+                Some(px) => {
+                    if let Outcome::Keep = self.execute(&mut order, px, &bar, bars.index(), fills) {
+                        Self::trigger(&mut order);
+                        self.pending[0] = order;
+                    } else {
+                        self.pending.clear();
+                    }
+                }
+                None => {
+                    Self::age(&mut order, &bar);
+                    self.pending[0] = order;
+                }
+            }
+            return;
+        }
         let mut orders = std::mem::take(&mut self.pending);
         let mut kept = std::mem::take(&mut self.kept);
         kept.clear();
@@ -200,6 +227,7 @@ impl SimulationBroker {
     }
 
     /// Fills as much of `order` at `px` as cash, position and volume allow.
+    #[inline]
     fn execute(&mut self, order: &mut Order, px: f64, bar: &Bar<'_>, index: usize, fills: &mut Vec<Fill>) -> Outcome {
         let ts = bar.ts();
         let mut qty = order.qty;
