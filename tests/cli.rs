@@ -221,6 +221,75 @@ fn cli_gen_sample_is_deterministic_and_bench_reports_json() {
     assert!(String::from_utf8_lossy(&res.stderr).contains("compiled"));
 }
 
+/// `bench --data` measures on a user's file and `bench --preset` a user's preset, engine-only and
+/// end to end, each figure with the trade count of the run it times (the golden's, here).
+#[test]
+fn cli_bench_on_a_users_data_and_preset() {
+    let want = golden("syn_2k", "S0").n_trades;
+    let results = |args: &[&str]| -> Vec<(String, String, usize)> {
+        let res = ml4t(args);
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+        assert!(v["data"].as_str().unwrap().ends_with("syn_2k.parquet"), "{v}");
+        assert_eq!(v["total_bars"], 2000);
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let s = |k: &str| m[k].as_str().unwrap().to_owned();
+                (s("level"), s("scope"), m["trades"].as_u64().unwrap() as usize)
+            })
+            .collect()
+    };
+    let data = "tests/fixtures/data/syn_2k.parquet";
+    let rows = results(&[
+        "bench",
+        "--data",
+        data,
+        "--logic",
+        "S0",
+        "--level",
+        "compiled",
+        "--level",
+        "end-to-end",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(
+        rows,
+        [
+            ("1 compiled".into(), "engine".into(), want),
+            ("1 compiled".into(), "end-to-end (load)".into(), want)
+        ]
+    );
+    let preset = "tests/fixtures/presets/S0.ron";
+    for extra in [&[][..], &["--data", data][..]] {
+        let mut args = vec!["bench", "--preset", preset, "--repeat", "1", "--json"];
+        args.extend_from_slice(extra);
+        assert_eq!(
+            results(&args),
+            [
+                ("preset".into(), "engine".into(), want),
+                ("preset".into(), "end-to-end (load)".into(), want)
+            ]
+        );
+    }
+    // A file without the columns the built-in logic reads says so and points to --preset.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("plain.csv");
+    std::fs::write(
+        &csv,
+        "timestamp,open,high,low,close\n2024-01-02,1,1,1,1\n2024-01-03,1,1,1,1\n",
+    )
+    .unwrap();
+    let res = ml4t(&["bench", "--data", csv.to_str().unwrap(), "--repeat", "1"]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("ml_pred") && err.contains("--preset"), "{err}");
+}
+
 #[test]
 fn cli_without_display_points_to_ml4t_run() {
     let res = Command::new(env!("CARGO_BIN_EXE_ml4t"))

@@ -1,7 +1,10 @@
-//! `ml4t bench`: engine throughput on generated data for each strategy level (rules, Rust callback,
-//! script, hybrid), S0 and S2 logic, engine-only and end-to-end (Parquet load included). Best of
-//! `--repeat` runs. The sweep measurement runs S0 over a 10 x 10 threshold grid.
+//! `ml4t bench`: engine throughput for each strategy level (rules, Rust callback, script, hybrid),
+//! S0 and S2 logic, engine-only and end-to-end (data load included), on generated data or on a
+//! user's file (`--data`); or a user's preset on its data or on `--data` (`--preset`). Best of
+//! `--repeat` runs; every figure is printed with the trade count of the run it times. The sweep
+//! measurement runs S0 over a 10 x 10 threshold grid.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -16,11 +19,20 @@ use ml4t_engine::strategy::hybrid::Hybrid;
 use ml4t_engine::strategy::reference::MlThreshold;
 use ml4t_engine::strategy::rules::{Rule, SignalStrategy, Sizer};
 use ml4t_engine::types::SignalId;
-use ml4t_engine::{EngineError, backtest};
+use ml4t_engine::{Engine, EngineError, backtest};
 use ml4t_script::{Script, ScriptStrategy};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// Measure on this data file or folder (loaded as `ml4t run` loads it) instead of generated
+    /// data; `--bars` and `--assets` are then ignored. Without `--preset` the S0/S2 levels run on
+    /// it, which needs an `ml_pred` column (and `confidence` for S2).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Measure this preset's strategy and broker instead of the built-in levels: engine only
+    /// (compile + run) and end to end (load + compile + run), on `--data` or the preset's data.
+    #[arg(long)]
+    pub preset: Option<PathBuf>,
     /// Bars per asset.
     #[arg(long, default_value_t = 1_000_000)]
     pub bars: usize,
@@ -45,7 +57,7 @@ pub struct BenchArgs {
     #[arg(long = "logic", value_parser = ["S0", "S2"])]
     pub logics: Vec<String>,
     /// Data file for the sweep measurement (e.g. the 1M 1-minute bars of the fidelity harness,
-    /// made by gen_data.py) instead of the generated bars.
+    /// made by gen_data.py) instead of the bars the other levels use.
     #[arg(long)]
     pub sweep_data: Option<std::path::PathBuf>,
     /// Worker threads of the sweep measurement (0 = one per core).
@@ -78,7 +90,8 @@ impl BenchArgs {
 #[derive(Debug, Serialize)]
 struct Measurement {
     level: &'static str,
-    logic: &'static str,
+    /// S0, S2, or the preset's file stem.
+    logic: String,
     scope: &'static str,
     bars: usize,
     seconds: f64,
@@ -88,11 +101,16 @@ struct Measurement {
 
 #[derive(Debug, Serialize)]
 struct Report {
+    /// The data file measured on; absent for generated data.
+    data: Option<String>,
+    /// The preset measured; absent for the built-in levels.
+    preset: Option<String>,
     bars_per_asset: usize,
     assets: usize,
     total_bars: usize,
     commission: f64,
-    hybrid_filter_pass_fraction: f64,
+    /// Absent when the hybrid level was not measured.
+    hybrid_filter_pass_fraction: Option<f64>,
     results: Vec<Measurement>,
     sweep: Option<SweepMeasurement>,
 }
@@ -188,7 +206,7 @@ fn rules(logic: &str) -> SignalStrategy {
     }
 }
 
-fn best_of<F: FnMut() -> Result<usize, EngineError>>(repeat: usize, mut f: F) -> anyhow::Result<(f64, usize)> {
+fn best_of<F: FnMut() -> anyhow::Result<usize>>(repeat: usize, mut f: F) -> anyhow::Result<(f64, usize)> {
     let mut best = f64::INFINITY;
     let mut trades = 0;
     for _ in 0..repeat.max(1) {
@@ -218,132 +236,220 @@ fn top_percentile(bars: &Bars) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let report = match &args.preset {
+        Some(preset) => bench_preset(args, preset)?,
+        None => bench_levels(args)?,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_table(args, &report);
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// A preset's strategy and broker, on its data or `--data`: engine only (compile, run, result
+/// assembly, as for the levels) and end to end (the load as well).
+fn bench_preset(args: &BenchArgs, preset_path: &Path) -> anyhow::Result<Report> {
+    let preset = ml4t_preset::load(preset_path)?;
+    let data_path = match &args.data {
+        Some(d) => d.clone(),
+        None => preset.data_path(preset_path),
+    };
+    let options = preset.load_options()?;
+    let load_data = || load(&data_path, &options).with_context(|| format!("loading {}", data_path.display()));
+    let loaded = load_data()?;
+    let bars = &loaded.bars;
+    preset.validate_against(preset_path, bars.signal_names(), bars.assets().len())?;
+    if !args.json {
+        println!(
+            "{} on {}: {} bars ({} assets) ...",
+            preset_path.display(),
+            data_path.display(),
+            bars.len(),
+            bars.assets().len()
+        );
+    }
+    let run_once = |bars: &Bars| -> anyhow::Result<usize> {
+        let r = ml4t_preset::run::run(&preset, preset_path, bars, &mut Engine::new())
+            .with_context(|| format!("running {}", preset_path.display()))?;
+        Ok(r.trades.len())
+    };
+    let name = file_name(preset_path);
+    let n = bars.len();
+    let mut results = Vec::new();
+    let engine = best_of(args.repeat, || run_once(bars))?;
+    results.push(measurement("preset", name.clone(), "engine", n, engine));
+    let e2e = best_of(args.repeat, || run_once(&load_data()?.bars))?;
+    results.push(measurement("preset", name, "end-to-end (load)", n, e2e));
+    let assets = bars.assets().len();
+    Ok(Report {
+        data: Some(data_path.display().to_string()),
+        preset: Some(preset_path.display().to_string()),
+        bars_per_asset: n / assets.max(1),
+        assets,
+        total_bars: n,
+        commission: preset.broker.commission.percent,
+        hybrid_filter_pass_fraction: None,
+        results,
+        sweep: None,
+    })
+}
+
+fn measurement(
+    level: &'static str,
+    logic: String,
+    scope: &'static str,
+    bars: usize,
+    (seconds, trades): (f64, usize),
+) -> Measurement {
+    Measurement {
+        level,
+        logic,
+        scope,
+        bars,
+        seconds,
+        bars_per_sec: bars as f64 / seconds,
+        trades,
+    }
+}
+
+/// The built-in levels with S0/S2 logic, on generated data or `--data`.
+fn bench_levels(args: &BenchArgs) -> anyhow::Result<Report> {
     let config = BrokerConfig {
         commission: Commission::percent(args.commission),
         ..BrokerConfig::default()
     };
     config.validate().map_err(|e| anyhow::anyhow!("--commission: {e}"))?;
-    let freq = if args.bars > 50_000 {
-        SampleFreq::Every {
-            step_ns: 60_000_000_000,
+    let bars = match &args.data {
+        Some(path) => {
+            if !args.json {
+                println!("loading {} ...", path.display());
+            }
+            let bars = load(path, &LoadOptions::default())
+                .with_context(|| format!("loading {}", path.display()))?
+                .bars;
+            for (logic, column) in [("S0", "ml_pred"), ("S2", "ml_pred"), ("S2", "confidence")] {
+                if args.wants_logic(logic) && bars.signal_id(column).is_none() {
+                    anyhow::bail!(
+                        "{} has no '{column}' column, which the {logic} logic reads; pick another \
+                         --logic, or measure your own strategy with --preset",
+                        path.display()
+                    );
+                }
+            }
+            bars
         }
-    } else {
-        SampleFreq::Weekdays
+        None => {
+            let freq = if args.bars > 50_000 {
+                SampleFreq::Every {
+                    step_ns: 60_000_000_000,
+                }
+            } else {
+                SampleFreq::Weekdays
+            };
+            let spec = SampleSpec {
+                assets: args.assets,
+                bars: args.bars,
+                freq,
+                ..SampleSpec::default()
+            };
+            if !args.json {
+                println!("generating {} assets x {} bars ...", args.assets, args.bars);
+            }
+            sample(&spec)?
+        }
     };
-    let spec = SampleSpec {
-        assets: args.assets,
-        bars: args.bars,
-        freq,
-        ..SampleSpec::default()
-    };
-    if !args.json {
-        println!("generating {} assets x {} bars ...", args.assets, args.bars);
-    }
-    let bars = sample(&spec)?;
     let n = bars.len();
     let threshold = top_percentile(&bars);
     let filter = [Rule::signal_above("ml_pred", threshold)];
     let pred = bars.signal_id("ml_pred").unwrap_or(SignalId(0));
     let pass = bars.signal_column(pred).iter().filter(|&&x| x > threshold).count() as f64 / n.max(1) as f64;
 
-    let mut results = Vec::new();
-    let mut push = |level, logic, scope, (seconds, trades): (f64, usize)| {
-        results.push(Measurement {
-            level,
-            logic,
-            scope,
-            bars: n,
-            seconds,
-            bars_per_sec: n as f64 / seconds,
-            trades,
-        });
+    // End to end loads the user's file, or the generated bars written to a temporary Parquet file.
+    let mut temp_dir = None;
+    let e2e_path = match &args.data {
+        _ if !args.wants(BenchLevel::EndToEnd) => None,
+        Some(path) => Some(path.clone()),
+        None => {
+            let dir = tempfile_dir()?;
+            let path = dir.join("bench.parquet");
+            temp_dir = Some(dir);
+            write_parquet(&bars, &path)?;
+            Some(path)
+        }
     };
-    for logic in ["S0", "S2"] {
-        if !args.wants_logic(logic) {
-            continue;
-        }
-        let r = rules(logic);
-        let reference = MlThreshold::scenario(logic).context("reference scenario")?;
-        if args.wants(BenchLevel::Compiled) {
-            push(
-                "1 compiled",
-                logic,
-                "engine",
-                best_of(args.repeat, || {
-                    let mut c = r.compile(&bars).map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut c, config)
-                })?,
-            );
-        }
-        if args.wants(BenchLevel::Interpreted) {
-            push(
-                "1 interpreted",
-                logic,
-                "engine",
-                best_of(args.repeat, || {
+
+    let mut results = Vec::new();
+    let mut push = |level, logic: &str, scope, timing| {
+        results.push(measurement(level, logic.to_owned(), scope, n, timing));
+    };
+    let compile = |r: &SignalStrategy, bars: &Bars| r.compile(bars).map_err(|e| anyhow::anyhow!("{e}"));
+    let measured = (|| -> anyhow::Result<()> {
+        for logic in ["S0", "S2"] {
+            if !args.wants_logic(logic) {
+                continue;
+            }
+            let r = rules(logic);
+            let reference = MlThreshold::scenario(logic).context("reference scenario")?;
+            if args.wants(BenchLevel::Compiled) {
+                let timing = best_of(args.repeat, || {
+                    Ok(run_strategy(&bars, &mut compile(&r, &bars)?, config)?)
+                })?;
+                push("1 compiled", logic, "engine", timing);
+            }
+            if args.wants(BenchLevel::Interpreted) {
+                let timing = best_of(args.repeat, || {
                     let mut s = r
                         .interpret(bars.signal_names(), bars.assets().len())
-                        .map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut s, config)
-                })?,
-            );
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Ok(run_strategy(&bars, &mut s, config)?)
+                })?;
+                push("1 interpreted", logic, "engine", timing);
+            }
+            if args.wants(BenchLevel::Callback) {
+                let timing = best_of(args.repeat, || Ok(run_strategy(&bars, &mut reference.clone(), config)?))?;
+                push("2 rust callback", logic, "engine", timing);
+            }
+            if args.wants(BenchLevel::Script) {
+                let compiled = Script::compile(script(logic), &format!("bench_{logic}.rhai"))?;
+                let timing = best_of(args.repeat, || {
+                    Ok(run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()), config)?)
+                })?;
+                push("2 script", logic, "engine", timing);
+            }
+            if args.wants(BenchLevel::Hybrid) {
+                let timing = best_of(args.repeat, || {
+                    let mut h =
+                        Hybrid::compile(&filter, &bars, reference.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Ok(run_strategy(&bars, &mut h, config)?)
+                })?;
+                push("3 hybrid (1% filter)", logic, "engine", timing);
+            }
+            // End to end: load + compile + run. On generated data S2 only (the historical row).
+            if let Some(path) = &e2e_path
+                && (args.data.is_some() || logic == "S2")
+            {
+                let timing = best_of(args.repeat, || {
+                    let data =
+                        load(path, &LoadOptions::default()).with_context(|| format!("loading {}", path.display()))?;
+                    Ok(run_strategy(&data.bars, &mut compile(&r, &data.bars)?, config)?)
+                })?;
+                push("1 compiled", logic, "end-to-end (load)", timing);
+            }
         }
-        if args.wants(BenchLevel::Callback) {
-            push(
-                "2 rust callback",
-                logic,
-                "engine",
-                best_of(args.repeat, || run_strategy(&bars, &mut reference.clone(), config))?,
-            );
-        }
-        if args.wants(BenchLevel::Script) {
-            let compiled = Script::compile(script(logic), &format!("bench_{logic}.rhai"))?;
-            push(
-                "2 script",
-                logic,
-                "engine",
-                best_of(args.repeat, || {
-                    run_strategy(&bars, &mut ScriptStrategy::new(compiled.clone()), config)
-                })?,
-            );
-        }
-        if args.wants(BenchLevel::Hybrid) {
-            push(
-                "3 hybrid (1% filter)",
-                logic,
-                "engine",
-                best_of(args.repeat, || {
-                    let mut h = Hybrid::compile(&filter, &bars, reference.clone())
-                        .map_err(|e| EngineError::Config(e.to_string()))?;
-                    run_strategy(&bars, &mut h, config)
-                })?,
-            );
-        }
-    }
-    if args.wants(BenchLevel::EndToEnd) && args.wants_logic("S2") {
-        // End to end: Parquet load + compile + run.
-        let dir = tempfile_dir()?;
-        let path = dir.join("bench.parquet");
-        write_parquet(&bars, &path)?;
-        let r = rules("S2");
-        let mut e2e_err = None;
-        let timing = best_of(args.repeat, || {
-            let data = match load(&path, &LoadOptions::default()) {
-                Ok(d) => d,
-                Err(e) => {
-                    e2e_err = Some(e.to_string());
-                    return Err(EngineError::Config("load failed".into()));
-                }
-            };
-            let mut c = r.compile(&data.bars).map_err(|e| EngineError::Config(e.to_string()))?;
-            run_strategy(&data.bars, &mut c, config)
-        });
+        Ok(())
+    })();
+    if let Some(dir) = temp_dir {
         let _ = std::fs::remove_dir_all(&dir);
-        if let Some(e) = e2e_err {
-            anyhow::bail!("end-to-end load failed: {e}");
-        }
-        push("1 compiled", "S2", "end-to-end (parquet load)", timing?);
     }
+    measured?;
 
     let sweep = if args.wants(BenchLevel::Sweep) {
         if !args.json {
@@ -355,65 +461,81 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     load(path, &LoadOptions::default()).with_context(|| format!("--sweep-data {}", path.display()))?;
                 sweep_bench(args, &data.bars, path.display().to_string(), config)?
             }
-            None => sweep_bench(args, &bars, "generated".into(), config)?,
+            None => sweep_bench(
+                args,
+                &bars,
+                args.data
+                    .as_ref()
+                    .map_or("generated".into(), |p| p.display().to_string()),
+                config,
+            )?,
         })
     } else {
         None
     };
 
-    let report = Report {
-        bars_per_asset: args.bars,
-        assets: args.assets,
+    let assets = bars.assets().len();
+    let measured_hybrid = args.wants(BenchLevel::Hybrid);
+    Ok(Report {
+        data: args.data.as_ref().map(|p| p.display().to_string()),
+        preset: None,
+        bars_per_asset: n / assets.max(1),
+        assets,
         total_bars: n,
         commission: args.commission,
-        hybrid_filter_pass_fraction: pass,
+        hybrid_filter_pass_fraction: measured_hybrid.then_some(pass),
         results,
         sweep,
+    })
+}
+
+fn print_table(args: &BenchArgs, report: &Report) {
+    let source = match (&report.preset, &report.data) {
+        (Some(p), Some(d)) => format!("preset {p} on {d}: "),
+        (_, Some(d)) => format!("{d}: "),
+        _ => String::new(),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
+    println!(
+        "{source}{} bars ({} assets x {}), commission {} % of notional, best of {}",
+        report.total_bars,
+        report.assets,
+        report.bars_per_asset,
+        report.commission * 100.0,
+        args.repeat.max(1)
+    );
+    println!(
+        "{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}",
+        "level", "logic", "scope", "seconds", "bars/s", "trades"
+    );
+    for m in &report.results {
         println!(
-            "{} bars ({} assets x {}), commission {} % of notional, best of {}",
-            n,
-            args.assets,
-            args.bars,
-            args.commission * 100.0,
-            args.repeat
+            "{:<22} {:<6} {:<28} {:>10.4} {:>16} {:>8}",
+            m.level,
+            m.logic,
+            m.scope,
+            m.seconds,
+            group_thousands(m.bars_per_sec),
+            m.trades
         );
+    }
+    if let Some(pass) = report.hybrid_filter_pass_fraction {
         println!(
-            "{:<22} {:<6} {:<28} {:>10} {:>16} {:>8}",
-            "level", "logic", "scope", "seconds", "bars/s", "trades"
-        );
-        for m in &report.results {
-            println!(
-                "{:<22} {:<6} {:<28} {:>10.4} {:>16} {:>8}",
-                m.level,
-                m.logic,
-                m.scope,
-                m.seconds,
-                group_thousands(m.bars_per_sec),
-                m.trades
-            );
-        }
-        println!(
-            "hybrid filter (ml_pred > {threshold:.4}) passed on {:.2}% of bars",
+            "hybrid filter (top 1 % of ml_pred) passed on {:.2}% of bars",
             pass * 100.0
         );
-        if let Some(s) = &report.sweep {
-            println!(
-                "sweep S0 {} combinations x {} bars ({}), {} threads: {:.3} s, {} combination-bars/s, {} trades in all",
-                s.combos,
-                s.bars,
-                s.data,
-                s.threads,
-                s.seconds,
-                group_thousands(s.combination_bars_per_sec),
-                s.trades
-            );
-        }
     }
-    Ok(())
+    if let Some(s) = &report.sweep {
+        println!(
+            "sweep S0 {} combinations x {} bars ({}), {} threads: {:.3} s, {} combination-bars/s, {} trades in all",
+            s.combos,
+            s.bars,
+            s.data,
+            s.threads,
+            s.seconds,
+            group_thousands(s.combination_bars_per_sec),
+            s.trades
+        );
+    }
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

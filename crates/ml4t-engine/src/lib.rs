@@ -136,10 +136,14 @@ impl<'a> Engine<'a> {
             requests: Vec::new(),
             next_id: 0,
         };
-        let (n_ts_hint, _) = feed.size_hint().unwrap_or((1024, 1024));
+        let (n_ts_hint, n_rows_hint) = feed.size_hint().unwrap_or((1024, 1024));
         let mut equity = EquityCurve::with_capacity(n_ts_hint);
-        let mut fills = Vec::new();
-        let mut new_fills = Vec::new();
+        // Reserved, not touched: a trade-heavy run then never copies its fills to a grown buffer
+        // (growing a multi-megabyte Vec copied it and faulted in fresh pages each time), and the
+        // pages it does touch come as huge pages. Past the reservation it grows as usual.
+        let mut fills = Vec::with_capacity(fill_capacity(n_rows_hint));
+        results::advise_huge_pages(&mut fills);
+        broker.reserve(n_ts_hint, n_rows_hint);
         // Fills at a timestamp's close (same-close timing) happen after its decisions: the
         // strategy is told of them first thing at the next timestamp.
         let mut close_fills: Vec<execution::Fill> = Vec::new();
@@ -170,25 +174,26 @@ impl<'a> Engine<'a> {
             let fail = |source| EngineError::Strategy { ts, index, source };
             let broker_fail = |source| EngineError::Broker { index, source };
 
-            // 1. Fills at the open (and intrabar), then marks at the close.
-            broker.on_bars(&slice, &mut new_fills);
+            // 1. Fills at the open (and intrabar), then marks at the close. The broker appends
+            // them to the run's fills directly: no per-timestamp buffer to copy from.
+            let first_new = fills.len();
+            broker.on_bars(&slice, &mut fills);
 
             // 2. Decisions at the close.
             {
                 let mut ctx = session.context(broker, ts, index, !is_last);
-                for fill in close_fills.iter().chain(&new_fills) {
+                for fill in close_fills.iter().chain(&fills[first_new..]) {
                     strategy.on_fill(&mut ctx, fill).map_err(fail)?;
                 }
                 strategy.on_bars(&mut ctx, &slice).map_err(fail)?;
                 strategy.on_timestamp(&mut ctx, &slice).map_err(fail)?;
             }
             close_fills.clear();
-            fills.append(&mut new_fills);
             if !session.requests.is_empty() {
                 apply_requests(broker, &mut session.requests).map_err(broker_fail)?;
-                broker.after_decisions(&slice, &mut new_fills);
-                close_fills.extend_from_slice(&new_fills);
-                fills.append(&mut new_fills);
+                let first_close = fills.len();
+                broker.after_decisions(&slice, &mut fills);
+                close_fills.extend_from_slice(&fills[first_close..]);
             }
 
             // 3. Equity at the close; the broker's commit point.
@@ -363,6 +368,12 @@ fn quiet_chunk_end(bars: &Bars, from: usize, end: usize) -> usize {
         }
     }
     lo
+}
+
+/// Room reserved for the fills of a run over `rows` bars: one fill per four bars covers runs that
+/// trade every few bars (S0 on minute bars fills on one bar in seven).
+pub(crate) fn fill_capacity(rows: usize) -> usize {
+    (rows / 4).max(64)
 }
 
 #[inline]

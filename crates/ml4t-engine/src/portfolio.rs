@@ -89,6 +89,13 @@ impl Portfolio {
         &self.trades
     }
 
+    /// Reserves room for `n` more closed trades (virtual memory: pages are touched only as trades
+    /// are recorded, and come as huge pages where the kernel allows).
+    pub(crate) fn reserve_trades(&mut self, n: usize) {
+        self.trades.reserve(n);
+        crate::results::advise_huge_pages(&mut self.trades);
+    }
+
     /// Moves the closed trades out (the end of a run).
     pub(crate) fn take_trades(&mut self) -> Vec<Trade> {
         std::mem::take(&mut self.trades)

@@ -38,7 +38,8 @@ pub trait Broker {
     /// Orders not yet (completely) filled, in submission order.
     fn open_orders(&self) -> &[Order];
     /// A new timestamp's bars: fill what fills during those bars (at the open, or intrabar for
-    /// stops and limits), then mark positions to the bars' closes.
+    /// stops and limits), then mark positions to the bars' closes. The fills are appended to
+    /// `fills` (the run's, which the broker must leave otherwise unchanged).
     fn on_bars(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
     /// Timestamps `from..to` of `bars` on which no order is pending and the strategy does nothing:
     /// mark positions and record equity for each (the engine's fast-forward). The default goes
@@ -62,7 +63,14 @@ pub trait Broker {
         }
         Ok(())
     }
-    /// After the decisions at the close: fill what the fill timing puts at the close.
+    /// Before the first bar, the feed's size if known (`timestamps`, `rows`): a broker that
+    /// keeps records growing with the run (trades, rejections) may reserve room for them. The
+    /// default does nothing.
+    fn reserve(&mut self, timestamps: usize, rows: usize) {
+        let _ = (timestamps, rows);
+    }
+    /// After the decisions at the close: fill what the fill timing puts at the close, appending
+    /// to `fills` as [`Broker::on_bars`] does.
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>);
     /// Once per timestamp, last: after the fills, the decisions, their orders and the equity
     /// record. The commit point for brokers that persist or reconcile state (the paper broker

@@ -60,6 +60,7 @@ impl SimulationBroker {
     }
 
     /// The price at which `order` fills during `bar`, if it fills at all (before cash checks).
+    #[inline]
     fn fill_price(&self, order: &Order, bar: &Bar<'_>) -> Option<f64> {
         let (o, h, l) = (bar.open(), bar.high(), bar.low());
         let limit_px = |lim: f64| match order.side {
@@ -449,6 +450,11 @@ impl Broker for SimulationBroker {
         }
         self.portfolio.mark_quiet(bars, from, to, equity);
         Ok(())
+    }
+
+    fn reserve(&mut self, _timestamps: usize, rows: usize) {
+        // A round trip takes two fills: half the engine's room for fills.
+        self.portfolio.reserve_trades(crate::fill_capacity(rows) / 2);
     }
 
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {

@@ -71,9 +71,13 @@ impl EquityCurve {
     /// An empty curve for about `n` points. The equity columns are reserved, not touched: they
     /// take memory only where a position is held.
     pub fn with_capacity(n: usize) -> Self {
+        // Cash steps and flat ranges: room for a run that trades every few bars, so a
+        // trade-heavy run does not copy them as they grow (virtual until touched).
         let mut c = EquityCurve {
             held_equity: Vec::with_capacity(n),
             held_gross: Vec::with_capacity(n),
+            cash_steps: Vec::with_capacity(n / 4),
+            flat: Vec::with_capacity(n / 8),
             ..Default::default()
         };
         advise_huge_pages(&mut c.held_equity);

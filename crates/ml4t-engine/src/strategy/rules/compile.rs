@@ -272,6 +272,10 @@ impl CompiledCondition {
     /// Whether the condition holds at `row` for a position of `qty` at average price `avg`.
     #[inline]
     pub(crate) fn holds(&self, row: usize, qty: f64, avg: f64, close: f64, st: &AssetState) -> bool {
+        // A lone mask (the usual compiled threshold rule) without the recursive walk.
+        if let Cond::Mask(i) = self.cond {
+            return self.masks[i].get(row);
+        }
         self.eval(&self.cond, row, qty, avg, close, st)
     }
 
