@@ -2,6 +2,7 @@
 
 mod bench;
 mod gen_sample;
+mod grid;
 mod paper;
 mod replay;
 mod report;

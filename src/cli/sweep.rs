@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use ml4t_data::{load, write_returns_parquet};
 use ml4t_engine::market::Bars;
 use ml4t_stats::OverfitOptions;
-use ml4t_sweep::{Objective, SweepDef, SweepOptions, SweepOutput, SweepPlan, run_sweep};
+use ml4t_sweep::{Objective, SweepOptions, SweepOutput, SweepPlan, run_sweep};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -24,30 +24,9 @@ pub struct SweepArgs {
     /// Data file or folder instead of the preset's.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// A swept number: PATH=SPEC, e.g. entry[0]=0.55:0.95:10 (10 values from 0.55 to 0.95) or
-    /// exit[0]=0.1,0.2,0.4. PATH: entry[i], exit[i], exit[i][j] (inside a group), .lo/.hi for
-    /// rules with two numbers, sizer, broker.slippage_bps, broker.commission.percent. Repeatable;
-    /// without it the preset's sweep section is used.
-    #[arg(long = "param", value_name = "PATH=SPEC")]
-    pub params: Vec<String>,
-    /// A condition between parameters, e.g. "exit[0] < entry[0]". Repeatable.
-    #[arg(long = "constraint", value_name = "A<B")]
-    pub constraints: Vec<String>,
-    /// Run this many random combinations (seeded) instead of the whole grid.
-    #[arg(long, value_name = "N")]
-    pub random: Option<usize>,
-    /// Seed of --random.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// The metric that picks the best combination (sharpe, total_return, max_drawdown, ...).
-    #[arg(long)]
-    pub objective: Option<String>,
-    /// Maximise the objective (the default).
-    #[arg(long, conflicts_with = "minimize")]
-    pub maximize: bool,
-    /// Minimise the objective.
-    #[arg(long)]
-    pub minimize: bool,
+    /// The swept numbers and the objective.
+    #[command(flatten)]
+    pub grid: super::grid::GridArgs,
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -75,43 +54,9 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
-/// The sweep definition: the command line's params, else the preset's sweep section.
-fn definition(args: &SweepArgs, preset: &ml4t_preset::Preset) -> anyhow::Result<(SweepDef, Objective)> {
-    let saved = preset.sweep.clone().unwrap_or_default();
-    let mut def = if args.params.is_empty() {
-        SweepDef::from_spec(&saved)
-    } else {
-        let params = args
-            .params
-            .iter()
-            .map(|p| {
-                p.split_once('=')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .with_context(|| format!("--param '{p}': write PATH=SPEC, e.g. entry[0]=0.55:0.95:10"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        SweepDef {
-            params,
-            constraints: Vec::new(),
-            random: None,
-        }
-    };
-    def.constraints.extend(args.constraints.iter().cloned());
-    if let Some(n) = args.random {
-        def.random = Some((n, args.seed));
-    }
-    let maximize = if args.minimize {
-        false
-    } else {
-        args.maximize || saved.maximize
-    };
-    let name = args.objective.as_deref().unwrap_or(&saved.objective);
-    Ok((def, Objective::parse(name, maximize)?))
-}
-
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let preset = ml4t_preset::load(&args.preset)?;
-    let (def, objective) = definition(args, &preset)?;
+    let (def, objective) = args.grid.definition(&preset)?;
     let plan = def
         .plan(&preset)
         .with_context(|| format!("the sweep of {}", args.preset.display()))?;

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use ml4t_data::load;
 use ml4t_engine::types::{NS_PER_DAY, TimestampNs};
 use ml4t_stats::walkforward::{WalkForwardSpec, WindowMode};
-use ml4t_sweep::{Objective, SweepDef, SweepPlan, WalkForwardOptions, WalkForwardOutput, run_walk_forward};
+use ml4t_sweep::{Objective, SweepPlan, WalkForwardOptions, WalkForwardOutput, run_walk_forward};
 
 /// The stitched curve in the JSON keeps at most about this many points.
 const MAX_CURVE_POINTS: usize = 5_000;
@@ -27,19 +27,9 @@ pub struct WalkForwardArgs {
     /// Data file or folder instead of the preset's.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// A swept number: PATH=SPEC, as for `ml4t sweep` (e.g. entry[0]=0.55:0.95:10). Repeatable;
-    /// without it the preset's sweep section is used.
-    #[arg(long = "param", value_name = "PATH=SPEC")]
-    pub params: Vec<String>,
-    /// A condition between parameters, e.g. "exit[0] < entry[0]". Repeatable.
-    #[arg(long = "constraint", value_name = "A<B")]
-    pub constraints: Vec<String>,
-    /// Sweep this many random combinations (seeded; the same in every fold) instead of the grid.
-    #[arg(long, value_name = "N")]
-    pub random: Option<usize>,
-    /// Seed of --random.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// The swept numbers and the objective.
+    #[command(flatten)]
+    pub grid: super::grid::GridArgs,
     /// Train window: bars (500 or 500b) or a period (30d, 4w, 6m, 2y).
     #[arg(long)]
     pub train: String,
@@ -52,15 +42,6 @@ pub struct WalkForwardArgs {
     /// Bars after each train window used by neither the train nor the test window.
     #[arg(long, default_value_t = 0)]
     pub embargo: usize,
-    /// The metric that picks each fold's combination (sharpe, total_return, ...).
-    #[arg(long)]
-    pub objective: Option<String>,
-    /// Maximise the objective (the default).
-    #[arg(long, conflicts_with = "minimize")]
-    pub maximize: bool,
-    /// Minimise the objective.
-    #[arg(long)]
-    pub minimize: bool,
     /// Each test run starts with the previous fold's final equity (default: a fresh account
     /// with the preset's cash per fold).
     #[arg(long)]
@@ -76,43 +57,9 @@ pub struct WalkForwardArgs {
     pub quiet: bool,
 }
 
-/// The sweep definition: the command line's params, else the preset's sweep section.
-fn definition(args: &WalkForwardArgs, preset: &ml4t_preset::Preset) -> anyhow::Result<(SweepDef, Objective)> {
-    let saved = preset.sweep.clone().unwrap_or_default();
-    let mut def = if args.params.is_empty() {
-        SweepDef::from_spec(&saved)
-    } else {
-        let params = args
-            .params
-            .iter()
-            .map(|p| {
-                p.split_once('=')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .with_context(|| format!("--param '{p}': write PATH=SPEC, e.g. entry[0]=0.55:0.95:10"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        SweepDef {
-            params,
-            constraints: Vec::new(),
-            random: None,
-        }
-    };
-    def.constraints.extend(args.constraints.iter().cloned());
-    if let Some(n) = args.random {
-        def.random = Some((n, args.seed));
-    }
-    let maximize = if args.minimize {
-        false
-    } else {
-        args.maximize || saved.maximize
-    };
-    let name = args.objective.as_deref().unwrap_or(&saved.objective);
-    Ok((def, Objective::parse(name, maximize)?))
-}
-
 pub fn run(args: &WalkForwardArgs) -> anyhow::Result<()> {
     let preset = ml4t_preset::load(&args.preset)?;
-    let (def, objective) = definition(args, &preset)?;
+    let (def, objective) = args.grid.definition(&preset)?;
     let plan = def
         .plan(&preset)
         .with_context(|| format!("the sweep of {}", args.preset.display()))?;
