@@ -104,8 +104,9 @@ pub fn workbench_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     }
     // The Script tab gets a panel of its own width (remembered apart): wide enough for a
     // 100-column line of code, while the other tabs keep a narrow panel and room for results.
+    // (Only while there is a script to edit: for a rules preset the tab holds the kind switch.)
     let (id, width) = match *app.left_tab {
-        LeftTab::Script => ("left-script", SCRIPT_PANEL_WIDTH),
+        LeftTab::Script if app.preset.strategy.script().is_some() => ("left-script", SCRIPT_PANEL_WIDTH),
         _ => ("left", LEFT_PANEL_WIDTH),
     };
     egui::Panel::left(id)
