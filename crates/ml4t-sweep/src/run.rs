@@ -100,19 +100,8 @@ pub fn run_sweep(
     opts: &SweepOptions<'_>,
 ) -> Result<SweepOutput, SweepError> {
     let n = plan.combos.len();
-    for i in 0..n {
-        check(&plan.apply(preset, i)?, bars).map_err(|message| SweepError::InvalidCombination {
-            params: plan.describe(i),
-            message,
-        })?;
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| SweepError::ThreadPool {
-            threads: opts.threads,
-            message: e.to_string(),
-        })?;
+    check_all(preset, plan, bars)?;
+    let pool = thread_pool(opts.threads)?;
     let cache = MaskCache::new();
     let done = AtomicUsize::new(0);
     let results: Vec<Result<Option<Done>, SweepError>> = pool.install(|| {
@@ -211,6 +200,28 @@ pub(crate) fn run_one(
         },
         returns,
     }))
+}
+
+/// Every combination checked before any runs: the first bad one is refused with its params.
+pub(crate) fn check_all(preset: &Preset, plan: &SweepPlan, bars: &Bars) -> Result<(), SweepError> {
+    for i in 0..plan.combos.len() {
+        check(&plan.apply(preset, i)?, bars).map_err(|message| SweepError::InvalidCombination {
+            params: plan.describe(i),
+            message,
+        })?;
+    }
+    Ok(())
+}
+
+/// The worker pool of a sweep (0 threads: one per core).
+pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, SweepError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SweepError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })
 }
 
 /// One run of a preset (its values already written in) on `bars`, exactly as `ml4t run` runs

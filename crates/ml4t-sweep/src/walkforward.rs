@@ -27,7 +27,7 @@ use ml4t_engine::types::TimestampNs;
 use ml4t_preset::Preset;
 use ml4t_stats::walkforward::{WalkForwardSpec, plan_folds, walk_forward_efficiency};
 
-use crate::run::{check, run_one, run_preset};
+use crate::run::{check_all, run_one, run_preset, thread_pool};
 use crate::{Objective, SweepError, SweepOptions, SweepPlan};
 
 /// How to run a walk-forward.
@@ -172,19 +172,8 @@ pub fn run_walk_forward(
     let ts: Vec<i64> = bars.timestamps().map(|t| t.0).collect();
     let folds = plan_folds(&ts, &opts.spec)?;
     let n = plan.combos.len();
-    for i in 0..n {
-        check(&plan.apply(preset, i)?, bars).map_err(|message| SweepError::InvalidCombination {
-            params: plan.describe(i),
-            message,
-        })?;
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| SweepError::ThreadPool {
-            threads: opts.threads,
-            message: e.to_string(),
-        })?;
+    check_all(preset, plan, bars)?;
+    let pool = thread_pool(opts.threads)?;
     let total = folds.len() * (n + 1);
     let done = AtomicUsize::new(0);
     let tick = || {
