@@ -75,6 +75,57 @@ fn gui_corrupt_parquet_shows_error_and_keeps_results() {
 }
 
 #[test]
+fn gui_cancel_load_keeps_the_previous_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    let trades = h.state().run().unwrap().result.trades.len();
+    // A file big enough that a debug build spends a while reading it.
+    let big = dir.path().join("big.csv");
+    let mut csv = String::from("timestamp,open,high,low,close,volume,ml_pred\n");
+    for i in 0..400_000u64 {
+        let p = 100.0 + (i % 97) as f64 * 0.01;
+        csv.push_str(&format!(
+            "{},{p},{},{},{p},1000,{}\n",
+            1_600_000_000 + i * 60,
+            p + 0.5,
+            p - 0.5,
+            (i % 10) as f64 / 10.0
+        ));
+    }
+    std::fs::write(&big, csv).unwrap();
+    h.state_mut().type_data_path(&big.display().to_string());
+    h.get_by_label("Load").click();
+    h.step();
+    h.step();
+    assert!(h.state().loading(), "the load is under way");
+    h.get_by_label("Cancel load").click();
+    // The click is a command, applied at the next frame: two frames, neither waiting for the reader.
+    let started = Instant::now();
+    h.step();
+    h.step();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "cancelling did not wait for the reader"
+    );
+    assert!(!h.state().loading(), "the load was dropped");
+    step_until(&mut h, "idle after the cancel", idle);
+    // Give the detached reader time to finish: its result must go nowhere.
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        h.step();
+    }
+    let app = h.state();
+    assert_eq!(app.data().unwrap().bars.assets().len(), 10, "the sample stays loaded");
+    assert_eq!(app.run().unwrap().result.trades.len(), trades, "previous results stay");
+    assert!(app.error().is_none(), "{:?}", app.error());
+    assert!(
+        app.log().entries().any(|e| e.text.contains("loading cancelled")),
+        "the log says the load was cancelled"
+    );
+}
+
+#[test]
 fn gui_save_preset_and_load_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());

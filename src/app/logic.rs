@@ -12,6 +12,9 @@ use ml4t_data::{inspect, load, signal_stats};
 use ml4t_engine::{Engine, Progress};
 use ml4t_preset::Preset;
 
+/// What a load the user cancelled ends with (nobody reads it: the task was dropped).
+const LOAD_CANCELLED: &str = "loading cancelled";
+
 /// Quiet time after an edit before auto-run starts.
 const AUTO_RUN_DEBOUNCE: Duration = Duration::from_millis(300);
 /// Quiet time after a file event before hot reload.
@@ -219,6 +222,17 @@ impl Workbench {
                 }
                 self.run_at = None;
             }
+            Command::CancelLoad => {
+                // Dropping the task cancels and detaches it: the reader finishes (or stops at its
+                // next check) on its own thread and its result goes nowhere.
+                if let Some(t) = self.load_task.take() {
+                    self.run_at = None;
+                    self.log.info(format!(
+                        "loading cancelled after {:.1} s; keeping the previous data",
+                        t.elapsed().as_secs_f32()
+                    ));
+                }
+            }
             Command::StrategyEdited => {
                 self.dirty = true;
                 self.script.runtime_error = None;
@@ -285,11 +299,19 @@ impl Workbench {
         };
         self.log.info(format!("loading {}", path.display()));
         self.data_path_field = path.display().to_string();
-        let job = move |_: &crate::worker::JobHandle| {
+        let job = move |job: &crate::worker::JobHandle| {
+            let cancelled = || job.cancel_flag().load(std::sync::atomic::Ordering::Relaxed);
             let mut loaded = load(&path, &options).map_err(|e| e.to_string())?;
+            // The reader itself cannot be interrupted; the stages after it can.
+            if cancelled() {
+                return Err(LOAD_CANCELLED.to_owned());
+            }
             // One copy of the data: the bars move into the Arc that runs and plots share.
             let bars = Arc::new(std::mem::take(&mut loaded.bars));
             let signals = signal_stats(&bars);
+            if cancelled() {
+                return Err(LOAD_CANCELLED.to_owned());
+            }
             let schema = inspect(&path).ok();
             Ok(LoadOutcome {
                 data: DataView {

@@ -277,6 +277,10 @@ impl Workbench {
     pub fn live(&self) -> Option<&LiveView> {
         self.live.as_ref().map(|s| &s.view)
     }
+    /// A data file is being loaded.
+    pub fn loading(&self) -> bool {
+        self.load_task.is_some()
+    }
     /// A run is in flight.
     pub fn running(&self) -> bool {
         self.run_task.is_some()

@@ -23,6 +23,8 @@ pub enum Command {
     RevertPreset,
     Run,
     Cancel,
+    /// Stop loading the data file: the previous data and results stay.
+    CancelLoad,
     /// The strategy or broker settings changed (marks the preset unsaved; auto-run may follow).
     StrategyEdited,
     /// The data options (signals, mapping, assets, dates) changed: reload the data.

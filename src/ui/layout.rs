@@ -214,6 +214,13 @@ fn status_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
         if let Some(elapsed) = app.loading {
             ui.spinner();
             ui.label(format!("loading data... {:.1} s", elapsed.as_secs_f32()));
+            if ui
+                .button("Cancel load")
+                .on_hover_text("Stop loading; the data already loaded stays")
+                .clicked()
+            {
+                app.commands.push(Command::CancelLoad);
+            }
         }
         if let Some((progress, elapsed)) = app.running {
             ui.add(egui::ProgressBar::new(progress).desired_width(160.0).show_percentage());
