@@ -48,6 +48,14 @@ fn gui_starts_on_the_sample_with_results() {
     assert_eq!(run.bars.assets().len(), 10);
     assert!(app.error().is_none() && app.invalid().is_none());
     assert!(app.title().contains("built-in"));
+    // The frame that drew the result logged how long the run took to reach the screen.
+    let latency = app.last_latency_ms().expect("the redraw latency was measured");
+    assert!(
+        latency >= run.elapsed_ms,
+        "{latency} ms covers the engine's {} ms",
+        run.elapsed_ms
+    );
+    assert!(app.log().entries().any(|e| e.text.starts_with("run to redrawn plots")));
     h.get_by_label("Run (F5)");
 }
 

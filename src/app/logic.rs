@@ -414,7 +414,10 @@ impl Workbench {
             })
         };
         match Task::spawn("ml4t-run", self.wake.clone(), job) {
-            Ok(t) => self.run_task = Some(t),
+            Ok(t) => {
+                self.run_task = Some(t);
+                self.run_started = Some(Instant::now());
+            }
             Err(e) => self.fail(e),
         }
     }
@@ -500,6 +503,7 @@ impl Workbench {
                     ));
                 }
                 self.run = Some(view);
+                self.redraw_from = self.run_started.take();
                 self.script.runtime_error = None;
             }
             Err(e) if e.contains("cancelled") => self.log.info(format!("{e}; the previous results stay")),

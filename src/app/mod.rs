@@ -95,6 +95,12 @@ pub struct Workbench {
     run: Option<RunView>,
     load_task: Option<Task<LoadOutcome>>,
     run_task: Option<Task<RunView>>,
+    /// When the run in flight started, and once its result is in, that instant again: the
+    /// frame that draws the result logs the run-to-redrawn-plots latency.
+    run_started: Option<Instant>,
+    redraw_from: Option<Instant>,
+    /// The last run-to-redrawn-plots latency in milliseconds.
+    last_latency_ms: Option<f64>,
     /// An HTML report being written: where to.
     report_task: Option<Task<PathBuf>>,
     /// The live paper-trading session (running or finished), if one was started.
@@ -155,6 +161,9 @@ impl Workbench {
             run: None,
             load_task: None,
             run_task: None,
+            run_started: None,
+            redraw_from: None,
+            last_latency_ms: None,
             report_task: None,
             live: None,
             run_at: None,
@@ -317,6 +326,27 @@ impl Workbench {
         self.handle_input(ui.ctx());
         self.tick();
         workbench_ui(ui, &mut self.screen());
+        self.log_redraw_latency();
+    }
+
+    /// After the first frame that drew a new result: how long from the run's start (engine,
+    /// metrics, hand-over and plot preparation together), in the log and [`Self::last_latency_ms`].
+    fn log_redraw_latency(&mut self) {
+        let Some(started) = self.redraw_from.take() else { return };
+        let total = started.elapsed().as_secs_f64() * 1e3;
+        self.last_latency_ms = Some(total);
+        if let Some(run) = &self.run {
+            self.log.info(format!(
+                "run to redrawn plots: {total:.1} ms ({:.1} ms engine and metrics, {:.1} ms hand-over and plot preparation)",
+                run.elapsed_ms,
+                (total - run.elapsed_ms).max(0.0)
+            ));
+        }
+    }
+
+    /// The last run-to-redrawn-plots latency in milliseconds (engine, metrics, plot preparation).
+    pub fn last_latency_ms(&self) -> Option<f64> {
+        self.last_latency_ms
     }
 
     /// The window's view of the state for one frame.
@@ -387,6 +417,7 @@ impl eframe::App for Workbench {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         workbench_ui(ui, &mut self.screen());
+        self.log_redraw_latency();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
