@@ -511,19 +511,24 @@ mod rebalancing {
         assert!((r.equity.cash_at(1) - 100.0).abs() < 1e-9);
     }
 
-    #[test]
-    fn rebalance_resizes_and_reports_one_round_trip() {
-        // Long A at 50 % each rebalance; the price halves, so at bar 2 the target doubles:
-        // 50 shares at 100, then 50 more at 50; all 100 sold at bar 5 (A drops to the bottom).
+    /// A (at 0.9) halves at bar 2 and drops to the bottom of the ranking at bar 4; B stays 0.5.
+    fn halving() -> Bars {
         let row = |p, s| [(p, p, s), (p, p, 0.5)];
-        let b = two(&[
+        two(&[
             row(100.0, 0.9),
             row(100.0, 0.9),
             row(50.0, 0.9),
             row(50.0, 0.9),
             row(50.0, 0.1),
             row(60.0, 0.1),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn rebalance_resizes_and_reports_one_round_trip() {
+        // Long A at 50 % each rebalance; the price halves, so at bar 2 the target doubles:
+        // 50 shares at 100, then 50 more at 50; all 100 sold at bar 5 (A drops to the bottom).
+        let b = halving();
         let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
         let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
         // bar 2: equity 10000 - 2500 = 7500, target trunc(7500 * 0.5 / 50) = 75: buy 25 at bar 3.
@@ -541,6 +546,58 @@ mod rebalancing {
         assert_eq!((t.qty, t.entry_bar, t.exit_bar), (75.0, Some(1), Some(5)));
         assert!((t.entry_price - 6250.0 / 75.0).abs() < 1e-9);
         assert!((t.pnl_net - (75.0 * 60.0 - 6250.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rebalance_run_trades_are_the_json_round_trips() {
+        // The same resized position as above: the run's trades (what the GUI, the metrics and
+        // the exports read) are the flat-to-flat trips of the result JSON.
+        let b = halving();
+        let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
+        let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+        let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+        assert_eq!(r.trades.len(), json.trades.len());
+        for (t, j) in r.trades.iter().zip(&json.trades) {
+            assert_eq!(t.side.sign() * t.qty, j.qty);
+            assert_eq!(
+                (t.entry_price, t.exit_price, t.pnl_net),
+                (j.entry_price, j.exit_price, j.pnl_net)
+            );
+            assert_eq!((Some(t.entry_bar), Some(t.exit_bar)), (j.entry_bar, j.exit_bar));
+        }
+        let a = r.trades.iter().find(|t| t.asset.0 == 0).unwrap();
+        assert_eq!((a.qty, a.entry_bar, a.exit_bar), (75.0, 1, 5));
+    }
+
+    #[test]
+    fn rebalance_long_fraction_takes_a_share_of_the_ranked_assets() {
+        let row = |p, s| [(p, p, s), (p, p, 0.5)];
+        let b = two(&[row(100.0, 0.9), row(100.0, 0.9), row(100.0, 0.1), row(100.0, 0.1)]);
+        let by_count = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
+        // Half of two ranked assets is one; a tenth is floor(0.2) = 0, raised to at least 1.
+        for fraction in [0.5, 0.1] {
+            let by_fraction = Rebalance {
+                n_long: 0,
+                long_fraction: Some(fraction),
+                ..by_count.clone()
+            };
+            let a = backtest(&b, &mut by_count.strategy(), no_fees()).unwrap();
+            let f = backtest(&b, &mut by_fraction.strategy(), no_fees()).unwrap();
+            assert_eq!(fills(&a), fills(&f), "fraction {fraction}");
+        }
+        assert_eq!(by_count.side_counts(10), (1, 0));
+        let decile = Rebalance {
+            long_fraction: Some(0.1),
+            short_fraction: Some(0.25),
+            ..by_count.clone()
+        };
+        assert_eq!(decile.side_counts(40), (4, 10));
+        assert!(decile.shorts() == (decile.w_short > 0.0));
+        let bad = Rebalance {
+            long_fraction: Some(1.5),
+            ..by_count
+        };
+        assert!(bad.validate(&["s".into()]).unwrap_err().contains("long_fraction"));
     }
 
     #[test]
@@ -662,6 +719,7 @@ mod rebalancing_properties {
                     weighting,
                     min_trade: 1.0,
                     min_notional,
+                    ..Rebalance::default()
                 },
             )
     }
