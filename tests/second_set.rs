@@ -418,6 +418,35 @@ fn borrow_fee_is_charged_per_bar_on_the_short_value() {
     }
 }
 
+#[test]
+fn borrow_fee_is_in_the_short_trades_pnl_net() {
+    // Short 10 at 100 on bar 1 (decided at bar 0), covered at 100 on bar 3 (decided at bar 2):
+    // no price move, no commission, so the trade's pnl_net is minus the fee of closes 1 and 2.
+    let s = SignalStrategy {
+        direction: Direction::ShortOnly,
+        short_entry: vec![Rule::signal_below("s", 0.2)],
+        short_exit: vec![Rule::signal_above("s", 0.8)],
+        sizer: Sizer::fixed_quantity(10.0),
+        ..SignalStrategy::default()
+    };
+    let flat = |s| (100.0, 100.0, 100.0, 100.0, s);
+    let b = bars(&[flat(0.1), flat(0.5), flat(0.9), flat(0.5), flat(0.5)]);
+    let config = BrokerConfig {
+        borrow_rate: 0.252,
+        commission: Commission::default(),
+        ..config()
+    };
+    let r = backtest(&b, &mut s.compile(&b).unwrap(), config).unwrap();
+    assert_eq!(r.trades.len(), 1);
+    let t = &r.trades[0];
+    assert_eq!((t.entry_bar, t.exit_bar, t.pnl_gross()), (1, 3, 0.0));
+    assert!((t.pnl_net + 2.0).abs() < 1e-9, "{}", t.pnl_net);
+    // The same in the result JSON, and the books agree: final equity = cash + trades' pnl.
+    let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+    assert_eq!(json.trades[0].pnl_net, t.pnl_net);
+    assert!((r.final_equity() - (10_000.0 + t.pnl_net)).abs() < 1e-9);
+}
+
 mod rebalancing {
     use super::*;
     use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};

@@ -8,8 +8,8 @@ use egui_plot::{HoverPosition, Legend, Line, Plot};
 
 use super::RunView;
 use super::command::Command;
-use super::plots::time_axis::{format_instant, format_tick};
-use super::plots::{BAD, EQUITY, GOOD, fmt_money, thin};
+use super::plots::time_axis::{format_instant, format_tick, time_grid};
+use super::plots::{BAD, EQUITY, GOOD, YFormat, fmt_money, thin};
 
 /// One rerun of the comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,12 +221,15 @@ fn colour(label: &str) -> egui::Color32 {
 }
 
 fn equity_plot_ui(ui: &mut Ui, c: &FillComparison) {
-    let height = ui.available_height().clamp(200.0, 520.0);
+    let height = ui.available_height().max(200.0);
     let width = ui.available_width().max(200.0) as usize;
     Plot::new("fill comparison equity")
         .height(height)
         .legend(Legend::default())
+        .x_grid_spacer(time_grid)
         .x_axis_formatter(|mark, _| format_tick(mark.value, mark.step_size))
+        .y_axis_formatter(|mark, _| YFormat::Money.tick(mark.value, mark.step_size))
+        .y_axis_min_width(56.0)
         .label_formatter(|pos| match pos {
             HoverPosition::NearDataPoint {
                 plot_name, position, ..

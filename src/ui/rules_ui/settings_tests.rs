@@ -173,3 +173,34 @@ fn editor_portfolio_problem_is_shown_under_its_settings() {
             .is_some()
     );
 }
+
+#[test]
+fn broker_editor_borrow_fee_round_trips() {
+    use super::broker_editor_ui;
+    use ml4t_engine::execution::BrokerConfig;
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(800.0, 700.0))
+        .build_ui_state(
+            |ui, b: &mut BrokerConfig| {
+                broker_editor_ui(ui, b);
+            },
+            BrokerConfig::default(),
+        );
+    h.run();
+    for (label, text) in [("Borrow fee, % a year", "3"), ("Bars per year (borrow fee)", "365")] {
+        h.get_by_label(label).click();
+        h.run();
+        h.get_by_label(label).type_text(text);
+        h.run();
+        h.key_press(egui::Key::Enter);
+        h.run();
+    }
+    let b = *h.state();
+    assert_eq!((b.borrow_rate, b.bars_per_year), (0.03, 365.0));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.ron");
+    let mut preset = ml4t_preset::Preset::new("t", "data.parquet", SignalStrategy::default());
+    preset.broker = b;
+    ml4t_preset::save(&preset, &path).unwrap();
+    assert_eq!(ml4t_preset::load(&path).unwrap().broker, b);
+}
