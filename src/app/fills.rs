@@ -3,10 +3,13 @@
 //! and with every order filled at the deciding bar's close (optimistic). The cases that finished
 //! are kept when the user cancels.
 
+use std::sync::Arc;
+
 use super::{Command, Workbench};
 use crate::ui::fills_ui::{FillCase, FillComparison, INTRABAR, NEXT_OPEN, SAME_CLOSE};
 use crate::worker::{JobHandle, Task};
 use ml4t_engine::execution::{BrokerConfig, FillTiming};
+use ml4t_engine::market::Bars;
 use ml4t_engine::strategy::rules::ExitFills;
 use ml4t_engine::{Engine, Progress};
 use ml4t_preset::{Preset, StrategySpec};
@@ -16,11 +19,14 @@ use ml4t_preset::{Preset, StrategySpec};
 pub(super) struct FillsState {
     pub(super) task: Option<Task<FillComparison>>,
     pub(super) result: Option<FillComparison>,
-    /// The strategy and broker the result was computed for (to tell it is out of date).
-    computed_for: Option<(StrategySpec, BrokerConfig)>,
+    /// The strategy, broker and data the result was computed for (to tell it is out of date).
+    computed_for: Option<Inputs>,
     /// The same, for the job in flight.
-    pending_for: Option<(StrategySpec, BrokerConfig)>,
+    pending_for: Option<Inputs>,
 }
+
+/// What a comparison depends on: the strategy, the broker settings and the data.
+type Inputs = (StrategySpec, BrokerConfig, Arc<Bars>);
 
 /// One assumption: its label, what it means, and the preset changed to follow it.
 struct Variant {
@@ -69,12 +75,7 @@ fn variants(preset: &Preset) -> (Vec<Variant>, Vec<String>) {
 
 /// Runs the variants one after the other, reporting progress over all of them; a cancel keeps
 /// the cases that finished.
-fn compare(
-    preset: &Preset,
-    origin: &std::path::Path,
-    bars: &ml4t_engine::market::Bars,
-    h: &JobHandle,
-) -> Result<FillComparison, String> {
+fn compare(preset: &Preset, origin: &std::path::Path, bars: &Bars, h: &JobHandle) -> Result<FillComparison, String> {
     let (variants, notes) = variants(preset);
     let n = variants.len() as f64;
     let mut out = FillComparison {
@@ -133,7 +134,7 @@ impl Workbench {
         let bars = data.bars.clone();
         let preset = self.preset_for_run();
         let origin = self.preset_origin();
-        self.fills.pending_for = Some((self.preset.strategy.clone(), self.preset.broker));
+        self.fills.pending_for = Some((self.preset.strategy.clone(), self.preset.broker, bars.clone()));
         self.log
             .info("comparing fill assumptions (next open, intrabar, same close)");
         let job = move |h: &JobHandle| compare(&preset, &origin, &bars, h);
@@ -182,12 +183,13 @@ impl Workbench {
         }
     }
 
-    /// The strategy or broker changed since the comparison was computed.
+    /// The strategy, the broker or the data changed since the comparison was computed.
     pub(super) fn fills_stale(&self) -> bool {
-        self.fills
-            .computed_for
-            .as_ref()
-            .is_some_and(|(s, b)| *s != self.preset.strategy || *b != self.preset.broker)
+        self.fills.computed_for.as_ref().is_some_and(|(s, b, bars)| {
+            *s != self.preset.strategy
+                || *b != self.preset.broker
+                || self.data.as_ref().is_none_or(|d| !Arc::ptr_eq(&d.bars, bars))
+        })
     }
 
     /// The last fill-assumption comparison (kept when a later one is cancelled).

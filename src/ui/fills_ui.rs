@@ -118,7 +118,7 @@ pub fn fills_ui(ui: &mut Ui, panel: &mut FillsPanel<'_>) {
         if panel.stale && panel.comparison.is_some() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                "The strategy changed since: compare again to update.",
+                "The strategy, broker or data changed since: compare again to update.",
             );
         }
     });

@@ -118,11 +118,12 @@ fn side_ui(ui: &mut egui::Ui, side: Side, n: &mut usize, fraction: &mut Option<f
                     );
                 }
             } else {
+                let unit = if *n == 1 { " asset" } else { " assets" };
                 changed |= named_count_ui(
                     ui,
                     n,
                     0,
-                    " assets",
+                    unit,
                     &format!("{what} count"),
                     &format!("How many assets; the data has {n_assets}"),
                 );

@@ -13,11 +13,15 @@ use ml4t_engine::strategy::rules::{Direction, EntryOrder, ExitFills, SignalStrat
 pub(super) const NEXT_OPEN_HELP: &str = "Stop-loss, take-profit and trailing-stop rules are checked at the close \
      like every other rule; the exit is a market order filled at the next bar's open.";
 pub(super) const INTRABAR_HELP: &str = "Stop-loss, take-profit and trailing stops become resting orders, placed when \
-     the entry fills and active from the next bar. Long stop: a bar opening at or below the stop fills at the open \
-     (gap), else it fills at the stop when the low reaches it. Take-profit: a bar opening at or above the limit fills \
-     at the open, else at the limit when the high reaches it. Trailing stop: the highest high since entry × (1 − %), \
-     updated at each close. A bar touching both stop and take-profit with no gap deciding fills the stop \
-     (pessimistic) and is counted as ambiguous. Shorts mirror. Slippage applies to stop fills, not to limit fills.";
+     the entry fills and active from the next bar:\n\
+     – Stop loss (long): a bar opening at or below the stop fills at the open (gap); else it fills at the stop when \
+     the low reaches it.\n\
+     – Take profit (long): a bar opening at or above the limit fills at the open; else it fills at the limit when the \
+     high reaches it.\n\
+     – Trailing stop (long): at the highest high since entry × (1 − %), updated at each close; gaps as for the stop.\n\
+     – A bar touching both the stop and the take-profit, with no gap deciding, fills the stop (pessimistic) and is \
+     counted as ambiguous.\n\
+     Shorts mirror (stop above, limit below). Slippage applies to stop fills, not to limit fills.";
 
 /// Direction, exit fills, entry order and margin, with their validation message below. True on
 /// change.
