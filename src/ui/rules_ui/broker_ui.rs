@@ -90,7 +90,10 @@ fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
     ui.label("Short selling");
     changed |= ui
         .checkbox(&mut b.allow_short, "Allow short selling")
-        .on_hover_text("Off: a cash account, long only; sells beyond the held quantity are cut to it")
+        .on_hover_text(
+            "Off: a cash account, long only; sells beyond the held quantity are cut to it. Rules that go short \
+             (direction Short or Long-short, a portfolio with a short side) allow it for their runs by themselves.",
+        )
         .changed();
     ui.end_row();
     changed |= field_ui(

@@ -49,28 +49,18 @@ pub(super) fn rule_params_ui(ui: &mut egui::Ui, rule: &mut Rule, name: &str, edi
             &named("percent"),
             "Gain since entry",
         ),
-        Rule::MaxHoldingBars(n) => ui
-            .add(
-                DragValue::new(n)
-                    .range(1..=u32::MAX)
-                    .clamp_existing_to_range(false)
-                    .suffix(" bars"),
-            )
-            .accessible_name(named("bars"))
-            .on_hover_text("Bars held, counting the entry bar as 1")
-            .changed(),
+        Rule::MaxHoldingBars(n) => named_count_u32_ui(
+            ui,
+            n,
+            1,
+            " bars",
+            &named("bars"),
+            "Bars held, counting the entry bar as 1",
+        ),
         Rule::TopN(c, n) | Rule::BottomN(c, n) => {
-            // Without data (0 assets) the bound is unknown; validation flags N > assets later.
-            let max = if editor.n_assets > 0 {
-                editor.n_assets
-            } else {
-                usize::MAX
-            };
-            let changed = ui
-                .add(DragValue::new(n).range(1..=max).clamp_existing_to_range(false))
-                .accessible_name(named("N"))
-                .on_hover_text(format!("How many assets to keep; the data has {}", editor.n_assets))
-                .changed();
+            // Validation flags N above the data's assets (unknown without data).
+            let hover = format!("How many assets to keep; the data has {}", editor.n_assets);
+            let changed = named_count_ui(ui, n, 1, "", &named("N"), &hover);
             ui.label("by");
             changed | column_ui(ui, c, &named("column"), editor)
         }
