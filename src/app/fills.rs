@@ -164,16 +164,16 @@ impl Workbench {
         let Some(result) = self.fills.task.as_mut().and_then(Task::poll) else {
             return;
         };
-        let elapsed = self.fills.task.take().map(|t| t.elapsed().as_secs_f64());
+        let elapsed_ms = self.fills.task.take().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1e3);
         match result {
             Ok(c) if c.cases.is_empty() => self.log.info("fill comparison cancelled before a case finished"),
             Ok(c) => {
                 let trades: Vec<String> = c.cases.iter().map(|k| format!("{} {}", k.label, k.trades)).collect();
                 self.log.info(format!(
-                    "fill comparison{}: {} runs in {:.1} s (trades: {})",
+                    "fill comparison{}: {} runs in {:.0} ms (trades: {})",
                     if c.cancelled { " (cancelled)" } else { "" },
                     c.cases.len(),
-                    elapsed.unwrap_or(0.0),
+                    elapsed_ms,
                     trades.join(", ")
                 ));
                 self.fills.computed_for = self.fills.pending_for.take();
