@@ -350,15 +350,25 @@ proptest! {
 
     #[test]
     fn prop_trades_reconcile_with_cash(bars in arb_bars(50, 3), config in arb_config()) {
-        // Final equity = initial cash + realised pnl + unrealised pnl - commissions of open positions.
+        // Trades are flat-to-flat round trips: for every asset flat at the end, its trades' pnl_net
+        // add up to its fills' cash flows (commissions included); and final equity = initial cash
+        // + every fill's cash flow + the open positions at their last price.
         let run = backtest(&bars, &mut DataDriven, config).unwrap();
-        let realised: f64 = run.trades.iter().map(|t| t.pnl_net).sum();
-        let open_comm: f64 = {
-            let traded: f64 = run.trades.iter().map(|t| t.entry_commission + t.exit_commission).sum();
-            run.fills.iter().map(|f| f.commission).sum::<f64>() - traded
-        };
-        let unrealised: f64 = run.open_positions.iter().map(|p| p.unrealized_pnl).sum();
-        let expect = run.initial_cash + realised + unrealised - open_comm;
+        let flow = |f: &Fill| -f.side.sign() * f.qty * f.price - f.commission;
+        let open: Vec<_> = run.open_positions.iter().map(|p| p.asset).collect();
+        for a in 0..bars.assets().len() as u32 {
+            let asset = AssetId(a);
+            if open.contains(&asset) {
+                continue;
+            }
+            let flows: f64 = run.fills.iter().filter(|f| f.asset == asset).map(flow).sum();
+            let pnl: f64 = run.trades.iter().filter(|t| t.asset == asset).map(|t| t.pnl_net).sum();
+            prop_assert!((flows - pnl).abs() < 1e-6 * flows.abs().max(1.0),
+                "asset {a}: trades' pnl {pnl} vs cash flows {flows}");
+        }
+        let flows: f64 = run.fills.iter().map(flow).sum();
+        let marked: f64 = run.open_positions.iter().map(|p| p.qty * p.last_price).sum();
+        let expect = run.initial_cash + flows + marked;
         prop_assert!((run.final_equity() - expect).abs() < 1e-6 * expect.abs().max(1.0),
             "final equity {} vs reconciled {}", run.final_equity(), expect);
     }

@@ -418,6 +418,35 @@ fn borrow_fee_is_charged_per_bar_on_the_short_value() {
     }
 }
 
+#[test]
+fn borrow_fee_is_in_the_short_trades_pnl_net() {
+    // Short 10 at 100 on bar 1 (decided at bar 0), covered at 100 on bar 3 (decided at bar 2):
+    // no price move, no commission, so the trade's pnl_net is minus the fee of closes 1 and 2.
+    let s = SignalStrategy {
+        direction: Direction::ShortOnly,
+        short_entry: vec![Rule::signal_below("s", 0.2)],
+        short_exit: vec![Rule::signal_above("s", 0.8)],
+        sizer: Sizer::fixed_quantity(10.0),
+        ..SignalStrategy::default()
+    };
+    let flat = |s| (100.0, 100.0, 100.0, 100.0, s);
+    let b = bars(&[flat(0.1), flat(0.5), flat(0.9), flat(0.5), flat(0.5)]);
+    let config = BrokerConfig {
+        borrow_rate: 0.252,
+        commission: Commission::default(),
+        ..config()
+    };
+    let r = backtest(&b, &mut s.compile(&b).unwrap(), config).unwrap();
+    assert_eq!(r.trades.len(), 1);
+    let t = &r.trades[0];
+    assert_eq!((t.entry_bar, t.exit_bar, t.pnl_gross()), (1, 3, 0.0));
+    assert!((t.pnl_net + 2.0).abs() < 1e-9, "{}", t.pnl_net);
+    // The same in the result JSON, and the books agree: final equity = cash + trades' pnl.
+    let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+    assert_eq!(json.trades[0].pnl_net, t.pnl_net);
+    assert!((r.final_equity() - (10_000.0 + t.pnl_net)).abs() < 1e-9);
+}
+
 mod rebalancing {
     use super::*;
     use ml4t_engine::strategy::rebalance::{Rebalance, RebalanceEvery};
@@ -511,19 +540,24 @@ mod rebalancing {
         assert!((r.equity.cash_at(1) - 100.0).abs() < 1e-9);
     }
 
-    #[test]
-    fn rebalance_resizes_and_reports_one_round_trip() {
-        // Long A at 50 % each rebalance; the price halves, so at bar 2 the target doubles:
-        // 50 shares at 100, then 50 more at 50; all 100 sold at bar 5 (A drops to the bottom).
+    /// A (at 0.9) halves at bar 2 and drops to the bottom of the ranking at bar 4; B stays 0.5.
+    fn halving() -> Bars {
         let row = |p, s| [(p, p, s), (p, p, 0.5)];
-        let b = two(&[
+        two(&[
             row(100.0, 0.9),
             row(100.0, 0.9),
             row(50.0, 0.9),
             row(50.0, 0.9),
             row(50.0, 0.1),
             row(60.0, 0.1),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn rebalance_resizes_and_reports_one_round_trip() {
+        // Long A at 50 % each rebalance; the price halves, so at bar 2 the target doubles:
+        // 50 shares at 100, then 50 more at 50; all 100 sold at bar 5 (A drops to the bottom).
+        let b = halving();
         let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
         let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
         // bar 2: equity 10000 - 2500 = 7500, target trunc(7500 * 0.5 / 50) = 75: buy 25 at bar 3.
@@ -541,6 +575,58 @@ mod rebalancing {
         assert_eq!((t.qty, t.entry_bar, t.exit_bar), (75.0, Some(1), Some(5)));
         assert!((t.entry_price - 6250.0 / 75.0).abs() < 1e-9);
         assert!((t.pnl_net - (75.0 * 60.0 - 6250.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rebalance_run_trades_are_the_json_round_trips() {
+        // The same resized position as above: the run's trades (what the GUI, the metrics and
+        // the exports read) are the flat-to-flat trips of the result JSON.
+        let b = halving();
+        let s = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
+        let r = backtest(&b, &mut s.strategy(), no_fees()).unwrap();
+        let json = ResultJson::from_run(&r, &RunLabel::default(), None);
+        assert_eq!(r.trades.len(), json.trades.len());
+        for (t, j) in r.trades.iter().zip(&json.trades) {
+            assert_eq!(t.side.sign() * t.qty, j.qty);
+            assert_eq!(
+                (t.entry_price, t.exit_price, t.pnl_net),
+                (j.entry_price, j.exit_price, j.pnl_net)
+            );
+            assert_eq!((Some(t.entry_bar), Some(t.exit_bar)), (j.entry_bar, j.exit_bar));
+        }
+        let a = r.trades.iter().find(|t| t.asset.0 == 0).unwrap();
+        assert_eq!((a.qty, a.entry_bar, a.exit_bar), (75.0, 1, 5));
+    }
+
+    #[test]
+    fn rebalance_long_fraction_takes_a_share_of_the_ranked_assets() {
+        let row = |p, s| [(p, p, s), (p, p, 0.5)];
+        let b = two(&[row(100.0, 0.9), row(100.0, 0.9), row(100.0, 0.1), row(100.0, 0.1)]);
+        let by_count = spec(1, 0.5, 0, 0.0, RebalanceEvery::Bars(2));
+        // Half of two ranked assets is one; a tenth is floor(0.2) = 0, raised to at least 1.
+        for fraction in [0.5, 0.1] {
+            let by_fraction = Rebalance {
+                n_long: 0,
+                long_fraction: Some(fraction),
+                ..by_count.clone()
+            };
+            let a = backtest(&b, &mut by_count.strategy(), no_fees()).unwrap();
+            let f = backtest(&b, &mut by_fraction.strategy(), no_fees()).unwrap();
+            assert_eq!(fills(&a), fills(&f), "fraction {fraction}");
+        }
+        assert_eq!(by_count.side_counts(10), (1, 0));
+        let decile = Rebalance {
+            long_fraction: Some(0.1),
+            short_fraction: Some(0.25),
+            ..by_count.clone()
+        };
+        assert_eq!(decile.side_counts(40), (4, 10));
+        assert!(decile.shorts() == (decile.w_short > 0.0));
+        let bad = Rebalance {
+            long_fraction: Some(1.5),
+            ..by_count
+        };
+        assert!(bad.validate(&["s".into()]).unwrap_err().contains("long_fraction"));
     }
 
     #[test]
@@ -662,6 +748,7 @@ mod rebalancing_properties {
                     weighting,
                     min_trade: 1.0,
                     min_notional,
+                    ..Rebalance::default()
                 },
             )
     }

@@ -168,6 +168,7 @@ impl Workbench {
         }
         self.poll_load();
         self.poll_run();
+        self.poll_fills();
         self.poll_report();
         self.prints.drain_into(&mut self.log);
         if let Some(live) = &mut self.live {
@@ -242,6 +243,7 @@ impl Workbench {
                 }
             }
             Command::DismissError => self.error = None,
+            Command::CompareFills | Command::CancelFillComparison => self.apply_fills(&cmd),
             Command::StartLive => self.start_live(),
             Command::StopLive => self.stop_live(),
             cmd => self.apply_script(cmd),
@@ -405,6 +407,7 @@ impl Workbench {
             };
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {
+                intrabar_exits: intrabar_exits(&preset.strategy),
                 metrics_options: preset.metrics,
                 thresholds: ml4t_preset::run::thresholds(&preset.strategy),
                 elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
@@ -611,4 +614,10 @@ impl Workbench {
             Err(e) => self.fail(format!("saving failed: {e}")),
         }
     }
+}
+
+/// Whether the strategy's stops rest as intrabar orders (a rules strategy, not a portfolio).
+fn intrabar_exits(spec: &ml4t_preset::StrategySpec) -> bool {
+    spec.rules()
+        .is_some_and(|r| r.portfolio.is_none() && r.exit_fills == ml4t_engine::strategy::rules::ExitFills::Intrabar)
 }

@@ -2,6 +2,7 @@
 //! the commands the panels emitted; `ui` draws (layout.rs). State lives in [`Workbench`].
 
 mod dialog;
+mod fills;
 mod live;
 mod logic;
 mod prints;
@@ -22,7 +23,7 @@ pub use script::ScriptEditor;
 
 use crate::log::Log;
 pub use crate::ui::layout::LeftTab;
-use crate::ui::layout::{LiveTab, Screen, ScriptTab, workbench_ui};
+use crate::ui::layout::{FillsTab, LiveTab, Screen, ScriptTab, workbench_ui};
 use crate::ui::results_ui::ResultsState;
 use crate::worker::Task;
 use ml4t_preset::Preset;
@@ -128,6 +129,8 @@ pub struct Workbench {
     preset_changed_on_disk: bool,
     /// The Script tab's editor buffer.
     script: script::ScriptEditor,
+    /// The fill-assumption comparison (Fills view of the results).
+    fills: fills::FillsState,
     title: String,
     sample_dir: PathBuf,
     /// No window size was remembered: size the window to the screen at the first frame that
@@ -179,6 +182,7 @@ impl Workbench {
             wake,
             preset_changed_on_disk: false,
             script: Default::default(),
+            fills: Default::default(),
             known_assets: Vec::new(),
             title: String::new(),
             sample_dir,
@@ -216,7 +220,7 @@ impl Workbench {
         ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(corner.to_pos2()));
     }
 
-    /// Whether a load or run is in flight.
+    /// Whether a load or run is in flight (the fill comparison runs beside them).
     pub fn busy(&self) -> bool {
         self.load_task.is_some() || self.run_task.is_some()
     }
@@ -354,6 +358,7 @@ impl Workbench {
         let loading = self.load_task.as_ref().map(|t| t.elapsed());
         let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
         let unsaved_script = self.script.unsaved();
+        let fills_stale = self.fills_stale();
         let p = &mut self.persisted;
         Screen {
             commands: &mut self.commands,
@@ -385,6 +390,11 @@ impl Workbench {
                 changed_on_disk: self.script.changed_on_disk,
                 unsaved: unsaved_script,
             },
+            fills: FillsTab {
+                comparison: self.fills.result.as_ref(),
+                running: self.fills.task.as_ref().map(crate::worker::Task::progress),
+                stale: fills_stale,
+            },
             live: LiveTab {
                 session: self.live.as_ref().map(|s| &s.view),
                 url: &mut p.live_url,
@@ -406,6 +416,7 @@ impl eframe::App for Workbench {
             self.title = title;
         }
         if self.busy()
+            || self.comparing_fills()
             || self.run_at.is_some()
             || self.dialogs.is_open()
             || self.report_task.is_some()

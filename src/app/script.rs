@@ -31,6 +31,8 @@ pub struct ScriptEditor {
     pub runtime_error: Option<(usize, String)>,
     /// Specs switched away from, restored when switching back.
     stash_rules: Option<SignalStrategy>,
+    /// A portfolio strategy switched away from.
+    stash_portfolio: Option<SignalStrategy>,
     stash_filter: Option<Vec<Rule>>,
     stash_script: Option<(ScriptSource, String)>,
 }
@@ -164,6 +166,7 @@ impl Workbench {
         let ed = &mut self.script;
         let mut template_from = None;
         match &self.preset.strategy {
+            StrategySpec::Rules(r) if r.portfolio.is_some() => ed.stash_portfolio = Some(r.clone()),
             StrategySpec::Rules(r) => {
                 ed.stash_rules = Some(r.clone());
                 template_from = Some(r.clone());
@@ -186,6 +189,10 @@ impl Workbench {
         };
         self.preset.strategy = match kind {
             StrategyKind::Rules => StrategySpec::Rules(ed.stash_rules.clone().unwrap_or_default()),
+            StrategyKind::Portfolio => StrategySpec::Rules(ed.stash_portfolio.clone().unwrap_or_else(|| {
+                let signal = self.data.as_ref().and_then(|d| d.bars.signal_names().first().cloned());
+                new_portfolio(signal)
+            })),
             StrategyKind::Script => StrategySpec::Script(script()),
             StrategyKind::Hybrid => StrategySpec::Hybrid {
                 filter: ed.stash_filter.clone().unwrap_or_else(|| {
@@ -200,7 +207,7 @@ impl Workbench {
         };
         let stashed_text = self.script.stash_script.as_ref().map(|(_, t)| t.clone());
         self.sync_script();
-        if kind != StrategyKind::Rules
+        if !matches!(kind, StrategyKind::Rules | StrategyKind::Portfolio)
             && let Some(text) = stashed_text
         {
             self.script.text = text;
@@ -354,6 +361,19 @@ fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
 
 /// A hybrid filter that lets through the bars where the rules could act: the entry holds, or a
 /// position is open (so the script can exit). Empty without entry rules.
+/// A new Portfolio strategy: the engine's defaults (every 5 bars, long the top asset with all
+/// the equity) ranked by `signal` (the data's first signal, when there is data).
+pub fn new_portfolio(signal: Option<String>) -> SignalStrategy {
+    let mut p = ml4t_engine::strategy::rebalance::Rebalance::default();
+    if let Some(signal) = signal {
+        p.signal = signal;
+    }
+    SignalStrategy {
+        portfolio: Some(Box::new(p)),
+        ..SignalStrategy::default()
+    }
+}
+
 pub fn filter_from_rules(rules: &SignalStrategy) -> Vec<Rule> {
     if rules.entry.is_empty() {
         return Vec::new();

@@ -34,7 +34,7 @@ pub enum Command {
     StartLive,
     /// Stop the live session's feed; the run finishes with what it has.
     StopLive,
-    /// Switch between rules, script and hybrid (the previous spec stays recoverable).
+    /// Switch between rules, portfolio, script and hybrid (the previous spec stays recoverable).
     SetStrategyKind(StrategyKind),
     /// Use this `.rhai` file as the strategy's script.
     OpenScript(PathBuf),
@@ -49,12 +49,18 @@ pub enum Command {
     ReloadScript,
     /// Write the last run's HTML tearsheet to this file (in the background).
     ExportReport(PathBuf),
+    /// Rerun the strategy under next-open, intrabar and same-close fills (in the background).
+    CompareFills,
+    /// Stop the fill comparison, keeping the assumptions that finished.
+    CancelFillComparison,
 }
 
 /// The strategy kinds the Script tab switches between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrategyKind {
     Rules,
+    /// A rebalancing portfolio (`Rules` with `portfolio` set in the preset).
+    Portfolio,
     Script,
     Hybrid,
 }
@@ -62,6 +68,7 @@ pub enum StrategyKind {
 impl StrategyKind {
     pub fn of(spec: &StrategySpec) -> Self {
         match spec {
+            StrategySpec::Rules(r) if r.portfolio.is_some() => StrategyKind::Portfolio,
             StrategySpec::Rules(_) => StrategyKind::Rules,
             StrategySpec::Script(_) => StrategyKind::Script,
             StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,

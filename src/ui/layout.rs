@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::command::Command;
 use super::data_ui::{DataPanel, data_ui};
+use super::fills_ui::{FillsPanel, fills_ui};
 use super::live_ui::{LivePanel, LiveView, live_ui};
 use super::log_ui::log_ui;
-use super::results_ui::{ResultsState, results_ui};
+use super::results_ui::{ResultsState, ResultsView, results_ui};
 use super::script_ui::{ScriptPanel, script_ui};
 use super::{DataView, RunView, rules_ui};
 use crate::log::Log;
@@ -60,6 +61,7 @@ pub struct Screen<'a> {
     pub error: Option<&'a str>,
     pub preset_changed_on_disk: bool,
     pub script: ScriptTab<'a>,
+    pub fills: FillsTab<'a>,
     pub live: LiveTab<'a>,
 }
 
@@ -71,6 +73,15 @@ pub struct ScriptTab<'a> {
     pub runtime_error: Option<&'a (usize, String)>,
     pub changed_on_disk: bool,
     pub unsaved: bool,
+}
+
+/// The fill-assumption comparison, as the app keeps it (drawn in the results' Fills view).
+pub struct FillsTab<'a> {
+    pub comparison: Option<&'a super::fills_ui::FillComparison>,
+    /// Progress of a comparison in flight.
+    pub running: Option<f32>,
+    /// The strategy changed since the comparison ran.
+    pub stale: bool,
 }
 
 /// The Live tab's settings and session, as the app keeps them.
@@ -88,7 +99,7 @@ impl Screen<'_> {
 }
 
 /// Default width of the left panel (data, rules, broker, live).
-const LEFT_PANEL_WIDTH: f32 = 460.0;
+const LEFT_PANEL_WIDTH: f32 = 500.0;
 /// Default width of the left panel on the Script tab: 100 columns of code plus the gutter.
 const SCRIPT_PANEL_WIDTH: f32 = 860.0;
 
@@ -318,6 +329,7 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
             *app.dirty = true;
         }
     });
+    crate::ui::script_ui::strategy_kind_ui(ui, &app.preset.strategy, app.commands);
     match &mut app.preset.strategy {
         ml4t_preset::StrategySpec::Rules(rules) => {
             if rules_ui::strategy_editor_ui(ui, rules, &signals, n_assets) {
@@ -413,6 +425,15 @@ fn central_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
         Some(run) => {
             if let Some(path) = results_ui(ui, run, app.results) {
                 app.commands.push(Command::ExportReport(path));
+            }
+            if app.results.view == ResultsView::Fills {
+                let mut panel = FillsPanel {
+                    comparison: app.fills.comparison,
+                    running: app.fills.running,
+                    stale: app.fills.stale,
+                    commands: app.commands,
+                };
+                fills_ui(ui, &mut panel);
             }
         }
         None if app.busy() => {

@@ -7,6 +7,8 @@ pub mod analysis_ui;
 pub mod command;
 /// The data panel: file, schema, mapping, signals, assets, dates.
 pub mod data_ui;
+/// The fill-assumption comparison: next open, intrabar and same close side by side.
+pub mod fills_ui;
 /// Where panels go: top bar, left panel tabs, central results, log; the [`layout::Screen`] the
 /// app lends for a frame.
 pub mod layout;
@@ -56,4 +58,6 @@ pub struct RunView {
     pub thresholds: Vec<(String, f64, String)>,
     /// Wall-clock time of the run, for the status line.
     pub elapsed_ms: f64,
+    /// Stops and take-profits rested intrabar (the results show the ambiguous-bar count).
+    pub intrabar_exits: bool,
 }

@@ -84,6 +84,8 @@ pub enum ResultsView {
     Backtest,
     /// Returns, risk over time, trades and the benchmark, as a research report shows them.
     Analysis,
+    /// The strategy rerun under three fill assumptions (drawn by `fills_ui` below the bar).
+    Fills,
 }
 
 /// What the user asked for while the panel was drawn.
@@ -116,6 +118,7 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
     let reset = std::mem::take(&mut state.reset_x);
     let mut actions = Vec::new();
     cards::cards_ui(ui, &run.metrics);
+    super::fills_ui::ambiguous_note_ui(ui, run);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         for (view, label, hint) in [
@@ -128,6 +131,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
                 ResultsView::Analysis,
                 "Analysis",
                 "Monthly returns, distribution, rolling risk, drawdowns, MAE/MFE, benchmark",
+            ),
+            (
+                ResultsView::Fills,
+                "Fill assumptions",
+                "Rerun with next-open, intrabar and same-close fills: equity curves and metrics side by side",
             ),
         ] {
             if ui
@@ -165,6 +173,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
             export = Some(std::path::PathBuf::from(state.report_path.trim()));
         }
     });
+    if state.view == ResultsView::Fills {
+        // The comparison is the app's (a background job): the layout draws it below.
+        finish(ui, state, run, actions);
+        return export;
+    }
     if state.view == ResultsView::Analysis {
         let xs = run.result.equity.ts();
         let axes = TimeAxes {

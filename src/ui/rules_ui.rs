@@ -1,5 +1,6 @@
-//! The visual rule editor for level-1 strategies ([`SignalStrategy`]: entry list, exit list,
-//! sizer) and the broker settings editor.
+//! The visual rule editor for level-1 strategies ([`SignalStrategy`]: direction, exit fills,
+//! entry order, long and short entry/exit lists, sizer, margin; or a rebalancing portfolio's
+//! settings) and the broker settings editor.
 //!
 //! Each row of a rule list is drawn in its own scope, whose id is derived from the row's path
 //! (list, then index in each enclosing group), so widget ids do not shift when a message or a row
@@ -12,7 +13,11 @@ mod edit;
 mod kind;
 mod list_ui;
 mod param_ui;
+mod portfolio_ui;
 mod problem;
+#[cfg(test)]
+mod settings_tests;
+mod settings_ui;
 mod sizer_kind;
 #[cfg(test)]
 mod tests;
@@ -39,7 +44,8 @@ struct Editor<'a> {
     problem: Option<Problem>,
 }
 
-/// Entry list, exit list, sizer. Returns true when the user changed anything.
+/// The settings, the lists the direction uses (long entry/exit, short entry/exit), the sizer;
+/// or, for a portfolio, its settings. Returns true when the user changed anything.
 pub fn strategy_editor_ui(
     ui: &mut egui::Ui,
     strategy: &mut SignalStrategy,
@@ -55,16 +61,36 @@ pub fn strategy_editor_ui(
         n_assets,
         problem: problem::find_problem(strategy, &signal_names, n_assets),
     };
-    let mut changed = list_ui::rule_list_ui(ui, ListKind::Entry, &mut strategy.entry, &editor);
-    ui.separator();
-    changed |= list_ui::rule_list_ui(ui, ListKind::Exit, &mut strategy.exit, &editor);
-    ui.separator();
-    changed |= param_ui::sizer_ui(ui, &mut strategy.sizer, &editor);
+    let changed = match strategy.portfolio.as_deref_mut() {
+        Some(portfolio) => portfolio_ui::portfolio_ui(ui, portfolio, &editor),
+        None => rules_ui(ui, strategy, &editor),
+    };
     if changed {
         // The messages above were computed before the edit: draw again with fresh ones.
         ui.ctx().request_repaint();
     }
     changed
+}
+
+/// Settings, then the rule lists of the sides the direction trades (the others keep their rules,
+/// hidden), then the sizer.
+fn rules_ui(ui: &mut egui::Ui, strategy: &mut SignalStrategy, editor: &Editor<'_>) -> bool {
+    let mut changed = settings_ui::settings_ui(ui, strategy, editor);
+    let d = strategy.direction;
+    let lists = [
+        (d.trades_long(), ListKind::Entry, &mut strategy.entry),
+        (d.trades_long(), ListKind::Exit, &mut strategy.exit),
+        (d.trades_short(), ListKind::ShortEntry, &mut strategy.short_entry),
+        (d.trades_short(), ListKind::ShortExit, &mut strategy.short_exit),
+    ];
+    for (shown, list, rules) in lists {
+        if shown {
+            ui.separator();
+            changed |= list_ui::rule_list_ui(ui, list, rules, editor);
+        }
+    }
+    ui.separator();
+    changed | param_ui::sizer_ui(ui, &mut strategy.sizer, editor)
 }
 
 /// A hybrid's filter: one rule list edited like an entry list (all must hold). Returns true when

@@ -41,10 +41,12 @@ pub struct ScriptPanel<'a> {
 /// Draws the Script tab; edits of the buffer go to an inline script's source, the rest come back
 /// as commands.
 pub fn script_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
-    kind_switch_ui(ui, app);
+    strategy_kind_ui(ui, app.strategy, app.commands);
     ui.separator();
     let Some(src) = app.strategy.script().cloned() else {
-        ui.label("This preset uses rules (Rules tab). Switch to Script or Hybrid to write the strategy in Rhai.");
+        ui.label(
+            "This preset uses rules or a portfolio (Rules tab). Switch to Script or Hybrid to write the strategy in Rhai.",
+        );
         return;
     };
     if let StrategySpec::Hybrid { filter, .. } = &mut *app.strategy {
@@ -92,12 +94,19 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
     }
 }
 
-fn kind_switch_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
-    let current = StrategyKind::of(app.strategy);
-    ui.horizontal(|ui| {
+/// The strategy kind switch (Rules, Portfolio, Script, Hybrid): on the Rules and Script tabs.
+pub fn strategy_kind_ui(ui: &mut egui::Ui, strategy: &StrategySpec, commands: &mut Vec<Command>) {
+    let current = StrategyKind::of(strategy);
+    ui.horizontal_wrapped(|ui| {
         ui.label("Strategy kind");
+        ui.spacing_mut().item_spacing.x = 2.0;
         for (kind, label, hover) in [
             (StrategyKind::Rules, "Rules", "Entry/exit rules and a sizer (Rules tab)"),
+            (
+                StrategyKind::Portfolio,
+                "Portfolio",
+                "A ranked portfolio rebalanced on a schedule: long the top, short the bottom (Rules tab)",
+            ),
             (StrategyKind::Script, "Script", "A Rhai script"),
             (
                 StrategyKind::Hybrid,
@@ -111,7 +120,7 @@ fn kind_switch_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
                 .clicked()
                 && current != kind
             {
-                app.commands.push(Command::SetStrategyKind(kind));
+                commands.push(Command::SetStrategyKind(kind));
             }
         }
     });

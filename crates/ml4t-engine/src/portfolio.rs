@@ -1,5 +1,6 @@
-//! Cash, positions, average entry prices, marks and equity; closed round trips are recorded as
-//! fills reduce or flip positions.
+//! Cash, positions, average entry prices, marks and equity; a round trip is recorded as a trade
+//! when a fill makes a position flat or takes it through zero (SEMANTICS.md decision 8: one trade
+//! per flat-to-flat round trip, however often the position was resized in between).
 
 use crate::execution::{EquityRecorder, Fill, OpenPosition, Trade};
 use crate::market::Bars;
@@ -33,7 +34,50 @@ pub struct Portfolio {
     last_price: Vec<f64>,
     /// Assets with a non-zero position, in id (name) order.
     held: Vec<AssetId>,
+    /// The round trip in progress of each asset (zero when flat).
+    trips: Vec<Trip>,
     trades: Vec<Trade>,
+}
+
+/// What a round trip has done so far: its increasing and reducing fills (count, quantity,
+/// notional, last price), its commissions and the borrow fee paid while it was short.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Trip {
+    inc_n: u32,
+    inc_qty: f64,
+    inc_notional: f64,
+    inc_price: f64,
+    inc_commission: f64,
+    red_n: u32,
+    red_qty: f64,
+    red_notional: f64,
+    red_price: f64,
+    red_commission: f64,
+    borrow_fee: f64,
+}
+
+impl Trip {
+    fn add(&mut self, qty: f64, price: f64, commission: f64) {
+        self.inc_n += 1;
+        self.inc_qty += qty;
+        self.inc_notional += qty * price;
+        self.inc_price = price;
+        self.inc_commission += commission;
+    }
+
+    fn reduce(&mut self, qty: f64, price: f64, commission: f64) {
+        self.red_n += 1;
+        self.red_qty += qty;
+        self.red_notional += qty * price;
+        self.red_price = price;
+        self.red_commission += commission;
+    }
+
+    /// Size-weighted mean price, or the fill price itself when one fill made the side (exact,
+    /// as the result JSON reports it).
+    fn mean(n: u32, price: f64, notional: f64, qty: f64) -> f64 {
+        if n == 1 { price } else { notional / qty }
+    }
 }
 
 impl Portfolio {
@@ -44,6 +88,7 @@ impl Portfolio {
             positions: vec![Position::default(); n_assets],
             last_price: vec![f64::NAN; n_assets],
             held: Vec::new(),
+            trips: vec![Trip::default(); n_assets],
             trades: Vec::new(),
         }
     }
@@ -162,13 +207,17 @@ impl Portfolio {
         self.last_price[asset.index()] = price;
     }
 
-    /// Takes a cost that is not a fill's (a short's borrow fee) out of the cash.
+    /// Takes a short position's borrow fee out of the cash; the round trip's `pnl_net` includes
+    /// it (a cash flow of the trade).
     #[inline]
-    pub(crate) fn charge(&mut self, amount: f64) {
+    pub(crate) fn charge_borrow(&mut self, asset: AssetId, amount: f64) {
         self.cash -= amount;
+        if let Some(t) = self.trips.get_mut(asset.index()) {
+            t.borrow_fee += amount;
+        }
     }
 
-    /// Applies a fill to cash and the position; records a trade for any closed quantity.
+    /// Applies a fill to cash and the position; records a trade when the position becomes flat.
     pub(crate) fn apply_fill(&mut self, fill: &Fill) {
         let notional = fill.qty * fill.price;
         match fill.side {
@@ -191,9 +240,11 @@ impl Portfolio {
                 p.entry_ts = fill.ts;
                 p.entry_bar = fill.bar_index;
                 p.entry_commission = 0.0;
+                self.trips[i] = Trip::default();
             }
             p.qty = new_qty;
             p.entry_commission += fill.commission;
+            self.trips[i].add(fill.qty, fill.price, fill.commission);
             if was_flat {
                 self.hold(fill.asset);
             }
@@ -218,21 +269,12 @@ impl Portfolio {
             (entry, exit)
         };
         let side = if pos.qty > 0.0 { Side::Buy } else { Side::Sell };
-        self.trades.push(Trade {
-            asset: fill.asset,
-            side,
-            qty: closed,
-            entry_ts: pos.entry_ts,
-            entry_price: pos.avg_price,
-            entry_bar: pos.entry_bar,
-            exit_ts: fill.ts,
-            exit_price: fill.price,
-            exit_bar: fill.bar_index,
-            entry_commission: entry_comm,
-            exit_commission: exit_comm,
-            pnl_net: side.sign() * closed * (fill.price - pos.avg_price) - entry_comm - exit_comm,
-        });
+        self.trips[i].reduce(closed, fill.price, exit_comm);
         let rest = fill.qty - closed;
+        // Whole or fractional quantities: snap float dust to flat.
+        if closed >= open || open - closed <= open * 1e-12 {
+            self.close_trip(fill, side, &pos);
+        }
         let p = &mut self.positions[i];
         if closed < open {
             let remaining = open - closed;
@@ -253,10 +295,36 @@ impl Portfolio {
                 entry_bar: fill.bar_index,
                 entry_commission: fill.commission - exit_comm,
             };
+            self.trips[i] = Trip::default();
+            self.trips[i].add(rest, fill.price, fill.commission - exit_comm);
         } else {
             *p = Position::default();
             self.unhold(fill.asset);
         }
+    }
+
+    /// Records the finished round trip of `fill.asset` (`pos`: the position before the fill).
+    fn close_trip(&mut self, fill: &Fill, side: Side, pos: &Position) {
+        let t = self.trips[fill.asset.index()];
+        let entry_price = Trip::mean(t.inc_n, t.inc_price, t.inc_notional, t.inc_qty);
+        let exit_price = Trip::mean(t.red_n, t.red_price, t.red_notional, t.red_qty);
+        self.trades.push(Trade {
+            asset: fill.asset,
+            side,
+            qty: t.inc_qty,
+            entry_ts: pos.entry_ts,
+            entry_price,
+            entry_bar: pos.entry_bar,
+            exit_ts: fill.ts,
+            exit_price,
+            exit_bar: fill.bar_index,
+            entry_commission: t.inc_commission,
+            exit_commission: t.red_commission,
+            pnl_net: side.sign() * (t.red_notional - t.inc_notional)
+                - t.inc_commission
+                - t.red_commission
+                - t.borrow_fee,
+        });
     }
 
     fn hold(&mut self, asset: AssetId) {
@@ -331,17 +399,47 @@ mod tests {
     }
 
     #[test]
-    fn portfolio_partial_close_allocates_entry_commission() {
+    fn portfolio_partial_close_is_one_trade_at_flat() {
         let mut p = Portfolio::new(10_000.0, 1);
         p.apply_fill(&fill(Side::Buy, 10.0, 100.0, 2.0, 0));
         p.apply_fill(&fill(Side::Sell, 4.0, 110.0, 0.4, 1));
-        // Closed 4 of 10: entry comm 2 * 4/10 = 0.8; pnl = 4 * 10 - 0.8 - 0.4 = 38.8
-        let t = p.trades()[0];
-        assert!((t.pnl_net - 38.8).abs() < 1e-12);
+        // A reduction is not a trade: the round trip is still open.
+        assert!(p.trades().is_empty());
         let pos = p.position(AssetId(0));
         assert_eq!(pos.qty, 6.0);
         assert!((pos.entry_commission - 1.2).abs() < 1e-12);
         assert_eq!(pos.avg_price, 100.0);
+        // Add 2 @ 105 (comm 0.2), then sell the 8 left @ 120 (comm 0.96).
+        p.apply_fill(&fill(Side::Buy, 2.0, 105.0, 0.2, 2));
+        p.apply_fill(&fill(Side::Sell, 8.0, 120.0, 0.96, 3));
+        assert_eq!(p.trades().len(), 1);
+        let t = p.trades()[0];
+        // qty = 10 + 2; entry = (1000 + 210) / 12; exit = (440 + 960) / 12.
+        assert_eq!((t.qty, t.entry_bar, t.exit_bar), (12.0, 0, 3));
+        assert!((t.entry_price - 1_210.0 / 12.0).abs() < 1e-12);
+        assert!((t.exit_price - 1_400.0 / 12.0).abs() < 1e-12);
+        // pnl = 1400 - 1210 - (2 + 0.2) - (0.4 + 0.96) = 186.44
+        assert!((t.pnl_net - 186.44).abs() < 1e-9, "{}", t.pnl_net);
+        assert!((t.entry_commission - 2.2).abs() < 1e-12);
+        assert!((t.exit_commission - 1.36).abs() < 1e-12);
+        assert!(p.held().is_empty());
+    }
+
+    #[test]
+    fn portfolio_borrow_fee_is_in_the_short_trade_pnl() {
+        let mut p = Portfolio::new(10_000.0, 1);
+        p.apply_fill(&fill(Side::Sell, 10.0, 100.0, 0.0, 0));
+        p.charge_borrow(AssetId(0), 0.5);
+        p.charge_borrow(AssetId(0), 0.25);
+        p.apply_fill(&fill(Side::Buy, 10.0, 90.0, 0.0, 2));
+        // 10 * (100 - 90) - 0.75 borrow = 99.25, and the cash paid the same fee.
+        let t = p.trades()[0];
+        assert!((t.pnl_net - 99.25).abs() < 1e-12);
+        assert!((p.cash() - (10_000.0 + 1_000.0 - 900.0 - 0.75)).abs() < 1e-9);
+        // The next round trip starts with no fee.
+        p.apply_fill(&fill(Side::Sell, 1.0, 100.0, 0.0, 3));
+        p.apply_fill(&fill(Side::Buy, 1.0, 100.0, 0.0, 4));
+        assert_eq!(p.trades()[1].pnl_net, 0.0);
     }
 
     #[test]

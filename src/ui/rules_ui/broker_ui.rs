@@ -7,8 +7,8 @@ use super::param_ui::{amount_drag, drag_ui, percent_drag};
 use ml4t_engine::execution::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
 
 /// Initial cash, commission (percent, per share, per order, minimum), slippage bps, cash rule, fill
-/// timing (the UI says that same-close is optimistic), allow short; also the intrabar priority and
-/// the volume cap. Returns true on change.
+/// timing (the UI says that same-close is optimistic), allow short, the borrow fee of shorts; also
+/// the intrabar priority and the volume cap. Returns true on change.
 pub fn broker_editor_ui(ui: &mut egui::Ui, broker: &mut BrokerConfig) -> bool {
     let mut changed = false;
     Grid::new("broker_editor")
@@ -90,9 +90,31 @@ fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
     ui.label("Short selling");
     changed |= ui
         .checkbox(&mut b.allow_short, "Allow short selling")
-        .on_hover_text("Off: a cash account, long only; sells beyond the held quantity are cut to it")
+        .on_hover_text(
+            "Off: a cash account, long only; sells beyond the held quantity are cut to it. Rules that go short \
+             (direction Short or Long-short, a portfolio with a short side) allow it for their runs by themselves.",
+        )
         .changed();
     ui.end_row();
+    changed |= field_ui(
+        ui,
+        "Borrow fee, % a year",
+        "Charged on short positions at each close: |qty| × close × rate / bars per year; part of the trade's net P&L",
+        &mut b.borrow_rate,
+        |v| percent_drag(v, 1000.0, 0.05),
+    );
+    changed |= field_ui(
+        ui,
+        "Bars per year (borrow fee)",
+        "How many bars make a year for the borrow fee: 252 for daily bars",
+        &mut b.bars_per_year,
+        |v| {
+            DragValue::new(v)
+                .speed(1.0)
+                .range(1.0..=1e7)
+                .clamp_existing_to_range(false)
+        },
+    );
     changed
 }
 

@@ -5,21 +5,35 @@ use super::kind::RuleKind;
 use ml4t_data::SignalInfo;
 use ml4t_engine::strategy::rules::Rule;
 
-/// The entry or the exit list of a strategy, or a hybrid's filter.
+/// The entry or the exit list of a strategy (long or short side), or a hybrid's filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum ListKind {
     Entry,
     Exit,
+    ShortEntry,
+    ShortExit,
     Filter,
 }
 
 impl ListKind {
-    /// As [`ml4t_engine::strategy::rules::RuleError`] names the list.
+    /// The list in labels and messages ("short entry rule 2").
     pub(super) fn name(self) -> &'static str {
         match self {
             ListKind::Entry => "entry",
             ListKind::Exit => "exit",
+            ListKind::ShortEntry => "short entry",
+            ListKind::ShortExit => "short exit",
             ListKind::Filter => "filter",
+        }
+    }
+
+    /// As [`ml4t_engine::strategy::rules::RuleError`] names the list.
+    pub(super) fn from_error_name(name: &str) -> ListKind {
+        match name {
+            "exit" => ListKind::Exit,
+            "short_entry" => ListKind::ShortEntry,
+            "short_exit" => ListKind::ShortExit,
+            _ => ListKind::Entry,
         }
     }
 }

@@ -83,6 +83,15 @@ fn list_heading_ui(ui: &mut egui::Ui, list: ListKind) {
             "Exit rules",
             "checked for each asset in position; all must hold to sell (use an ANY group for OR)",
         ),
+        ListKind::ShortEntry => (
+            "Short entry rules",
+            "checked for each flat asset when the long entry rules do not hold; all must hold to sell short",
+        ),
+        ListKind::ShortExit => (
+            "Short exit rules",
+            "checked for each short position; all must hold to cover (stops and targets mirror: a stop loss \
+             is a rise above the entry)",
+        ),
     };
     ui.horizontal_wrapped(|ui| {
         ui.strong(title);

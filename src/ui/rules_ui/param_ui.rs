@@ -49,28 +49,18 @@ pub(super) fn rule_params_ui(ui: &mut egui::Ui, rule: &mut Rule, name: &str, edi
             &named("percent"),
             "Gain since entry",
         ),
-        Rule::MaxHoldingBars(n) => ui
-            .add(
-                DragValue::new(n)
-                    .range(1..=u32::MAX)
-                    .clamp_existing_to_range(false)
-                    .suffix(" bars"),
-            )
-            .accessible_name(named("bars"))
-            .on_hover_text("Bars held, counting the entry bar as 1")
-            .changed(),
+        Rule::MaxHoldingBars(n) => named_count_u32_ui(
+            ui,
+            n,
+            1,
+            " bars",
+            &named("bars"),
+            "Bars held, counting the entry bar as 1",
+        ),
         Rule::TopN(c, n) | Rule::BottomN(c, n) => {
-            // Without data (0 assets) the bound is unknown; validation flags N > assets later.
-            let max = if editor.n_assets > 0 {
-                editor.n_assets
-            } else {
-                usize::MAX
-            };
-            let changed = ui
-                .add(DragValue::new(n).range(1..=max).clamp_existing_to_range(false))
-                .accessible_name(named("N"))
-                .on_hover_text(format!("How many assets to keep; the data has {}", editor.n_assets))
-                .changed();
+            // Validation flags N above the data's assets (unknown without data).
+            let hover = format!("How many assets to keep; the data has {}", editor.n_assets);
+            let changed = named_count_ui(ui, n, 1, "", &named("N"), &hover);
             ui.label("by");
             changed | column_ui(ui, c, &named("column"), editor)
         }
@@ -80,9 +70,22 @@ pub(super) fn rule_params_ui(ui: &mut egui::Ui, rule: &mut Rule, name: &str, edi
     }
 }
 
-/// A combo box over the offered columns; an unknown column is kept and shown in red.
+/// A combo box over the offered columns (signals and prices); an unknown column is kept and
+/// shown in red.
 fn column_ui(ui: &mut egui::Ui, column: &mut String, name: &str, editor: &Editor<'_>) -> bool {
     let known = Column::resolve(column, editor.signal_names).is_some();
+    pick_column_ui(ui, column, name, editor, &editor.columns, known)
+}
+
+/// A combo box over `options`, naming the pick's statistics on hover.
+fn pick_column_ui(
+    ui: &mut egui::Ui,
+    column: &mut String,
+    name: &str,
+    editor: &Editor<'_>,
+    options: &[String],
+    known: bool,
+) -> bool {
     let selected = if known {
         RichText::new(column.as_str())
     } else {
@@ -93,7 +96,7 @@ fn column_ui(ui: &mut egui::Ui, column: &mut String, name: &str, editor: &Editor
         .selected_text(selected)
         .width(110.0)
         .show_ui(ui, |ui| {
-            for option in &editor.columns {
+            for option in options {
                 changed |= ui
                     .selectable_value(column, option.clone(), option.as_str())
                     .on_hover_text(column_summary(option, editor.signals))
@@ -183,8 +186,9 @@ pub(super) fn drag_ui(
     value.to_bits() != before
 }
 
-/// [`drag_ui`] named `name` for screen readers and tests.
-fn named_drag_ui(
+/// [`drag_ui`] named `name` for screen readers and tests: every number of the rule editor goes
+/// through here, so a control added beside each number (a "sweep this" button) goes here once.
+pub(super) fn named_drag_ui(
     ui: &mut egui::Ui,
     value: &mut f64,
     make: impl FnOnce(&mut f64) -> DragValue<'_>,
@@ -192,6 +196,58 @@ fn named_drag_ui(
     hover: &str,
 ) -> bool {
     drag_ui(ui, value, make, |r| r.accessible_name(name).on_hover_text(hover))
+}
+
+/// A whole number of at least `min` (bars, assets), edited through [`named_drag_ui`].
+pub(super) fn named_count_ui(
+    ui: &mut egui::Ui,
+    value: &mut usize,
+    min: usize,
+    suffix: &'static str,
+    name: &str,
+    hover: &str,
+) -> bool {
+    let mut x = *value as f64;
+    let changed = named_drag_ui(
+        ui,
+        &mut x,
+        |v| {
+            DragValue::new(v)
+                .speed(0.1)
+                .range(min as f64..=1e9)
+                .clamp_existing_to_range(false)
+                .max_decimals(0)
+                .suffix(suffix)
+        },
+        name,
+        hover,
+    );
+    let new = x.round().max(min as f64) as usize;
+    let changed = changed && new != *value;
+    *value = new;
+    changed
+}
+
+/// [`named_count_ui`] for a `u32` field.
+pub(super) fn named_count_u32_ui(
+    ui: &mut egui::Ui,
+    value: &mut u32,
+    min: u32,
+    suffix: &'static str,
+    name: &str,
+    hover: &str,
+) -> bool {
+    let mut n = *value as usize;
+    let changed = named_count_ui(ui, &mut n, min as usize, suffix, name, hover);
+    *value = u32::try_from(n).unwrap_or(u32::MAX);
+    changed
+}
+
+/// A column picker over the data's signals (not the price columns), for settings that rank or
+/// weight by a signal; an unknown name is kept and shown in red.
+pub(super) fn signal_column_ui(ui: &mut egui::Ui, column: &mut String, name: &str, editor: &Editor<'_>) -> bool {
+    let known = editor.signal_names.contains(column);
+    pick_column_ui(ui, column, name, editor, editor.signal_names, known)
 }
 
 /// "ml_pred: min 0.01, mean 0.5, max 0.99, 3 NaN" or "close: price column".

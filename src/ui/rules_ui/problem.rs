@@ -10,6 +10,10 @@ pub(super) enum Place {
     /// Under the top-level row with this index.
     Row(ListKind, usize),
     Sizer,
+    /// Under the direction, exit-fill and entry-order settings (entry order, margin).
+    Settings,
+    /// Under the portfolio settings.
+    Portfolio,
 }
 
 /// The first thing that keeps the strategy from running, and where to show it.
@@ -42,9 +46,17 @@ pub(super) fn place_of(err: &RuleError, strategy: &SignalStrategy) -> Place {
         RuleError::NoEntry => return Place::ListTop(ListKind::Entry),
         RuleError::Sizer(_) => return Place::Sizer,
     };
-    let (list, rules) = match list {
-        "exit" => (ListKind::Exit, &strategy.exit),
-        _ => (ListKind::Entry, &strategy.entry),
+    match list {
+        "entry_order" | "initial_margin" => return Place::Settings,
+        "portfolio" => return Place::Portfolio,
+        _ => {}
+    }
+    let list = ListKind::from_error_name(list);
+    let rules = match list {
+        ListKind::Exit => &strategy.exit,
+        ListKind::ShortEntry => &strategy.short_entry,
+        ListKind::ShortExit => &strategy.short_exit,
+        _ => &strategy.entry,
     };
     // The error names the rule by its description; validation skips switched-off rows.
     match rows_described(rules, rule) {
@@ -102,6 +114,31 @@ mod tests {
             .entry(Rule::Disabled(Box::new(bad.clone())))
             .entry(bad);
         assert_eq!(place(&s, 1), Some(Place::Row(ListKind::Entry, 1)));
+    }
+
+    #[test]
+    fn place_of_short_lists_settings_and_portfolio() {
+        use ml4t_engine::strategy::rebalance::Rebalance;
+        use ml4t_engine::strategy::rules::{Direction, EntryOrder};
+        let mut s = SignalStrategy::new().entry(Rule::signal_above("ml_pred", 0.5));
+        s.direction = Direction::LongShort;
+        assert_eq!(place(&s, 1), Some(Place::ListTop(ListKind::ShortEntry)));
+        s.short_entry.push(Rule::signal_below("nope", 0.2));
+        assert_eq!(place(&s, 1), Some(Place::Row(ListKind::ShortEntry, 0)));
+        s.short_entry[0] = Rule::signal_below("ml_pred", 0.2);
+        s.short_exit.push(Rule::signal_above("nope", 0.5));
+        assert_eq!(place(&s, 1), Some(Place::Row(ListKind::ShortExit, 0)));
+        s.short_exit.clear();
+        s.entry_order = EntryOrder::Limit {
+            offset: 2.0,
+            valid_bars: 1,
+        };
+        assert_eq!(place(&s, 1), Some(Place::Settings));
+        s.portfolio = Some(Box::new(Rebalance {
+            signal: "nope".into(),
+            ..Rebalance::default()
+        }));
+        assert_eq!(place(&s, 1), Some(Place::Portfolio));
     }
 
     #[test]

@@ -10,11 +10,11 @@ use ml4t_data::SignalInfo;
 use ml4t_engine::execution::{BrokerConfig, CashRule, FillTiming};
 use ml4t_engine::strategy::rules::{Cmp, Rule, SignalStrategy, Sizer};
 
-struct State {
-    strategy: SignalStrategy,
+pub(super) struct State {
+    pub(super) strategy: SignalStrategy,
     signals: Vec<SignalInfo>,
     n_assets: usize,
-    changes: usize,
+    pub(super) changes: usize,
 }
 
 fn signals() -> Vec<SignalInfo> {
@@ -36,7 +36,7 @@ fn signals() -> Vec<SignalInfo> {
     ]
 }
 
-fn editor(strategy: SignalStrategy, n_assets: usize) -> Harness<'static, State> {
+pub(super) fn editor(strategy: SignalStrategy, n_assets: usize) -> Harness<'static, State> {
     let state = State {
         strategy,
         signals: signals(),
@@ -55,13 +55,13 @@ fn editor(strategy: SignalStrategy, n_assets: usize) -> Harness<'static, State> 
     harness
 }
 
-fn click(harness: &mut Harness<'_, State>, label: &str) {
+pub(super) fn click(harness: &mut Harness<'_, State>, label: &str) {
     harness.get_by_label(label).click();
     harness.run();
 }
 
 /// Opens the combo box `combo` and picks `choice`.
-fn pick(harness: &mut Harness<'_, State>, combo: &str, choice: &str) {
+pub(super) fn pick(harness: &mut Harness<'_, State>, combo: &str, choice: &str) {
     click(harness, combo);
     click(harness, choice);
 }

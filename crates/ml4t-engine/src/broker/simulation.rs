@@ -268,7 +268,8 @@ impl SimulationBroker {
         for bar in bars.iter() {
             let q = self.portfolio.qty(bar.asset());
             if q < 0.0 {
-                self.portfolio.charge(-q * bar.close() * self.borrow);
+                self.portfolio
+                    .charge_borrow(bar.asset(), -q * bar.close() * self.borrow);
             }
         }
     }

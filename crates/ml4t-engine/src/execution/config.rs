@@ -51,8 +51,8 @@ pub struct BrokerConfig {
     /// Cap each fill at this fraction of the bar's volume; the rest of the order stays pending.
     pub max_volume_fraction: Option<f64>,
     /// Borrow fee of short positions, a fraction per year (0.03 = 3 %), charged to the cash at
-    /// each close of the asset's bar on `|qty| * close / bars_per_year`. Not part of trades'
-    /// `pnl_net`; it shows in cash and equity. 0: no fee.
+    /// each close of the asset's bar on `|qty| * close / bars_per_year`, and included in the
+    /// short trade's `pnl_net` (a cash flow of the round trip). 0: no fee.
     pub borrow_rate: f64,
     /// Bars per year for the borrow fee (252 for daily bars).
     pub bars_per_year: f64,

@@ -72,25 +72,30 @@ pub struct ExecutionNotes {
     pub market_exit_reason: &'static str,
 }
 
-/// One round trip (or the closed part of a position, for partial closes).
+/// One round trip, flat to flat (SEMANTICS.md decision 8): a position resized several times is
+/// one trade; a fill through zero ends one trade and starts the next.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trade {
     pub asset: AssetId,
     /// `Buy` for a long round trip, `Sell` for a short one.
     pub side: Side,
-    /// Closed quantity, always positive.
+    /// The sum of the increasing fills, always positive.
     pub qty: f64,
     pub entry_ts: TimestampNs,
-    /// Average entry price of the position (slippage included, commission excluded).
+    /// Size-weighted mean of the increasing fills (slippage included, commission excluded).
     pub entry_price: f64,
     pub entry_bar: usize,
     pub exit_ts: TimestampNs,
+    /// Size-weighted mean of the reducing fills.
     pub exit_price: f64,
     pub exit_bar: usize,
-    /// The part of the entry commissions allocated to this closed quantity.
+    /// Commissions of the increasing fills (of a fill through zero: its share by quantity).
     pub entry_commission: f64,
+    /// Commissions of the reducing fills.
     pub exit_commission: f64,
-    /// `side * qty * (exit - entry) - entry_commission - exit_commission`.
+    /// The trade's cash flows: `side * qty * (exit - entry) - entry_commission - exit_commission`
+    /// less the borrow fee charged while it was short (`BrokerConfig::borrow_rate`; zero by
+    /// default). So `pnl_gross - commissions - pnl_net` is the borrow fee paid.
     pub pnl_net: f64,
 }
 

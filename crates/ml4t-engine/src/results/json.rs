@@ -183,97 +183,57 @@ impl ResultJson {
     }
 }
 
-/// One asset's round trip in progress.
-#[derive(Default)]
-struct Trip {
-    /// Signed position.
-    qty: f64,
-    entry: Option<(crate::types::TimestampNs, usize)>,
-    /// Increasing fills: count, quantity, notional; the first fill's price.
-    inc_n: usize,
-    inc_qty: f64,
-    inc_notional: f64,
-    inc_price: f64,
-    /// Reducing fills, likewise.
-    red_n: usize,
-    red_qty: f64,
-    red_notional: f64,
-    red_price: f64,
-    commission: f64,
+/// The trades of the result JSON: the run's trades (SEMANTICS.md decision 8, one per
+/// flat-to-flat round trip, built by the portfolio as the fills arrive), with qty signed and the
+/// exit reason taken from the kind of the fill that made each position flat.
+fn round_trips(run: &RunResult) -> Vec<JsonTrade> {
+    let reasons = exit_reasons(run);
+    run.trades
+        .iter()
+        .enumerate()
+        .map(|(k, t)| JsonTrade {
+            asset: run.asset_name(t.asset).to_owned(),
+            entry_time: t.entry_ts.to_iso(),
+            entry_price: t.entry_price,
+            exit_time: t.exit_ts.to_iso(),
+            exit_price: t.exit_price,
+            qty: t.side.sign() * t.qty,
+            pnl_net: t.pnl_net,
+            entry_bar: Some(t.entry_bar),
+            exit_bar: Some(t.exit_bar),
+            exit_reason: reasons.as_ref().and_then(|r| r.get(k).cloned()),
+            side: None,
+        })
+        .collect()
 }
 
-/// The trades of the result JSON, built from the fills (SEMANTICS.md decision 8): one trade per
-/// flat-to-flat round trip; qty the signed sum of the increasing fills; entry and exit price the
-/// size-weighted means of the increasing and of the reducing fills (the fill price itself when
-/// there is one); `pnl_net` the cash flows less all commissions; a fill through zero closes
-/// one trip and opens the next with its rest (commission split by quantity). The exit reason is
-/// the kind of the fill that made the position flat.
-fn round_trips(run: &RunResult) -> Vec<JsonTrade> {
-    let kinds = (run.notes.fill_kinds.len() == run.fills.len()).then_some(&run.notes.fill_kinds);
+/// The exit reason of each round trip in closing order (the order of `run.trades`): the kind of
+/// each fill that made a position flat or took it through zero. `None` when the broker did not
+/// record fill kinds.
+fn exit_reasons(run: &RunResult) -> Option<Vec<String>> {
+    let kinds = (run.notes.fill_kinds.len() == run.fills.len()).then_some(&run.notes.fill_kinds)?;
     let market = match run.notes.market_exit_reason {
         "" => "signal",
         r => r,
     };
-    let mut trips: Vec<Trip> = (0..run.assets.len()).map(|_| Trip::default()).collect();
-    let mut out = Vec::new();
-    for (i, f) in run.fills.iter().enumerate() {
-        let Some(t) = trips.get_mut(f.asset.index()) else {
+    let mut qty = vec![0.0_f64; run.assets.len()];
+    let mut out = Vec::with_capacity(run.trades.len());
+    for (f, kind) in run.fills.iter().zip(kinds) {
+        let Some(q) = qty.get_mut(f.asset.index()) else {
             continue;
         };
-        let sign = f.side.sign();
-        let mut rest = f.qty;
-        if t.qty != 0.0 && t.qty.signum() != sign {
-            let closed = rest.min(t.qty.abs());
-            t.red_n += 1;
-            t.red_qty += closed;
-            t.red_notional += closed * f.price;
-            t.red_price = f.price;
-            t.commission += if closed == f.qty {
-                f.commission
-            } else {
-                f.commission * closed / f.qty
-            };
-            t.qty += sign * closed;
-            rest -= closed;
-            if t.qty.abs() <= t.inc_qty * 1e-12 {
-                let long = t.inc_qty > 0.0 && sign < 0.0;
-                let mean = |n: usize, px: f64, notional: f64, q: f64| if n == 1 { px } else { notional / q };
-                let (entry_ts, entry_bar) = t.entry.unwrap_or((f.ts, f.bar_index));
-                let flows = t.red_notional - t.inc_notional;
-                out.push(JsonTrade {
-                    asset: run.asset_name(f.asset).to_owned(),
-                    entry_time: entry_ts.to_iso(),
-                    entry_price: mean(t.inc_n, t.inc_price, t.inc_notional, t.inc_qty),
-                    exit_time: f.ts.to_iso(),
-                    exit_price: mean(t.red_n, t.red_price, t.red_notional, t.red_qty),
-                    qty: if long { t.inc_qty } else { -t.inc_qty },
-                    pnl_net: if long { flows } else { -flows } - t.commission,
-                    entry_bar: Some(entry_bar),
-                    exit_bar: Some(f.bar_index),
-                    exit_reason: kinds.map(|k| match k[i] {
-                        FillKind::Market => market.to_owned(),
-                        kind => kind.exit_reason().to_owned(),
-                    }),
-                    side: None,
-                });
-                *t = Trip::default();
-            }
-        }
-        if rest > 0.0 {
-            if t.qty == 0.0 {
-                t.entry = Some((f.ts, f.bar_index));
-            }
-            t.inc_n += 1;
-            t.inc_qty += rest;
-            t.inc_notional += rest * f.price;
-            t.inc_price = f.price;
-            t.commission += if rest == f.qty {
-                f.commission
-            } else {
-                f.commission * rest / f.qty
-            };
-            t.qty += sign * rest;
+        let before = *q;
+        let after = before + f.side.sign() * f.qty;
+        let reduces = before != 0.0 && before.signum() != f.side.sign();
+        // As the portfolio snaps float dust to flat.
+        let flat = after.abs() <= before.abs() * 1e-12;
+        *q = if flat { 0.0 } else { after };
+        if reduces && (flat || after.signum() != before.signum()) {
+            out.push(match kind {
+                FillKind::Market => market.to_owned(),
+                kind => kind.exit_reason().to_owned(),
+            });
         }
     }
-    out
+    Some(out)
 }

@@ -65,6 +65,13 @@ pub struct Rebalance {
     /// Assets held short (the tail of the ranking), and their total weight.
     pub n_short: usize,
     pub w_short: f64,
+    /// Instead of `n_long`: this fraction of the assets ranked at the timestamp (0.1 = the top
+    /// decile), `floor(fraction * ranked)` but at least 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_fraction: Option<f64>,
+    /// Instead of `n_short`: this fraction of the ranked assets, the bottom of the ranking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_fraction: Option<f64>,
     pub weighting: Weighting,
     /// Differences below this many shares are not traded.
     pub min_trade: f64,
@@ -81,6 +88,8 @@ impl Default for Rebalance {
             w_long: 1.0,
             n_short: 0,
             w_short: 0.0,
+            long_fraction: None,
+            short_fraction: None,
             weighting: Weighting::Equal,
             min_trade: 1.0,
             min_notional: 0.0,
@@ -113,8 +122,15 @@ impl Rebalance {
                 "rebalance.every: Bars(k) needs k >= 1",
             ),
             (
-                self.n_long + self.n_short > 0,
+                self.n_long + self.n_short > 0 || self.long_fraction.is_some() || self.short_fraction.is_some(),
                 "rebalance: n_long + n_short must be at least 1",
+            ),
+            (
+                [self.long_fraction, self.short_fraction]
+                    .iter()
+                    .flatten()
+                    .all(|f| f.is_finite() && *f > 0.0 && *f <= 1.0),
+                "rebalance: long_fraction and short_fraction must be in (0, 1] (0.1 = the top decile)",
             ),
             (
                 weight(self.w_long) && weight(self.w_short),
@@ -137,7 +153,20 @@ impl Rebalance {
 
     /// Whether the strategy sells short (its account must allow shorts).
     pub fn shorts(&self) -> bool {
-        self.n_short > 0 && self.w_short > 0.0
+        (self.n_short > 0 || self.short_fraction.is_some()) && self.w_short > 0.0
+    }
+
+    /// Assets on each side when `ranked` assets could be ranked: the counts, or the fractions
+    /// of `ranked` (floor, at least 1).
+    pub fn side_counts(&self, ranked: usize) -> (usize, usize) {
+        let of = |n: usize, fraction: Option<f64>| match fraction {
+            Some(f) => ((f * ranked as f64).floor() as usize).max(1),
+            None => n,
+        };
+        (
+            of(self.n_long, self.long_fraction),
+            of(self.n_short, self.short_fraction),
+        )
     }
 
     /// The executable strategy (signals resolved in `on_start`).
@@ -233,13 +262,14 @@ impl Strategy for RebalanceStrategy {
         self.target.iter_mut().for_each(|t| *t = 0.0);
         let equity = ctx.equity();
         let n = self.ranking.len();
-        let longs = s.n_long.min(n);
-        let shorts_from = n.saturating_sub(s.n_short).max(longs);
+        let (n_long, n_short) = s.side_counts(n);
+        let longs = n_long.min(n);
+        let shorts_from = n.saturating_sub(n_short).max(longs);
         // The long side is the head of the ranking (strongest first), the short side its tail
         // (weakest last, so strongest short first when walked backwards).
         let sides: [(std::ops::Range<usize>, f64, usize, bool); 2] = [
-            (0..longs, s.w_long, s.n_long, false),
-            (shorts_from..n, -s.w_short, s.n_short, true),
+            (0..longs, s.w_long, n_long, false),
+            (shorts_from..n, -s.w_short, n_short, true),
         ];
         for (range, total, n_side, tail) in sides {
             let m = range.len();
