@@ -173,3 +173,37 @@ fn sweep_cli_wrong_path_lists_the_valid_paths() {
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("PATH=SPEC"));
 }
+
+#[test]
+fn sweep_cli_sweeps_a_portfolio_and_its_s6_cell_matches_the_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("sweep.json");
+    sweep_ok(&[
+        "sweep",
+        "--preset",
+        "tests/fixtures/presets/S6.ron",
+        "--param",
+        "portfolio.n_long=1:3:3",
+        "--param",
+        "portfolio.every=5,10",
+        "--threads",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    // n_long 2, every 5 bars is S6 itself.
+    let cell = rows
+        .iter()
+        .find(|r| r["params"]["portfolio.n_long"] == 2.0 && r["params"]["portfolio.every"] == 5.0)
+        .expect("the S6 cell");
+    let g = golden("syn_2k_5a", "S6");
+    let fe = cell["final_equity"].as_f64().unwrap();
+    assert!((fe / g.final_equity - 1.0).abs() < 1e-9, "{fe} vs {}", g.final_equity);
+    assert_eq!(cell["n_trades"].as_u64().unwrap() as usize, g.n_trades);
+    // The settings matter: other cells end elsewhere.
+    assert!(rows.iter().any(|r| r["final_equity"].as_f64().unwrap() != fe));
+}

@@ -9,9 +9,11 @@ use ml4t_sweep::{Objective, SweepDef};
 #[derive(Debug, Args)]
 pub struct GridArgs {
     /// A swept number: PATH=SPEC, e.g. entry[0]=0.55:0.95:10 (10 values from 0.55 to 0.95) or
-    /// exit[0]=0.1,0.2,0.4. PATH: entry[i], exit[i], exit[i][j] (inside a group), .lo/.hi for
-    /// rules with two numbers, sizer, broker.slippage_bps, broker.commission.percent. Repeatable;
-    /// without it the preset's sweep section is used.
+    /// exit[0]=0.1,0.2,0.4. PATH: entry[i], exit[i], short_entry[i], short_exit[i], exit[i][j]
+    /// (inside a group), .lo/.hi for rules with two numbers, sizer, entry_order.offset,
+    /// initial_margin, portfolio.n_long (and the portfolio's other numbers), broker.slippage_bps,
+    /// broker.commission.percent, broker.borrow_rate. Repeatable; without it the preset's sweep
+    /// section is used. A wrong path lists the preset's valid ones.
     #[arg(long = "param", value_name = "PATH=SPEC")]
     pub params: Vec<String>,
     /// A condition between parameters, e.g. "exit[0] < entry[0]". Repeatable.

@@ -3,14 +3,22 @@
 //! - `entry[i]` / `exit[i]`: the number of the i-th rule of that list (0-based); `exit[0][2]` is
 //!   the third rule inside the first exit group (`Any`/`All`); `Not` and switched-off rules are
 //!   looked through. A rule with two numbers names them: `entry[1].lo`, `entry[1].hi`.
+//!   `short_entry[i]` / `short_exit[i]` likewise for the short lists.
 //! - `sizer` (`sizer.scale` and `sizer.max` for the confidence-scaled sizer).
+//! - `entry_order.offset`, `entry_order.valid_bars` (limit and stop entries), `initial_margin`
+//!   (when the margin check is on).
+//! - A rebalancing portfolio's `portfolio.every` (every k bars), `portfolio.n_long`,
+//!   `portfolio.n_short`, `portfolio.w_long`, `portfolio.w_short`, `portfolio.long_fraction`,
+//!   `portfolio.short_fraction` (when set), `portfolio.min_trade`, `portfolio.min_notional`.
 //! - `broker.slippage_bps`, `broker.initial_cash`, `broker.commission.percent`,
-//!   `broker.commission.per_share`, `broker.commission.per_order`, `broker.commission.minimum`.
+//!   `broker.commission.per_share`, `broker.commission.per_order`, `broker.commission.minimum`,
+//!   `broker.borrow_rate`, `broker.max_volume_fraction` (when the volume cap is on).
 //!
 //! Paths are resolved against the preset once; a wrong path, or one that points at a rule
 //! without a number (`in position`, `close > sma`), is refused with the list of valid paths.
 
-use ml4t_engine::strategy::rules::{Rule, Sizer};
+use ml4t_engine::strategy::rebalance::RebalanceEvery;
+use ml4t_engine::strategy::rules::{EntryOrder, Rule, Sizer};
 use ml4t_preset::{Preset, StrategySpec};
 
 use crate::SweepError;
@@ -20,7 +28,17 @@ use crate::SweepError;
 enum List {
     Entry,
     Exit,
+    ShortEntry,
+    ShortExit,
 }
+
+/// The rule lists by name, in the order `valid_paths` lists them.
+const LISTS: [(&str, List); 4] = [
+    ("entry", List::Entry),
+    ("exit", List::Exit),
+    ("short_entry", List::ShortEntry),
+    ("short_exit", List::ShortExit),
+];
 
 /// Which of a rule's or sizer's numbers: the only one, or the first/second of two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +56,38 @@ enum BrokerField {
     CommissionPerShare,
     CommissionPerOrder,
     CommissionMinimum,
+    BorrowRate,
+    MaxVolumeFraction,
+}
+
+/// Numbers of the rule strategy outside its lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SettingField {
+    EntryOffset,
+    EntryValidBars,
+    InitialMargin,
+}
+
+/// Numbers of a rebalancing portfolio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortfolioField {
+    Every,
+    NLong,
+    NShort,
+    WLong,
+    WShort,
+    LongFraction,
+    ShortFraction,
+    MinTrade,
+    MinNotional,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
     Rule { list: List, index: Vec<usize>, slot: Slot },
     Sizer(Slot),
+    Setting(SettingField),
+    Portfolio(PortfolioField),
     Broker(BrokerField),
 }
 
@@ -62,13 +106,33 @@ enum NumMut<'a> {
     Usize(&'a mut usize),
 }
 
-const BROKER_FIELDS: [(&str, BrokerField); 6] = [
+const SETTING_FIELDS: [(&str, SettingField); 3] = [
+    ("entry_order.offset", SettingField::EntryOffset),
+    ("entry_order.valid_bars", SettingField::EntryValidBars),
+    ("initial_margin", SettingField::InitialMargin),
+];
+
+const PORTFOLIO_FIELDS: [(&str, PortfolioField); 9] = [
+    ("portfolio.every", PortfolioField::Every),
+    ("portfolio.n_long", PortfolioField::NLong),
+    ("portfolio.n_short", PortfolioField::NShort),
+    ("portfolio.w_long", PortfolioField::WLong),
+    ("portfolio.w_short", PortfolioField::WShort),
+    ("portfolio.long_fraction", PortfolioField::LongFraction),
+    ("portfolio.short_fraction", PortfolioField::ShortFraction),
+    ("portfolio.min_trade", PortfolioField::MinTrade),
+    ("portfolio.min_notional", PortfolioField::MinNotional),
+];
+
+const BROKER_FIELDS: [(&str, BrokerField); 8] = [
     ("broker.slippage_bps", BrokerField::SlippageBps),
     ("broker.initial_cash", BrokerField::InitialCash),
     ("broker.commission.percent", BrokerField::CommissionPercent),
     ("broker.commission.per_share", BrokerField::CommissionPerShare),
     ("broker.commission.per_order", BrokerField::CommissionPerOrder),
     ("broker.commission.minimum", BrokerField::CommissionMinimum),
+    ("broker.borrow_rate", BrokerField::BorrowRate),
+    ("broker.max_volume_fraction", BrokerField::MaxVolumeFraction),
 ];
 
 impl ParamPath {
@@ -140,6 +204,12 @@ fn parse_target(s: &str) -> Option<Target> {
     if let Some((_, f)) = BROKER_FIELDS.iter().find(|(name, _)| *name == s) {
         return Some(Target::Broker(*f));
     }
+    if let Some((_, f)) = SETTING_FIELDS.iter().find(|(name, _)| *name == s) {
+        return Some(Target::Setting(*f));
+    }
+    if let Some((_, f)) = PORTFOLIO_FIELDS.iter().find(|(name, _)| *name == s) {
+        return Some(Target::Portfolio(*f));
+    }
     let (head, slot) = match s.rsplit_once('.') {
         Some((h, "lo")) => (h, Slot::First),
         Some((h, "hi")) => (h, Slot::Second),
@@ -151,13 +221,11 @@ fn parse_target(s: &str) -> Option<Target> {
     if head == "sizer" {
         return Some(Target::Sizer(slot));
     }
-    let (list, mut rest) = if let Some(r) = head.strip_prefix("entry") {
-        (List::Entry, r)
-    } else if let Some(r) = head.strip_prefix("exit") {
-        (List::Exit, r)
-    } else {
-        return None;
-    };
+    let (list, mut rest) = LISTS.iter().find_map(|(name, list)| {
+        head.strip_prefix(name)
+            .filter(|r| r.starts_with('['))
+            .map(|r| (*list, r))
+    })?;
     let mut index = Vec::new();
     while !rest.is_empty() {
         let inner = rest.strip_prefix('[')?;
@@ -183,7 +251,59 @@ fn slot_mut<'a>(preset: &'a mut Preset, target: &Target) -> Result<NumMut<'a>, S
             BrokerField::CommissionPerShare => &mut b.commission.per_share,
             BrokerField::CommissionPerOrder => &mut b.commission.per_order,
             BrokerField::CommissionMinimum => &mut b.commission.minimum,
+            BrokerField::BorrowRate => &mut b.borrow_rate,
+            BrokerField::MaxVolumeFraction => b
+                .max_volume_fraction
+                .as_mut()
+                .ok_or("the volume cap is off: turn it on to sweep it")?,
         })),
+        Target::Setting(f) => {
+            let rules = rules.ok_or("only rule strategies have entry orders and margin")?;
+            match (f, &mut rules.entry_order) {
+                (SettingField::EntryOffset, EntryOrder::Limit { offset, .. } | EntryOrder::Stop { offset, .. }) => {
+                    Ok(NumMut::Float(offset))
+                }
+                (
+                    SettingField::EntryValidBars,
+                    EntryOrder::Limit { valid_bars, .. } | EntryOrder::Stop { valid_bars, .. },
+                ) => Ok(NumMut::U32(valid_bars)),
+                (SettingField::EntryOffset | SettingField::EntryValidBars, EntryOrder::Market) => {
+                    Err("entries are market orders: pick a limit or stop entry to sweep its offset".into())
+                }
+                (SettingField::InitialMargin, _) => rules
+                    .initial_margin
+                    .as_mut()
+                    .map(NumMut::Float)
+                    .ok_or_else(|| "the margin check is off: turn it on to sweep it".into()),
+            }
+        }
+        Target::Portfolio(f) => {
+            let p = rules
+                .and_then(|r| r.portfolio.as_deref_mut())
+                .ok_or("only a portfolio strategy has portfolio numbers")?;
+            match f {
+                PortfolioField::Every => match &mut p.every {
+                    RebalanceEvery::Bars(k) => Ok(NumMut::U32(k)),
+                    _ => Err("the portfolio rebalances on the calendar: pick every k bars to sweep it".into()),
+                },
+                PortfolioField::NLong => Ok(NumMut::Usize(&mut p.n_long)),
+                PortfolioField::NShort => Ok(NumMut::Usize(&mut p.n_short)),
+                PortfolioField::WLong => Ok(NumMut::Float(&mut p.w_long)),
+                PortfolioField::WShort => Ok(NumMut::Float(&mut p.w_short)),
+                PortfolioField::LongFraction => p
+                    .long_fraction
+                    .as_mut()
+                    .map(NumMut::Float)
+                    .ok_or_else(|| "the long side takes a count, not a fraction: sweep portfolio.n_long".into()),
+                PortfolioField::ShortFraction => p
+                    .short_fraction
+                    .as_mut()
+                    .map(NumMut::Float)
+                    .ok_or_else(|| "the short side takes a count, not a fraction: sweep portfolio.n_short".into()),
+                PortfolioField::MinTrade => Ok(NumMut::Float(&mut p.min_trade)),
+                PortfolioField::MinNotional => Ok(NumMut::Float(&mut p.min_notional)),
+            }
+        }
         Target::Sizer(slot) => {
             let rules = rules.ok_or("only rule strategies have a sizer")?;
             match (&mut rules.sizer, slot) {
@@ -209,6 +329,8 @@ fn slot_mut<'a>(preset: &'a mut Preset, target: &Target) -> Result<NumMut<'a>, S
             let (name, mut level) = match list {
                 List::Entry => ("entry", &mut rules.entry),
                 List::Exit => ("exit", &mut rules.exit),
+                List::ShortEntry => ("short_entry", &mut rules.short_entry),
+                List::ShortExit => ("short_exit", &mut rules.short_exit),
             };
             let (last, groups) = index.split_last().ok_or("no rule index")?;
             for &i in groups {
@@ -266,8 +388,11 @@ fn rule_slot(rule: &mut Rule, slot: Slot) -> Result<NumMut<'_>, String> {
 /// Every valid path of `preset`, in preset order.
 pub fn valid_paths(preset: &Preset) -> Vec<String> {
     let mut out = Vec::new();
-    if let StrategySpec::Rules(r) = &preset.strategy {
-        for (name, list) in [("entry", &r.entry), ("exit", &r.exit)] {
+    if let StrategySpec::Rules(r) = &preset.strategy
+        && r.portfolio.is_none()
+    {
+        let lists = [&r.entry, &r.exit, &r.short_entry, &r.short_exit];
+        for ((name, _), list) in LISTS.iter().zip(lists) {
             for (i, rule) in list.iter().enumerate() {
                 rule_paths(&format!("{name}[{i}]"), rule, &mut out);
             }
@@ -277,7 +402,18 @@ pub fn valid_paths(preset: &Preset) -> Vec<String> {
             _ => out.push("sizer".into()),
         }
     }
-    out.extend(BROKER_FIELDS.iter().map(|(n, _)| n.to_string()));
+    // Every other number: listed when it is there to sweep (resolving tells).
+    let others = SETTING_FIELDS
+        .iter()
+        .map(|(n, f)| (*n, Target::Setting(*f)))
+        .chain(PORTFOLIO_FIELDS.iter().map(|(n, f)| (*n, Target::Portfolio(*f))))
+        .chain(BROKER_FIELDS.iter().map(|(n, f)| (*n, Target::Broker(*f))));
+    let mut probe = preset.clone();
+    for (name, target) in others {
+        if slot_mut(&mut probe, &target).is_ok() {
+            out.push(name.to_string());
+        }
+    }
     out
 }
 
@@ -391,6 +527,102 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn path_reaches_short_lists_entry_orders_margin_and_borrow_fee() {
+        use ml4t_engine::strategy::rules::Direction;
+        let mut p = preset();
+        if let StrategySpec::Rules(r) = &mut p.strategy {
+            r.direction = Direction::LongShort;
+            r.short_entry = vec![Rule::signal_below("ml_pred", 0.2)];
+            r.short_exit = vec![Rule::any([Rule::signal_above("ml_pred", 0.6), Rule::stop_loss(0.05)])];
+            r.entry_order = EntryOrder::Limit {
+                offset: 0.01,
+                valid_bars: 3,
+            };
+            r.initial_margin = Some(0.5);
+        }
+        p.broker.borrow_rate = 0.03;
+        for (text, before, after) in [
+            ("short_entry[0]", 0.2, 0.25),
+            ("short_exit[0][0]", 0.6, 0.65),
+            ("short_exit[0][1]", 0.05, 0.04),
+            ("entry_order.offset", 0.01, 0.02),
+            ("entry_order.valid_bars", 3.0, 5.0),
+            ("initial_margin", 0.5, 0.25),
+            ("broker.borrow_rate", 0.03, 0.05),
+        ] {
+            let path = ParamPath::parse(text, &p).unwrap();
+            assert_eq!(path.get(&p), Some(before), "{text}");
+            path.set(&mut p, after).unwrap();
+            assert_eq!(path.get(&p), Some(after), "{text}");
+        }
+        assert!(ParamPath::parse("entry_order.valid_bars", &p).unwrap().is_integer());
+        let valid = valid_paths(&p);
+        for want in [
+            "short_entry[0]",
+            "short_exit[0][1]",
+            "entry_order.offset",
+            "initial_margin",
+            "broker.borrow_rate",
+        ] {
+            assert!(valid.iter().any(|v| v == want), "{want} in {valid:?}");
+        }
+        assert!(
+            !valid
+                .iter()
+                .any(|v| v.starts_with("portfolio.") || v == "broker.max_volume_fraction")
+        );
+        // Off switches say how to turn them on.
+        let plain = preset();
+        for (text, why) in [
+            ("entry_order.offset", "market orders"),
+            ("initial_margin", "margin check is off"),
+            ("broker.max_volume_fraction", "volume cap is off"),
+            ("portfolio.n_long", "only a portfolio strategy"),
+            ("short_entry[0]", "has no rule 0"),
+        ] {
+            let e = ParamPath::parse(text, &plain).unwrap_err().to_string();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn path_reaches_the_portfolio_numbers() {
+        use ml4t_engine::strategy::rebalance::Rebalance;
+        let mut p = preset();
+        let rb = Rebalance {
+            n_long: 10,
+            n_short: 5,
+            w_short: 0.5,
+            min_trade: 0.0,
+            ..Rebalance::default()
+        };
+        if let StrategySpec::Rules(r) = &mut p.strategy {
+            r.portfolio = Some(Box::new(rb));
+        }
+        let valid = valid_paths(&p);
+        assert!(
+            !valid.iter().any(|v| v.starts_with("entry") || v == "sizer"),
+            "{valid:?}"
+        );
+        for (text, before, after) in [
+            ("portfolio.every", 5.0, 20.0),
+            ("portfolio.n_long", 10.0, 20.0),
+            ("portfolio.n_short", 5.0, 10.0),
+            ("portfolio.w_long", 1.0, 0.8),
+            ("portfolio.w_short", 0.5, 0.3),
+            ("portfolio.min_trade", 0.0, 1.0),
+        ] {
+            assert!(valid.iter().any(|v| v == text), "{text} in {valid:?}");
+            let path = ParamPath::parse(text, &p).unwrap();
+            assert_eq!(path.get(&p), Some(before), "{text}");
+            path.set(&mut p, after).unwrap();
+            assert_eq!(path.get(&p), Some(after), "{text}");
+        }
+        let e = ParamPath::parse("portfolio.long_fraction", &p).unwrap_err().to_string();
+        assert!(e.contains("sweep portfolio.n_long"), "{e}");
     }
 
     #[test]
