@@ -263,6 +263,39 @@ impl SimulationBroker {
         self.pending = kept;
     }
 
+    /// [`Broker::on_bars`] for a timestamp of one bar (the fused single-asset path). A lone
+    /// market order without OCO group and without a volume cap fills straight: for it
+    /// `fill_pending` would find no sibling, no contest and no rest, so the same price, kind,
+    /// `execute` and notes follow without its buffer swaps. Anything else goes through
+    /// `fill_pending`.
+    #[inline]
+    pub(crate) fn on_lone_bar(&mut self, bars: &BarSlice<'_>, bar: &Bar<'_>, fills: &mut Vec<Fill>) {
+        debug_assert_eq!(bars.len(), 1);
+        match self.pending.as_slice() {
+            [] => {}
+            [o] if o.kind == OrderKind::Market
+                && o.oco.is_none()
+                && o.asset == bar.asset()
+                && self.config.max_volume_fraction.is_none() =>
+            {
+                let mut order = *o;
+                self.pending.clear();
+                let px = self.slipped(order.side, bar.open());
+                let n_fills = fills.len();
+                // No volume cap: the order is done, filled or rejected.
+                let _ = self.execute(&mut order, px, bar, bars.index(), fills);
+                if fills.len() > n_fills {
+                    self.notes.fill_kinds.push(FillKind::Market);
+                }
+            }
+            _ => self.fill_pending(bars, fills),
+        }
+        self.portfolio.mark(bar.asset(), bar.close());
+        if self.borrow > 0.0 {
+            self.charge_borrow(bars);
+        }
+    }
+
     /// The borrow fee of the short positions with a bar at this timestamp, on their close.
     fn charge_borrow(&mut self, bars: &BarSlice<'_>) {
         for bar in bars.iter() {
@@ -495,6 +528,10 @@ impl Broker for SimulationBroker {
 
     fn take_notes(&mut self) -> ExecutionNotes {
         std::mem::take(&mut self.notes)
+    }
+
+    fn as_simulation(&mut self) -> Option<&mut SimulationBroker> {
+        Some(self)
     }
 }
 

@@ -279,6 +279,19 @@ impl CompiledCondition {
         self.eval(&self.cond, row, qty, avg, close, st)
     }
 
+    /// Whether a stateless condition holds at `row` (the position does not matter).
+    #[inline]
+    pub(crate) fn holds_at(&self, row: usize) -> bool {
+        match self.cond {
+            Cond::Mask(i) => self.masks[i].get(row),
+            Cond::Const(b) => b,
+            _ => {
+                debug_assert!(false, "holds_at on a condition that reads the position");
+                false
+            }
+        }
+    }
+
     /// The row mask, when the whole condition is stateless.
     fn as_mask(&self) -> Option<&BitMask> {
         match self.cond {
@@ -488,7 +501,19 @@ impl CompiledRules {
         })
     }
 
-    fn is_source(&self, bars: &Bars) -> bool {
+    /// The rules as the fused path decides them without callbacks, when they are plain: a
+    /// stateless long entry and exit (masks or constants), no short side, and plain orders
+    /// (market entries, no resting exits, no margin check). Their per-asset state (holding
+    /// counts, extremes, order slots) is then never read, so the fused path need not keep it.
+    pub(crate) fn plain(&self) -> Option<PlainRules<'_>> {
+        (self.entry.is_stateless()
+            && self.exit.is_stateless()
+            && self.short_entry.as_const() == Some(false)
+            && self.orders.is_plain())
+        .then_some(PlainRules { rules: self })
+    }
+
+    pub(crate) fn is_source(&self, bars: &Bars) -> bool {
         bars.id() == self.source
     }
 
@@ -614,6 +639,10 @@ impl Strategy for CompiledRules {
         true
     }
 
+    fn compiled_rules(&mut self) -> Option<&mut CompiledRules> {
+        Some(self)
+    }
+
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         if !self.is_source(bars) || self.orders.placing() {
             return 0;
@@ -664,6 +693,44 @@ impl Strategy for CompiledRules {
                 short_exit.holds(row, qty, avg, close, st)
             }
         })
+    }
+}
+
+/// Compiled rules that decide from masks alone (see [`CompiledRules::plain`]).
+#[derive(Clone, Copy)]
+pub(crate) struct PlainRules<'a> {
+    rules: &'a CompiledRules,
+}
+
+impl PlainRules<'_> {
+    /// Whether a flat asset enters (long) at `row`.
+    #[inline]
+    pub(crate) fn enters(&self, row: usize) -> bool {
+        self.rules.entry.holds_at(row)
+    }
+
+    /// Whether a long position exits at `row`.
+    #[inline]
+    pub(crate) fn exits(&self, row: usize) -> bool {
+        self.rules.exit.holds_at(row)
+    }
+
+    /// The first row at or after `from` (of `n`) where a flat asset enters (`n`: never).
+    #[inline]
+    pub(crate) fn next_entry(&self, from: usize, n: usize) -> usize {
+        self.rules.entry.next_row(from, n).unwrap_or(n)
+    }
+
+    /// The first row at or after `from` (of `n`) where a long position exits (`n`: never).
+    #[inline]
+    pub(crate) fn next_exit(&self, from: usize, n: usize) -> usize {
+        self.rules.exit.next_row(from, n).unwrap_or(n)
+    }
+
+    /// The entry quantity for a flat account (see `RuleOrders::plain_entry_qty`).
+    #[inline]
+    pub(crate) fn entry_qty(&self, cash: f64, price: f64, bar: &Bar<'_>) -> Option<f64> {
+        self.rules.orders.plain_entry_qty(cash, price, bar)
     }
 }
 
