@@ -54,7 +54,19 @@ pub(crate) fn run(
     let end = n.min(next.saturating_add(FUSED_CHUNK_ROWS));
     let last = n - 1;
     if let Some(plain) = rules.plain() {
-        return drive(broker, bars, next..end, session, fills, equity, Plain { plain, last });
+        return drive(
+            broker,
+            bars,
+            next..end,
+            session,
+            fills,
+            equity,
+            Plain {
+                plain,
+                last,
+                order: None,
+            },
+        );
     }
     drive(
         broker,
@@ -75,8 +87,17 @@ type Outcome = Result<(), EngineError>;
 trait Decide {
     /// Timestamps from `t` on (no order pending) on which the strategy does nothing.
     fn quiet(&mut self, session: &mut Session, broker: &SimulationBroker, bars: &Bars, t: usize) -> usize;
-    /// The decisions at timestamp `at`, after its fills `new`; orders go to `broker`.
+    /// The decisions at timestamp `at`, after its fills `new`; orders go to `broker` (or are
+    /// kept by the strategy side, see [`Decide::take_order`]).
     fn decide(&mut self, s: &mut Session, broker: &mut SimulationBroker, new: &[Fill], at: &BarSlice) -> Outcome;
+    /// An admitted order kept here instead of in the broker's book (filled at the next bar).
+    fn take_order(&mut self) -> Option<Order> {
+        None
+    }
+    /// Whether such an order is kept.
+    fn has_order(&self) -> bool {
+        false
+    }
 }
 
 /// The engine loop's steps for each timestamp of `range` (one bar each), with quiet stretches
@@ -93,7 +114,7 @@ fn drive(
     let (next, end) = (range.start, range.end);
     let mut t = next;
     while t < end {
-        if broker.open_orders().is_empty() {
+        if broker.open_orders().is_empty() && !strategy.has_order() {
             let skip = strategy.quiet(session, broker, bars, t).min(end - t);
             if skip > 0 {
                 broker
@@ -108,13 +129,26 @@ fn drive(
         let slice = BarSlice::new(bars, t..t + 1, t);
         let bar = bars.bar(t);
         let first_new = fills.len();
-        broker.on_lone_bar(&slice, &bar, fills);
+        match strategy.take_order() {
+            Some(order) => {
+                broker.fill_lone(order, &slice, &bar, fills);
+                broker.mark_lone(&slice, &bar);
+            }
+            None => broker.on_lone_bar(&slice, &bar, fills),
+        }
         strategy.decide(session, broker, &fills[first_new..], &slice)?;
         record_equity(broker.portfolio(), bar.ts(), equity);
         broker
             .end_timestamp(&slice)
             .map_err(|source| EngineError::Broker { index: t, source })?;
         t += 1;
+    }
+    // An order decided at the chunk's last timestamp waits in the broker's book, where the
+    // generic loop looks for it (admitted already: `submit` only books it).
+    if let Some(order) = strategy.take_order() {
+        broker
+            .submit(order)
+            .map_err(|source| EngineError::Broker { index: t, source })?;
     }
     Ok(t - next)
 }
@@ -160,6 +194,8 @@ impl Decide for Callbacks<'_> {
 struct Plain<'a> {
     plain: PlainRules<'a>,
     last: usize,
+    /// The order decided at the previous timestamp, admitted (it fills at this one).
+    order: Option<Order>,
 }
 
 const ASSET: AssetId = AssetId(0);
@@ -204,20 +240,32 @@ impl Decide for Plain<'_> {
         let Some((side, qty)) = order else {
             return Ok(());
         };
-        let id = OrderId(session.next_id);
+        let mut order = Order {
+            id: OrderId(session.next_id),
+            asset: ASSET,
+            side,
+            qty,
+            kind: OrderKind::Market,
+            submitted_ts: slice.ts(),
+            submitted_bar: t,
+            oco: None,
+        };
         session.next_id += 1;
-        broker
-            .submit(Order {
-                id,
-                asset: ASSET,
-                side,
-                qty,
-                kind: OrderKind::Market,
-                submitted_ts: slice.ts(),
-                submitted_bar: t,
-                oco: None,
-            })
-            .map_err(|source| EngineError::Broker { index: t, source })
+        // `submit`, with the book kept here.
+        if broker.admit(&mut order) {
+            self.order = Some(order);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn take_order(&mut self) -> Option<Order> {
+        self.order.take()
+    }
+
+    #[inline]
+    fn has_order(&self) -> bool {
+        self.order.is_some()
     }
 }
 
