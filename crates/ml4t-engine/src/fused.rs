@@ -53,30 +53,19 @@ pub(crate) fn run(
     let n = bars.n_timestamps();
     let end = n.min(next.saturating_add(FUSED_CHUNK_ROWS));
     let last = n - 1;
-    if let Some(plain) = rules.plain() {
-        return drive(
+    let (range, order) = (next..end, None);
+    match rules.plain() {
+        Some(plain) => drive(
             broker,
             bars,
-            next..end,
+            range,
             session,
             fills,
             equity,
-            Plain {
-                plain,
-                last,
-                order: None,
-            },
-        );
+            Plain { plain, last, order },
+        ),
+        None => drive(broker, bars, range, session, fills, equity, Callbacks { rules, last }),
     }
-    drive(
-        broker,
-        bars,
-        next..end,
-        session,
-        fills,
-        equity,
-        Callbacks { rules, last },
-    )
 }
 
 /// The decisions of a timestamp went through, or the run stops.
