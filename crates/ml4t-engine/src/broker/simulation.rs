@@ -515,8 +515,9 @@ impl Broker for SimulationBroker {
     }
 
     fn reserve(&mut self, _timestamps: usize, rows: usize) {
-        // A round trip takes two fills: half the engine's room for fills.
+        // A round trip takes two fills: half the engine's room for fills; a kind per fill.
         self.portfolio.reserve_trades(crate::fill_capacity(rows) / 2);
+        self.notes.fill_kinds.reserve(crate::fill_capacity(rows));
     }
 
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
