@@ -152,6 +152,7 @@ pub fn compute(
     let ppy = periods::resolve_periods_per_year(opts.periods_per_year, &ts);
     let values = equity.equity();
     let rets = returns::period_returns(init_cash, &values);
+    let stats = returns::ReturnStats::of(&rets);
     let years = rets.len() as f64 / ppy;
     let final_equity = values.last().copied().unwrap_or(init_cash);
     let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
@@ -168,9 +169,9 @@ pub fn compute(
         years,
         total_return: returns::total_return(init_cash, final_equity),
         cagr,
-        annual_volatility: returns::annual_volatility(&rets, ppy),
-        sharpe: returns::sharpe(&rets, rf_pp, ppy),
-        sortino: returns::sortino(&rets, rf_pp, ppy),
+        annual_volatility: returns::annual_volatility_of(&stats, ppy),
+        sharpe: returns::sharpe_of(&stats, rf_pp, ppy),
+        sortino: returns::sortino_of(&rets, &stats, rf_pp, ppy),
         calmar: returns::calmar(cagr, max_dd),
         max_drawdown: max_dd,
         max_drawdown_peak_ts: dd.max.map(|m| m.peak_ts),

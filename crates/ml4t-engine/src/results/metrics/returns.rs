@@ -51,19 +51,57 @@ pub fn risk_free_per_period(rf_annual: f64, ppy: f64) -> f64 {
     }
 }
 
+/// What volatility, Sharpe and Sortino share, computed once per series (a sweep computes them
+/// for every combination): the mean, the sample standard deviation and the largest |return|.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReturnStats {
+    mean: Option<f64>,
+    std: Option<f64>,
+    /// The largest |return| (0 for none): the scale of [`is_negligible`].
+    scale: f64,
+}
+
+impl ReturnStats {
+    pub fn of(returns: &[f64]) -> Self {
+        let mean = mean(returns);
+        ReturnStats {
+            mean,
+            std: mean.and_then(|m| sample_std_about(returns, m)),
+            scale: returns.iter().map(|r| r.abs()).fold(0.0, f64::max),
+        }
+    }
+
+    /// A dispersion this small next to the returns themselves is rounding noise of a constant
+    /// series (whose mean is not exactly representable); dividing by it would report a huge,
+    /// meaningless ratio.
+    fn is_negligible(&self, dispersion: f64) -> bool {
+        dispersion.is_nan() || dispersion <= 1e-10 * self.scale
+    }
+}
+
 /// Annualised volatility: sample standard deviation (ddof = 1) times `sqrt(ppy)`.
 /// 0 with fewer than two returns.
 pub fn annual_volatility(returns: &[f64], ppy: f64) -> f64 {
-    sample_std(returns).map_or(0.0, |sd| sd * ppy.sqrt())
+    annual_volatility_of(&ReturnStats::of(returns), ppy)
+}
+
+/// [`annual_volatility`] from the shared statistics.
+pub fn annual_volatility_of(stats: &ReturnStats, ppy: f64) -> f64 {
+    stats.std.map_or(0.0, |sd| sd * ppy.sqrt())
 }
 
 /// Sharpe ratio `(mean(r) - rf_pp) / std(r) * sqrt(ppy)`, std with ddof = 1.
 /// 0 with fewer than two returns or zero volatility (up to rounding).
 pub fn sharpe(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
-    let (Some(m), Some(sd)) = (mean(returns), sample_std(returns)) else {
+    sharpe_of(&ReturnStats::of(returns), rf_per_period, ppy)
+}
+
+/// [`sharpe`] from the shared statistics.
+pub fn sharpe_of(stats: &ReturnStats, rf_per_period: f64, ppy: f64) -> f64 {
+    let (Some(m), Some(sd)) = (stats.mean, stats.std) else {
         return 0.0;
     };
-    if is_negligible(sd, returns) {
+    if stats.is_negligible(sd) {
         0.0
     } else {
         (m - rf_per_period) / sd * ppy.sqrt()
@@ -74,12 +112,17 @@ pub fn sharpe(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
 /// `downside_dev = sqrt(mean(min(r - rf_pp, 0)^2))` over all periods (not only the losing ones).
 /// 0 with no returns or no downside.
 pub fn sortino(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
-    let Some(m) = mean(returns) else {
+    sortino_of(returns, &ReturnStats::of(returns), rf_per_period, ppy)
+}
+
+/// [`sortino`] from the shared statistics of `returns`.
+pub fn sortino_of(returns: &[f64], stats: &ReturnStats, rf_per_period: f64, ppy: f64) -> f64 {
+    let Some(m) = stats.mean else {
         return 0.0;
     };
     let downside_sq: f64 = returns.iter().map(|r| (r - rf_per_period).min(0.0).powi(2)).sum();
     let downside_dev = (downside_sq / returns.len() as f64).sqrt();
-    if is_negligible(downside_dev, returns) {
+    if stats.is_negligible(downside_dev) {
         0.0
     } else {
         (m - rf_per_period) / downside_dev * ppy.sqrt()
@@ -99,21 +142,13 @@ fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
-/// Sample standard deviation (ddof = 1); `None` below two values.
-fn sample_std(xs: &[f64]) -> Option<f64> {
-    let m = mean(xs)?;
+/// Sample standard deviation (ddof = 1) about the mean `m`; `None` below two values.
+fn sample_std_about(xs: &[f64], m: f64) -> Option<f64> {
     if xs.len() < 2 {
         return None;
     }
     let ss: f64 = xs.iter().map(|x| (x - m).powi(2)).sum();
     Some((ss / (xs.len() - 1) as f64).sqrt())
-}
-
-/// A dispersion this small next to the returns themselves is rounding noise of a constant series
-/// (whose mean is not exactly representable); dividing by it would report a huge, meaningless ratio.
-fn is_negligible(dispersion: f64, returns: &[f64]) -> bool {
-    let scale = returns.iter().map(|r| r.abs()).fold(0.0, f64::max);
-    dispersion.is_nan() || dispersion <= 1e-10 * scale
 }
 
 #[cfg(test)]
