@@ -237,6 +237,11 @@ impl EquityCurve {
         })
     }
 
+    /// The timestamps, as stored (arithmetic runs).
+    pub fn times(&self) -> &TimeColumn {
+        &self.ts
+    }
+
     /// Timestamps (ns since the epoch, UTC) of every point.
     pub fn ts(&self) -> Vec<i64> {
         self.ts.iter().collect()

@@ -148,8 +148,8 @@ pub fn compute(
     fills: &[Fill],
     opts: &MetricsOptions,
 ) -> Metrics {
-    let ts = equity.ts();
-    let ppy = periods::resolve_periods_per_year(opts.periods_per_year, &ts);
+    let times = equity.times();
+    let ppy = periods::resolve_periods_per_year_of(opts.periods_per_year, times);
     let values = equity.equity();
     let rets = returns::period_returns(init_cash, &values);
     let stats = returns::ReturnStats::of(&rets);
@@ -157,7 +157,7 @@ pub fn compute(
     let final_equity = values.last().copied().unwrap_or(init_cash);
     let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
     let cagr = returns::cagr(init_cash, final_equity, years);
-    let dd = drawdown::drawdown_stats(init_cash, &ts, &values);
+    let dd = drawdown::drawdown_stats_at(init_cash, times.len(), |i| times.get(i), &values);
     let max_dd = dd.max.map_or(0.0, |m| m.depth);
     let t = trades::trade_stats(trades);
     let x = exposure::exposure_stats(equity, fills, years);
