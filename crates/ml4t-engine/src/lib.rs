@@ -396,6 +396,16 @@ fn quiet_chunk_end(bars: &Bars, from: usize, end: usize) -> usize {
     lo
 }
 
+/// A small deterministic generator for tests: each call `rnd(k)` is uniform in `0..k`.
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |k| {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (x >> 33) % k
+    }
+}
+
 /// Room reserved for the fills of a run over `rows` bars: one fill per four bars covers runs that
 /// trade every few bars (S0 on minute bars fills on one bar in seven).
 pub(crate) fn fill_capacity(rows: usize) -> usize {

@@ -359,11 +359,7 @@ pub(crate) mod tests {
     /// `count` random curves mixing flat and held points, with cash changes (inside flat
     /// stretches too) at positive, zero and negative cash: for tests of readers of the curve.
     pub(crate) fn random_curves(seed: u64, count: usize) -> Vec<EquityCurve> {
-        let mut x = seed;
-        let mut rnd = move |k: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % k
-        };
+        let mut rnd = crate::test_rng(seed);
         (0..count)
             .map(|_| {
                 let mut c = EquityCurve::with_capacity(8);

@@ -307,11 +307,7 @@ mod tests {
     /// The sides come out as a full sort would place them, ties and infinities included.
     #[test]
     fn order_sides_equals_full_sort_on_the_sides() {
-        let mut x = 3u64;
-        let mut rnd = move |k: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % k
-        };
+        let mut rnd = crate::test_rng(3);
         for _ in 0..500 {
             let n = rnd(30) as usize;
             let ranking: Vec<Ranked> = (0..n)

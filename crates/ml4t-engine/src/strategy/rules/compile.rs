@@ -809,11 +809,7 @@ mod tests {
     /// The selection marks what a full sort's first `n` would, ties and NaN included.
     #[test]
     fn rank_rows_selects_what_a_sort_would() {
-        let mut x = 17u64;
-        let mut rnd = move |k: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % k
-        };
+        let mut rnd = crate::test_rng(17);
         for _ in 0..500 {
             let len = rnd(80) as usize;
             let values: Vec<f64> = (0..len)
