@@ -152,10 +152,10 @@ pub fn compute(
     let ppy = periods::resolve_periods_per_year_of(opts.periods_per_year, times);
     let values = equity.equity();
     let rets = returns::period_returns(init_cash, &values);
-    let stats = returns::ReturnStats::of(&rets);
+    let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
+    let stats = returns::ReturnStats::of(&rets, rf_pp);
     let years = rets.len() as f64 / ppy;
     let final_equity = values.last().copied().unwrap_or(init_cash);
-    let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
     let cagr = returns::cagr(init_cash, final_equity, years);
     let dd = drawdown::drawdown_stats_at(init_cash, times.len(), |i| times.get(i), &values);
     let max_dd = dd.max.map_or(0.0, |m| m.depth);
@@ -170,8 +170,8 @@ pub fn compute(
         total_return: returns::total_return(init_cash, final_equity),
         cagr,
         annual_volatility: returns::annual_volatility_of(&stats, ppy),
-        sharpe: returns::sharpe_of(&stats, rf_pp, ppy),
-        sortino: returns::sortino_of(&rets, &stats, rf_pp, ppy),
+        sharpe: returns::sharpe_of(&stats, ppy),
+        sortino: returns::sortino_of(&stats, ppy),
         calmar: returns::calmar(cagr, max_dd),
         max_drawdown: max_dd,
         max_drawdown_peak_ts: dd.max.map(|m| m.peak_ts),
