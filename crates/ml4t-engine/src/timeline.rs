@@ -132,6 +132,16 @@ impl TimeColumn {
         (self.len > 0).then_some(self.last)
     }
 
+    /// The `i`-th timestamp (a binary search over the runs).
+    pub fn get(&self, i: usize) -> Option<i64> {
+        if i >= self.len {
+            return None;
+        }
+        let k = self.runs.partition_point(|r| r.start <= i) - 1;
+        let r = &self.runs[k];
+        Some(r.first.wrapping_add(r.step.wrapping_mul((i - r.start) as i64)))
+    }
+
     /// The timestamps in order (ns since the Unix epoch).
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
         self.runs.iter().enumerate().flat_map(move |(k, r)| {
@@ -150,6 +160,18 @@ impl TimeColumn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_column_get_reads_each_point() {
+        let ts = [5i64, 7, 9, 11, 30, 31, 32, 100, 90, 80];
+        let mut c = TimeColumn::default();
+        c.extend(ts);
+        for (i, &t) in ts.iter().enumerate() {
+            assert_eq!(c.get(i), Some(t));
+        }
+        assert_eq!(c.get(ts.len()), None);
+        assert_eq!(TimeColumn::default().get(0), None);
+    }
 
     #[test]
     fn time_column_round_trips_any_sequence() {

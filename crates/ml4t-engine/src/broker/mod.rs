@@ -93,4 +93,10 @@ pub trait Broker {
     fn take_notes(&mut self) -> ExecutionNotes {
         ExecutionNotes::default()
     }
+    /// The simulation broker itself, when this broker is one and nothing else: the engine's
+    /// fused single-asset path (`crate::fused`) drives it directly. A broker that wraps one and
+    /// does more per timestamp (the paper broker journals) keeps the default, `None`.
+    fn as_simulation(&mut self) -> Option<&mut SimulationBroker> {
+        None
+    }
 }

@@ -263,6 +263,87 @@ impl SimulationBroker {
         self.pending = kept;
     }
 
+    /// `submit`'s checks: an invalid order is recorded as a rejection (false); a trailing stop
+    /// placed without a reference price takes the last close.
+    #[inline]
+    pub(crate) fn admit(&mut self, order: &mut Order) -> bool {
+        let price_ok = match order.kind {
+            OrderKind::Market => true,
+            OrderKind::Limit(p) | OrderKind::Stop(p) => p.is_finite() && p > 0.0,
+            OrderKind::StopLimit { stop, limit, .. } => {
+                stop.is_finite() && stop > 0.0 && limit.is_finite() && limit > 0.0
+            }
+            OrderKind::TrailingStop { pct, .. } => pct.is_finite() && pct > 0.0 && pct < 1.0,
+        };
+        if !(order.qty.is_finite() && order.qty > 0.0 && price_ok) {
+            self.reject(order, order.submitted_ts, RejectReason::InvalidOrder);
+            return false;
+        }
+        if order.qty >= MAX_EXACT_QTY {
+            self.reject(order, order.submitted_ts, RejectReason::QuantityTooLarge);
+            return false;
+        }
+        if let OrderKind::TrailingStop { extreme, .. } = &mut order.kind
+            && !extreme.is_finite()
+        {
+            *extreme = self.portfolio.last_price(order.asset);
+        }
+        true
+    }
+
+    /// [`Broker::on_bars`] for a timestamp of one bar (the fused single-asset path). A lone
+    /// market order fills straight (see [`SimulationBroker::fill_lone`]); anything else goes
+    /// through `fill_pending`.
+    #[inline]
+    pub(crate) fn on_lone_bar(&mut self, bars: &BarSlice<'_>, bar: &Bar<'_>, fills: &mut Vec<Fill>) {
+        debug_assert_eq!(bars.len(), 1);
+        match self.pending.as_slice() {
+            [] => {}
+            [o] => {
+                let o = *o;
+                self.pending.clear();
+                self.fill_lone(o, bars, bar, fills);
+            }
+            _ => self.fill_pending(bars, fills),
+        }
+        self.mark_lone(bars, bar);
+    }
+
+    /// Fills `order` (admitted, and submitted after the orders still pending) at a timestamp of
+    /// one bar. Alone, a market order without OCO group and without a volume cap fills
+    /// straight: for it `fill_pending` would find no sibling, no contest and no rest, so the
+    /// same price, kind, `execute` and notes follow without its buffer swaps. Anything else goes
+    /// through `fill_pending`.
+    #[inline]
+    pub(crate) fn fill_lone(&mut self, mut order: Order, bars: &BarSlice<'_>, bar: &Bar<'_>, fills: &mut Vec<Fill>) {
+        if !self.pending.is_empty()
+            || order.kind != OrderKind::Market
+            || order.oco.is_some()
+            || order.asset != bar.asset()
+            || self.config.max_volume_fraction.is_some()
+        {
+            self.pending.push(order);
+            self.fill_pending(bars, fills);
+            return;
+        }
+        let px = self.slipped(order.side, bar.open());
+        let n_fills = fills.len();
+        // No volume cap: the order is done, filled or rejected.
+        let _ = self.execute(&mut order, px, bar, bars.index(), fills);
+        if fills.len() > n_fills {
+            self.notes.fill_kinds.push(FillKind::Market);
+        }
+    }
+
+    /// The marks (and borrow fees) of [`Broker::on_bars`] after the fills, for one bar.
+    #[inline]
+    pub(crate) fn mark_lone(&mut self, bars: &BarSlice<'_>, bar: &Bar<'_>) {
+        self.portfolio.mark(bar.asset(), bar.close());
+        if self.borrow > 0.0 {
+            self.charge_borrow(bars);
+        }
+    }
+
     /// The borrow fee of the short positions with a bar at this timestamp, on their close.
     fn charge_borrow(&mut self, bars: &BarSlice<'_>) {
         for bar in bars.iter() {
@@ -380,28 +461,9 @@ impl Broker for SimulationBroker {
     }
 
     fn submit(&mut self, mut order: Order) -> Result<(), BrokerError> {
-        let price_ok = match order.kind {
-            OrderKind::Market => true,
-            OrderKind::Limit(p) | OrderKind::Stop(p) => p.is_finite() && p > 0.0,
-            OrderKind::StopLimit { stop, limit, .. } => {
-                stop.is_finite() && stop > 0.0 && limit.is_finite() && limit > 0.0
-            }
-            OrderKind::TrailingStop { pct, .. } => pct.is_finite() && pct > 0.0 && pct < 1.0,
-        };
-        if !(order.qty.is_finite() && order.qty > 0.0 && price_ok) {
-            self.reject(&order, order.submitted_ts, RejectReason::InvalidOrder);
-            return Ok(());
+        if self.admit(&mut order) {
+            self.pending.push(order);
         }
-        if order.qty >= MAX_EXACT_QTY {
-            self.reject(&order, order.submitted_ts, RejectReason::QuantityTooLarge);
-            return Ok(());
-        }
-        if let OrderKind::TrailingStop { extreme, .. } = &mut order.kind
-            && !extreme.is_finite()
-        {
-            *extreme = self.portfolio.last_price(order.asset);
-        }
-        self.pending.push(order);
         Ok(())
     }
 
@@ -454,8 +516,9 @@ impl Broker for SimulationBroker {
     }
 
     fn reserve(&mut self, _timestamps: usize, rows: usize) {
-        // A round trip takes two fills: half the engine's room for fills.
+        // A round trip takes two fills: half the engine's room for fills; a kind per fill.
         self.portfolio.reserve_trades(crate::fill_capacity(rows) / 2);
+        self.notes.fill_kinds.reserve(crate::fill_capacity(rows));
     }
 
     fn after_decisions(&mut self, bars: &BarSlice<'_>, fills: &mut Vec<Fill>) {
@@ -496,6 +559,10 @@ impl Broker for SimulationBroker {
 
     fn take_notes(&mut self) -> ExecutionNotes {
         std::mem::take(&mut self.notes)
+    }
+
+    fn as_simulation(&mut self) -> Option<&mut SimulationBroker> {
+        Some(self)
     }
 }
 

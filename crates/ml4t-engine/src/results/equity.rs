@@ -56,6 +56,15 @@ impl EquityRecorder for EquityCurve {
     }
 }
 
+/// Consecutive points of an [`EquityCurve`] (see [`EquityCurve::for_each_stretch`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stretch<'a> {
+    /// Points with a position: their equity and gross exposure.
+    Held { equity: &'a [f64], gross: &'a [f64] },
+    /// `n` flat points at `cash`: equity `cash`, gross exposure 0.
+    Flat { cash: f64, n: usize },
+}
+
 /// One point of an [`EquityCurve`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EquityPoint {
@@ -228,6 +237,11 @@ impl EquityCurve {
         })
     }
 
+    /// The timestamps, as stored (arithmetic runs).
+    pub fn times(&self) -> &TimeColumn {
+        &self.ts
+    }
+
     /// Timestamps (ns since the epoch, UTC) of every point.
     pub fn ts(&self) -> Vec<i64> {
         self.ts.iter().collect()
@@ -235,12 +249,74 @@ impl EquityCurve {
 
     /// Equity at every point.
     pub fn equity(&self) -> Vec<f64> {
-        self.iter().map(|p| p.equity).collect()
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each_stretch(|stretch| match stretch {
+            Stretch::Held { equity, .. } => out.extend_from_slice(equity),
+            Stretch::Flat { cash, n } => out.extend(std::iter::repeat_n(cash, n)),
+        });
+        out
+    }
+
+    /// Calls `f(equity, gross exposure)` for every point in order: the values of [`iter`]
+    /// (`Self::iter`) without its per-point bookkeeping.
+    pub fn for_each_value(&self, mut f: impl FnMut(f64, f64)) {
+        self.for_each_stretch(|stretch| match stretch {
+            Stretch::Held { equity, gross } => equity.iter().zip(gross).for_each(|(&e, &g)| f(e, g)),
+            Stretch::Flat { cash, n } => (0..n).for_each(|_| f(cash, 0.0)),
+        });
+    }
+
+    /// The points in order, a [`Stretch`] at a time. Statistics over a long curve walk it once
+    /// or twice per run (a sweep: per combination), and a flat stretch needs no per-point reads.
+    pub fn for_each_stretch(&self, mut f: impl FnMut(Stretch<'_>)) {
+        let (mut i, mut h) = (0, 0);
+        for &(from, to) in &self.flat {
+            let n = from - i;
+            if n > 0 {
+                f(Stretch::Held {
+                    equity: &self.held_equity[h..h + n],
+                    gross: &self.held_gross[h..h + n],
+                });
+            }
+            h += n;
+            self.for_each_cash(from, to, |cash, n| f(Stretch::Flat { cash, n }));
+            i = to;
+        }
+        if h < self.held_equity.len() {
+            f(Stretch::Held {
+                equity: &self.held_equity[h..],
+                gross: &self.held_gross[h..],
+            });
+        }
+    }
+
+    /// Calls `f(cash, n)` for the points of `from..to`, `n` at a time at the same cash.
+    fn for_each_cash(&self, from: usize, to: usize, mut f: impl FnMut(f64, usize)) {
+        let steps = &self.cash_steps;
+        // The step in force at `from`, and the next one.
+        let mut k = steps.partition_point(|&(start, _)| start <= from);
+        let mut cash = k.checked_sub(1).map_or(f64::NAN, |j| steps[j].1);
+        let mut i = from;
+        while i < to {
+            let change = steps.get(k).map_or(usize::MAX, |s| s.0);
+            let stop = change.min(to);
+            f(cash, stop - i);
+            i = stop;
+            if i == change {
+                cash = steps[k].1;
+                k += 1;
+            }
+        }
     }
 
     /// Gross exposure at every point.
     pub fn gross_exposure(&self) -> Vec<f64> {
-        self.iter().map(|p| p.gross_exposure).collect()
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each_stretch(|stretch| match stretch {
+            Stretch::Held { gross, .. } => out.extend_from_slice(gross),
+            Stretch::Flat { n, .. } => out.extend(std::iter::repeat_n(0.0, n)),
+        });
+        out
     }
 
     /// Cash at the close of timestamp `i`.
@@ -277,8 +353,62 @@ impl EquityCurve {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `count` random curves mixing flat and held points, with cash changes (inside flat
+    /// stretches too) at positive, zero and negative cash: for tests of readers of the curve.
+    pub(crate) fn random_curves(seed: u64, count: usize) -> Vec<EquityCurve> {
+        let mut rnd = crate::test_rng(seed);
+        (0..count)
+            .map(|_| {
+                let mut c = EquityCurve::with_capacity(8);
+                let mut cash = 1_000.0 / 3.0;
+                for t in 0..rnd(60) as i64 {
+                    if rnd(5) == 0 {
+                        cash = rnd(2_000) as f64 / 7.0 - 200.0;
+                    }
+                    match rnd(3) {
+                        0 => c.push(TimestampNs(t), cash, cash, 0.0),
+                        1 if !c.is_empty() && rnd(2) == 0 => c.push_flat([t]),
+                        _ => {
+                            let g = rnd(300) as f64 / 3.0;
+                            c.push(TimestampNs(t), cash + g, cash, g);
+                        }
+                    }
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// Each point's (equity, gross exposure) bits.
+    type Bits = Vec<(u64, u64)>;
+
+    /// The points' bits through `for_each_value` and through `iter`.
+    fn walked_and_iterated(c: &EquityCurve) -> (Bits, Bits) {
+        let mut walked = Vec::new();
+        c.for_each_value(|e, g| walked.push((e.to_bits(), g.to_bits())));
+        let iterated = c
+            .iter()
+            .map(|p| (p.equity.to_bits(), p.gross_exposure.to_bits()))
+            .collect();
+        (walked, iterated)
+    }
+
+    /// The stretch-wise walk gives the points' values exactly, whatever mix of flat and held
+    /// points and cash changes the curve holds.
+    #[test]
+    fn equity_curve_walk_equals_iter_on_random_curves() {
+        for c in random_curves(99, 300) {
+            let (walked, iterated) = walked_and_iterated(&c);
+            assert_eq!(walked, iterated);
+            let eq: Vec<_> = c.equity().iter().map(|v| v.to_bits()).collect();
+            assert_eq!(eq, iterated.iter().map(|p| p.0).collect::<Vec<_>>());
+            let gross: Vec<_> = c.gross_exposure().iter().map(|v| v.to_bits()).collect();
+            assert_eq!(gross, iterated.iter().map(|p| p.1).collect::<Vec<_>>());
+        }
+    }
 
     /// Pushes points through every entry point and reads them back: the compact form must give
     /// back exactly (to the bit) what was recorded.
@@ -326,6 +456,8 @@ mod tests {
         );
         // Only the held points take equity and exposure storage; 1..=9 is one time run.
         assert_eq!((c.held_equity.len(), c.flat.len(), c.ts.run_count()), (3, 4, 1));
+        let (walked, iterated) = walked_and_iterated(&c);
+        assert_eq!(walked, iterated);
         assert_eq!(EquityCurve::default().last(), None);
         assert!(EquityCurve::default().is_empty());
     }

@@ -9,7 +9,7 @@ pub mod json;
 pub mod metrics;
 mod summary;
 
-pub use equity::{EquityCurve, EquityPoint};
+pub use equity::{EquityCurve, EquityPoint, Stretch};
 
 use crate::execution::{BrokerConfig, ExecutionNotes, Fill, OpenPosition, Order, Rejection, Trade};
 use crate::types::{AssetId, TimestampNs};

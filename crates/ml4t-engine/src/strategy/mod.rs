@@ -95,6 +95,12 @@ pub trait Strategy {
     fn market_exit_reason(&self) -> &'static str {
         "signal"
     }
+    /// The compiled rules this strategy is, if it is exactly that: the engine then runs
+    /// single-asset data through its fused path (same callbacks, same order, no per-timestamp
+    /// dispatch). A strategy that wraps rules and adds behaviour keeps the default, `None`.
+    fn compiled_rules(&mut self) -> Option<&mut rules::CompiledRules> {
+        None
+    }
 }
 
 impl<S: Strategy + ?Sized> Strategy for Box<S> {
@@ -124,5 +130,8 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn market_exit_reason(&self) -> &'static str {
         (**self).market_exit_reason()
+    }
+    fn compiled_rules(&mut self) -> Option<&mut rules::CompiledRules> {
+        (**self).compiled_rules()
     }
 }

@@ -193,7 +193,7 @@ pub struct RebalanceStrategy {
     /// The calendar period of the previous timestamp (weekly and monthly schedules).
     last_period: Option<(i32, u32)>,
     /// (signal, asset, close, volatility) of this timestamp's rankable bars.
-    ranking: Vec<(f64, AssetId, f64, f64)>,
+    ranking: Vec<Ranked>,
     /// Target quantity per asset.
     target: Vec<f64>,
     /// Orders of an earlier rebalance still pending (an asset without a bar since), reused.
@@ -215,6 +215,27 @@ impl RebalanceStrategy {
         self.last_period = Some(period);
         first
     }
+}
+
+/// A rankable bar: (signal, asset, close, volatility).
+type Ranked = (f64, AssetId, f64, f64);
+
+/// Puts `ranking[..longs]` and `ranking[shorts_from..]` in their places of the ranking (signal
+/// descending, ties by ascending asset name = id), in order; the middle, which no side uses, is
+/// left unordered. Two partial selections and two short sorts instead of sorting the universe.
+fn order_sides(ranking: &mut [Ranked], longs: usize, shorts_from: usize) {
+    let by_rank = |a: &Ranked, b: &Ranked| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let n = ranking.len();
+    if longs < n {
+        ranking.select_nth_unstable_by(longs, by_rank);
+    }
+    ranking[..longs].sort_unstable_by(by_rank);
+    let rest = &mut ranking[longs..];
+    let tail = shorts_from - longs;
+    if tail > 0 && tail < rest.len() {
+        rest.select_nth_unstable_by(tail, by_rank);
+    }
+    rest[tail..].sort_unstable_by(by_rank);
 }
 
 impl Strategy for RebalanceStrategy {
@@ -257,14 +278,13 @@ impl Strategy for RebalanceStrategy {
                 })
                 .filter(|r| !r.0.is_nan()),
         );
-        // Signal descending, ties by ascending asset name (= id).
-        self.ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         self.target.iter_mut().for_each(|t| *t = 0.0);
         let equity = ctx.equity();
         let n = self.ranking.len();
         let (n_long, n_short) = s.side_counts(n);
         let longs = n_long.min(n);
         let shorts_from = n.saturating_sub(n_short).max(longs);
+        order_sides(&mut self.ranking, longs, shorts_from);
         // The long side is the head of the ranking (strongest first), the short side its tail
         // (weakest last, so strongest short first when walked backwards).
         let sides: [(std::ops::Range<usize>, f64, usize, bool); 2] = [
@@ -273,7 +293,7 @@ impl Strategy for RebalanceStrategy {
         ];
         for (range, total, n_side, tail) in sides {
             let m = range.len();
-            let part = |k: usize, r: &(f64, AssetId, f64, f64)| match &s.weighting {
+            let part = |k: usize, r: &Ranked| match &s.weighting {
                 Weighting::Equal => 1.0,
                 Weighting::Rank => {
                     let strength = if tail { k - range.start + 1 } else { range.end - k };
@@ -307,5 +327,40 @@ impl Strategy for RebalanceStrategy {
 
     fn market_exit_reason(&self) -> &'static str {
         "rebalance"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sides come out as a full sort would place them, ties and infinities included.
+    #[test]
+    fn order_sides_equals_full_sort_on_the_sides() {
+        let mut rnd = crate::test_rng(3);
+        for _ in 0..500 {
+            let n = rnd(30) as usize;
+            let ranking: Vec<Ranked> = (0..n)
+                .map(|a| {
+                    let v = match rnd(8) {
+                        0 => f64::INFINITY,
+                        1 => -0.0,
+                        k => (k % 3) as f64,
+                    };
+                    (v, AssetId(a as u32), 1.0, 1.0)
+                })
+                .collect();
+            let mut full = ranking.clone();
+            full.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let ids = |r: &[Ranked]| r.iter().map(|r| r.1).collect::<Vec<_>>();
+            for (n_long, n_short) in [(0, 0), (1, 1), (3, 2), (5, 40), (40, 5), (40, 40)] {
+                let longs = n_long.min(n);
+                let shorts_from = n.saturating_sub(n_short).max(longs);
+                let mut got = ranking.clone();
+                order_sides(&mut got, longs, shorts_from);
+                assert_eq!(ids(&got[..longs]), ids(&full[..longs]));
+                assert_eq!(ids(&got[shorts_from..]), ids(&full[shorts_from..]));
+            }
+        }
     }
 }

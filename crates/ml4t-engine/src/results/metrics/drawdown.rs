@@ -42,7 +42,19 @@ struct Episode {
 
 /// Analyses `equity` (one value per timestamp in `ts`); extra entries of the longer slice are ignored.
 pub fn drawdown_stats(init_cash: f64, ts: &[i64], equity: &[f64]) -> DrawdownStats {
-    let n = ts.len().min(equity.len());
+    drawdown_stats_at(init_cash, ts.len(), |i| ts.get(i).copied(), equity)
+}
+
+/// [`drawdown_stats`] with the `n_ts` timestamps read through `ts` (only at the peaks,
+/// troughs and recoveries of drawdowns: a stored time column need not be materialised).
+pub fn drawdown_stats_at(
+    init_cash: f64,
+    n_ts: usize,
+    ts: impl Fn(usize) -> Option<i64>,
+    equity: &[f64],
+) -> DrawdownStats {
+    let ts = Times { n: n_ts, at: &ts };
+    let n = n_ts.min(equity.len());
     let mut stats = DrawdownStats::default();
     let mut peak_value = init_cash;
     let mut peak = 0;
@@ -50,7 +62,7 @@ pub fn drawdown_stats(init_cash: f64, ts: &[i64], equity: &[f64]) -> DrawdownSta
     for (i, &e) in equity[..n].iter().enumerate() {
         if e >= peak_value {
             if let Some(ep) = open.take() {
-                stats.close(ep, Some(i), ts);
+                stats.close(ep, Some(i), &ts);
             }
             peak_value = e;
             peak = i;
@@ -67,16 +79,22 @@ pub fn drawdown_stats(init_cash: f64, ts: &[i64], equity: &[f64]) -> DrawdownSta
         }
     }
     if let Some(ep) = open {
-        stats.close(ep, None, ts);
+        stats.close(ep, None, &ts);
     }
     stats
 }
 
+/// The run's timestamps: how many, and the `i`-th.
+struct Times<'a> {
+    n: usize,
+    at: &'a dyn Fn(usize) -> Option<i64>,
+}
+
 impl DrawdownStats {
     /// Records a finished (or, with `recovery == None`, still open at the end) episode.
-    fn close(&mut self, ep: Episode, recovery: Option<usize>, ts: &[i64]) {
-        let end = recovery.unwrap_or(ts.len().saturating_sub(1));
-        let ts_at = |i: usize| TimestampNs(ts.get(i).copied().unwrap_or_default());
+    fn close(&mut self, ep: Episode, recovery: Option<usize>, ts: &Times<'_>) {
+        let end = recovery.unwrap_or(ts.n.saturating_sub(1));
+        let ts_at = |i: usize| TimestampNs((ts.at)(i).unwrap_or_default());
         let duration_bars = end.saturating_sub(ep.peak);
         let duration_ns = ts_at(end).0.saturating_sub(ts_at(ep.peak).0);
         if duration_bars > self.longest_bars {

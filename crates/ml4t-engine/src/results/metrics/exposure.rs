@@ -2,7 +2,7 @@
 
 use crate::execution::Fill;
 
-use crate::results::EquityCurve;
+use crate::results::{EquityCurve, Stretch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ExposureStats {
@@ -23,15 +23,28 @@ pub struct ExposureStats {
 pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> ExposureStats {
     let n = equity.len();
     let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) = (0usize, 0.0, 0usize, 0.0);
-    for p in equity.iter() {
-        let (e, g) = (p.equity, p.gross_exposure);
-        exposed += usize::from(g > 0.0);
-        if e > 0.0 {
-            fraction_sum += g / e;
-            n_positive += 1;
+    equity.for_each_stretch(|stretch| match stretch {
+        Stretch::Held { equity, gross } => {
+            for (&e, &g) in equity.iter().zip(gross) {
+                exposed += usize::from(g > 0.0);
+                if e > 0.0 {
+                    fraction_sum += g / e;
+                    n_positive += 1;
+                }
+                equity_sum += e;
+            }
         }
-        equity_sum += e;
-    }
+        Stretch::Flat { cash, n } => {
+            // A flat point has no exposure: its `g / e` is +0.0, which leaves the fraction sum
+            // as it is (never -0.0: it starts at +0.0, and +0.0 + -0.0 is +0.0).
+            if cash > 0.0 {
+                n_positive += n;
+            }
+            for _ in 0..n {
+                equity_sum += cash;
+            }
+        }
+    });
     let mean_equity = if n == 0 { 0.0 } else { equity_sum / n as f64 };
     let notional: f64 = fills.iter().map(Fill::notional).sum();
     let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
@@ -90,6 +103,38 @@ mod tests {
         assert_close(s.turnover, 2.1);
         assert_close(s.turnover_annual, 4.2);
         assert_close(s.commission_total, 0.21);
+    }
+
+    /// The stretch-wise sums equal the point-by-point ones to the bit, flat stretches (at
+    /// positive, zero and negative cash) and held points mixed.
+    #[test]
+    fn exposure_stretches_equal_point_by_point() {
+        for c in crate::results::equity::tests::random_curves(5, 300) {
+            let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) = (0usize, 0.0f64, 0usize, 0.0f64);
+            for p in c.iter() {
+                let (e, g) = (p.equity, p.gross_exposure);
+                exposed += usize::from(g > 0.0);
+                if e > 0.0 {
+                    fraction_sum += g / e;
+                    n_positive += 1;
+                }
+                equity_sum += e;
+            }
+            let s = exposure_stats(&c, &[], 1.0);
+            let n = c.len().max(1) as f64;
+            assert_eq!(s.exposure_time.to_bits(), (exposed as f64 / n).to_bits());
+            let avg = if n_positive == 0 {
+                0.0
+            } else {
+                fraction_sum / n_positive as f64
+            };
+            assert_eq!(s.avg_gross_exposure.to_bits(), avg.to_bits());
+            let mean = if c.is_empty() { 0.0 } else { equity_sum / n };
+            // An empty sum of f64 is -0.0.
+            let notional: f64 = std::iter::empty::<f64>().sum();
+            let turnover = if mean > 0.0 { notional / mean } else { 0.0 };
+            assert_eq!(s.turnover.to_bits(), turnover.to_bits());
+        }
     }
 
     #[test]

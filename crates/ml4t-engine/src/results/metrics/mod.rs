@@ -148,15 +148,16 @@ pub fn compute(
     fills: &[Fill],
     opts: &MetricsOptions,
 ) -> Metrics {
-    let ts = equity.ts();
-    let ppy = periods::resolve_periods_per_year(opts.periods_per_year, &ts);
+    let times = equity.times();
+    let ppy = periods::resolve_periods_per_year_of(opts.periods_per_year, times);
     let values = equity.equity();
     let rets = returns::period_returns(init_cash, &values);
+    let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
+    let stats = returns::ReturnStats::of(&rets, rf_pp);
     let years = rets.len() as f64 / ppy;
     let final_equity = values.last().copied().unwrap_or(init_cash);
-    let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
     let cagr = returns::cagr(init_cash, final_equity, years);
-    let dd = drawdown::drawdown_stats(init_cash, &ts, &values);
+    let dd = drawdown::drawdown_stats_at(init_cash, times.len(), |i| times.get(i), &values);
     let max_dd = dd.max.map_or(0.0, |m| m.depth);
     let t = trades::trade_stats(trades);
     let x = exposure::exposure_stats(equity, fills, years);
@@ -168,9 +169,9 @@ pub fn compute(
         years,
         total_return: returns::total_return(init_cash, final_equity),
         cagr,
-        annual_volatility: returns::annual_volatility(&rets, ppy),
-        sharpe: returns::sharpe(&rets, rf_pp, ppy),
-        sortino: returns::sortino(&rets, rf_pp, ppy),
+        annual_volatility: returns::annual_volatility_of(&stats, ppy),
+        sharpe: returns::sharpe_of(&stats, ppy),
+        sortino: returns::sortino_of(&stats, ppy),
         calmar: returns::calmar(cagr, max_dd),
         max_drawdown: max_dd,
         max_drawdown_peak_ts: dd.max.map(|m| m.peak_ts),

@@ -17,6 +17,20 @@ pub fn resolve_periods_per_year(override_ppy: Option<f64>, ts: &[i64]) -> f64 {
     }
 }
 
+/// [`resolve_periods_per_year`] of a stored time column: the same figure, and the timestamps
+/// are materialised only when the span is too short to count bars (the median spacing).
+pub fn resolve_periods_per_year_of(override_ppy: Option<f64>, ts: &crate::timeline::TimeColumn) -> f64 {
+    match override_ppy {
+        Some(p) if p.is_finite() && p > 0.0 => p,
+        _ => match (ts.first(), ts.last()) {
+            (Some(first), Some(last)) if ts.len() >= 2 && last.saturating_sub(first) >= MIN_SPAN_FOR_COUNTING_NS => {
+                ts.len() as f64 / (last.saturating_sub(first) as f64 / NS_PER_YEAR)
+            }
+            _ => infer_periods_per_year(&ts.iter().collect::<Vec<_>>()),
+        },
+    }
+}
+
 /// Bars per year of ascending timestamps (ns).
 ///
 /// - Span of at least 28 days: `n_timestamps / span_years`, `span_years = (last - first) / 365.25 days`.
@@ -62,6 +76,31 @@ fn median_spacing_ns(ts: &[i64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From a stored column, the same figure to the bit as from the timestamps, for long and
+    /// short spans, regular and gapped, and overrides.
+    #[test]
+    fn periods_of_a_column_equal_periods_of_its_timestamps() {
+        const MINUTE: i64 = 60_000_000_000;
+        let mut cases: Vec<Vec<i64>> = vec![vec![], vec![5], vec![7, 7, 7]];
+        for n in [2i64, 10, 1_000, 100_000] {
+            cases.push((0..n).map(|i| i * MINUTE).collect());
+            cases.push((0..n).map(|i| i * MINUTE * 3 + (i / 7) * 13 * MINUTE).collect());
+        }
+        for ts in cases {
+            let mut col = crate::timeline::TimeColumn::default();
+            col.extend(ts.iter().copied());
+            for o in [None, Some(12.0), Some(f64::NAN)] {
+                let want = resolve_periods_per_year(o, &ts);
+                assert_eq!(
+                    resolve_periods_per_year_of(o, &col).to_bits(),
+                    want.to_bits(),
+                    "{}",
+                    ts.len()
+                );
+            }
+        }
+    }
     use crate::results::metrics::assert_close;
     use crate::types::NS_PER_SEC;
 

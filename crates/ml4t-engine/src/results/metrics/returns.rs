@@ -51,22 +51,78 @@ pub fn risk_free_per_period(rf_annual: f64, ppy: f64) -> f64 {
     }
 }
 
+/// What volatility, Sharpe and Sortino share, computed once per series (a sweep computes them
+/// for every combination) in two passes: the mean, the largest |return| and the downside sum
+/// of squares, then the sample standard deviation about the mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReturnStats {
+    n: usize,
+    rf_per_period: f64,
+    mean: Option<f64>,
+    std: Option<f64>,
+    /// The largest |return| (0 for none): the scale of [`ReturnStats::is_negligible`].
+    scale: f64,
+    /// `Σ min(r - rf_pp, 0)²`.
+    downside_sq: f64,
+}
+
+impl ReturnStats {
+    /// The statistics of `returns` against the per-period risk-free rate. Each sum adds in
+    /// order from -0.0, as `Iterator::sum` does, so every figure equals the one-metric-at-a-time
+    /// formulas to the bit.
+    pub fn of(returns: &[f64], rf_per_period: f64) -> Self {
+        let (mut sum, mut scale, mut downside_sq) = (-0.0f64, 0.0f64, -0.0f64);
+        for &r in returns {
+            sum += r;
+            scale = scale.max(r.abs());
+            downside_sq += (r - rf_per_period).min(0.0).powi(2);
+        }
+        let n = returns.len();
+        let mean = (n > 0).then(|| sum / n as f64);
+        ReturnStats {
+            n,
+            rf_per_period,
+            mean,
+            std: mean.and_then(|m| sample_std_about(returns, m)),
+            scale,
+            downside_sq,
+        }
+    }
+
+    /// A dispersion this small next to the returns themselves is rounding noise of a constant
+    /// series (whose mean is not exactly representable); dividing by it would report a huge,
+    /// meaningless ratio.
+    fn is_negligible(&self, dispersion: f64) -> bool {
+        dispersion.is_nan() || dispersion <= 1e-10 * self.scale
+    }
+}
+
 /// Annualised volatility: sample standard deviation (ddof = 1) times `sqrt(ppy)`.
 /// 0 with fewer than two returns.
 pub fn annual_volatility(returns: &[f64], ppy: f64) -> f64 {
-    sample_std(returns).map_or(0.0, |sd| sd * ppy.sqrt())
+    annual_volatility_of(&ReturnStats::of(returns, 0.0), ppy)
+}
+
+/// [`annual_volatility`] from the shared statistics.
+pub fn annual_volatility_of(stats: &ReturnStats, ppy: f64) -> f64 {
+    stats.std.map_or(0.0, |sd| sd * ppy.sqrt())
 }
 
 /// Sharpe ratio `(mean(r) - rf_pp) / std(r) * sqrt(ppy)`, std with ddof = 1.
 /// 0 with fewer than two returns or zero volatility (up to rounding).
 pub fn sharpe(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
-    let (Some(m), Some(sd)) = (mean(returns), sample_std(returns)) else {
+    sharpe_of(&ReturnStats::of(returns, rf_per_period), ppy)
+}
+
+/// [`sharpe`] from the shared statistics.
+pub fn sharpe_of(stats: &ReturnStats, ppy: f64) -> f64 {
+    let (Some(m), Some(sd)) = (stats.mean, stats.std) else {
         return 0.0;
     };
-    if is_negligible(sd, returns) {
+    if stats.is_negligible(sd) {
         0.0
     } else {
-        (m - rf_per_period) / sd * ppy.sqrt()
+        (m - stats.rf_per_period) / sd * ppy.sqrt()
     }
 }
 
@@ -74,15 +130,19 @@ pub fn sharpe(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
 /// `downside_dev = sqrt(mean(min(r - rf_pp, 0)^2))` over all periods (not only the losing ones).
 /// 0 with no returns or no downside.
 pub fn sortino(returns: &[f64], rf_per_period: f64, ppy: f64) -> f64 {
-    let Some(m) = mean(returns) else {
+    sortino_of(&ReturnStats::of(returns, rf_per_period), ppy)
+}
+
+/// [`sortino`] from the shared statistics.
+pub fn sortino_of(stats: &ReturnStats, ppy: f64) -> f64 {
+    let Some(m) = stats.mean else {
         return 0.0;
     };
-    let downside_sq: f64 = returns.iter().map(|r| (r - rf_per_period).min(0.0).powi(2)).sum();
-    let downside_dev = (downside_sq / returns.len() as f64).sqrt();
-    if is_negligible(downside_dev, returns) {
+    let downside_dev = (stats.downside_sq / stats.n as f64).sqrt();
+    if stats.is_negligible(downside_dev) {
         0.0
     } else {
-        (m - rf_per_period) / downside_dev * ppy.sqrt()
+        (m - stats.rf_per_period) / downside_dev * ppy.sqrt()
     }
 }
 
@@ -95,13 +155,8 @@ pub fn calmar(cagr: f64, max_drawdown: f64) -> f64 {
     }
 }
 
-fn mean(xs: &[f64]) -> Option<f64> {
-    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
-}
-
-/// Sample standard deviation (ddof = 1); `None` below two values.
-fn sample_std(xs: &[f64]) -> Option<f64> {
-    let m = mean(xs)?;
+/// Sample standard deviation (ddof = 1) about the mean `m`; `None` below two values.
+fn sample_std_about(xs: &[f64], m: f64) -> Option<f64> {
     if xs.len() < 2 {
         return None;
     }
@@ -109,17 +164,60 @@ fn sample_std(xs: &[f64]) -> Option<f64> {
     Some((ss / (xs.len() - 1) as f64).sqrt())
 }
 
-/// A dispersion this small next to the returns themselves is rounding noise of a constant series
-/// (whose mean is not exactly representable); dividing by it would report a huge, meaningless ratio.
-fn is_negligible(dispersion: f64, returns: &[f64]) -> bool {
-    let scale = returns.iter().map(|r| r.abs()).fold(0.0, f64::max);
-    dispersion.is_nan() || dispersion <= 1e-10 * scale
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::results::metrics::assert_close;
+
+    /// The shared two-pass statistics give the one-metric-at-a-time formulas to the bit
+    /// (empty, constant, signed-zero and NaN series included).
+    #[test]
+    fn return_stats_equal_the_formulas_one_by_one() {
+        let mean = |xs: &[f64]| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+        let std = |xs: &[f64]| {
+            let m = mean(xs)?;
+            if xs.len() < 2 {
+                return None;
+            }
+            let ss: f64 = xs.iter().map(|x| (x - m).powi(2)).sum();
+            Some((ss / (xs.len() - 1) as f64).sqrt())
+        };
+        let negligible = |d: f64, xs: &[f64]| d.is_nan() || d <= 1e-10 * xs.iter().map(|r| r.abs()).fold(0.0, f64::max);
+        let mut rnd = crate::test_rng(11);
+        for _ in 0..400 {
+            let xs: Vec<f64> = (0..rnd(40))
+                .map(|_| match rnd(12) {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 if rnd(5) == 0 => f64::NAN,
+                    k => (k as f64 - 6.0) / 97.0,
+                })
+                .collect();
+            for (rf, ppy) in [(0.0, 252.0), (0.0001, 98_000.0), (-0.0, 12.0)] {
+                let vol = std(&xs).map_or(0.0, |sd| sd * f64::sqrt(ppy));
+                let sharpe = match (mean(&xs), std(&xs)) {
+                    (Some(m), Some(sd)) if !negligible(sd, &xs) => (m - rf) / sd * ppy.sqrt(),
+                    _ => 0.0,
+                };
+                let sortino = match mean(&xs) {
+                    Some(m) => {
+                        let d: f64 = xs.iter().map(|r| (r - rf).min(0.0).powi(2)).sum();
+                        let dd = (d / xs.len() as f64).sqrt();
+                        if negligible(dd, &xs) {
+                            0.0
+                        } else {
+                            (m - rf) / dd * ppy.sqrt()
+                        }
+                    }
+                    None => 0.0,
+                };
+                let stats = ReturnStats::of(&xs, rf);
+                assert_eq!(annual_volatility_of(&stats, ppy).to_bits(), vol.to_bits(), "{xs:?}");
+                assert_eq!(sharpe_of(&stats, ppy).to_bits(), sharpe.to_bits(), "{xs:?}");
+                assert_eq!(sortino_of(&stats, ppy).to_bits(), sortino.to_bits(), "{xs:?}");
+            }
+        }
+    }
 
     #[test]
     fn returns_start_from_init_cash() {

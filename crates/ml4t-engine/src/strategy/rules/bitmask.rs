@@ -140,9 +140,19 @@ fn pack(bits: impl Iterator<Item = bool>) -> u64 {
 pub(crate) fn pack_chunk(chunk: &[f64], f: impl Fn(f64) -> bool) -> u64 {
     match <&[f64; 64]>::try_from(chunk) {
         Ok(full) => {
+            // One byte per value first (compares and narrowing the compiler vectorises), then
+            // eight bytes of 0/1 into eight bits with one multiply: byte i's low bit lands in
+            // bit 56 + i, with no carries since every partial product has its own bit.
+            let mut bytes = [0u8; 64];
+            for (b, &v) in bytes.iter_mut().zip(full) {
+                *b = u8::from(f(v));
+            }
             let mut w = 0u64;
-            for (i, &v) in full.iter().enumerate() {
-                w |= u64::from(f(v)) << i;
+            for (g, group) in bytes.chunks_exact(8).enumerate() {
+                let mut eight = [0u8; 8];
+                eight.copy_from_slice(group);
+                let x = u64::from_le_bytes(eight);
+                w |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (g * 8);
             }
             w
         }
@@ -153,6 +163,30 @@ pub(crate) fn pack_chunk(chunk: &[f64], f: impl Fn(f64) -> bool) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packed word of a full chunk equals the bit-by-bit one, NaN and signed zeros included.
+    #[test]
+    fn pack_chunk_full_equals_bit_by_bit() {
+        let mut x = 12345u64;
+        for _ in 0..200 {
+            let chunk: Vec<f64> = (0..64)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    match x >> 60 {
+                        0 => f64::NAN,
+                        1 => -0.0,
+                        _ => (x >> 11) as f64 / (1u64 << 53) as f64,
+                    }
+                })
+                .collect();
+            for t in [0.0, 0.25, 0.5, 0.9] {
+                let want = pack(chunk.iter().map(|&v| v > t));
+                assert_eq!(pack_chunk(&chunk, |v| v > t), want);
+                let want = pack(chunk.iter().map(|&v| v <= t));
+                assert_eq!(pack_chunk(&chunk, |v| v <= t), want);
+            }
+        }
+    }
 
     #[test]
     fn next_set_finds_first_set_row() {

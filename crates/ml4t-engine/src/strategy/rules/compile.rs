@@ -279,6 +279,19 @@ impl CompiledCondition {
         self.eval(&self.cond, row, qty, avg, close, st)
     }
 
+    /// Whether a stateless condition holds at `row` (the position does not matter).
+    #[inline]
+    pub(crate) fn holds_at(&self, row: usize) -> bool {
+        match self.cond {
+            Cond::Mask(i) => self.masks[i].get(row),
+            Cond::Const(b) => b,
+            _ => {
+                debug_assert!(false, "holds_at on a condition that reads the position");
+                false
+            }
+        }
+    }
+
     /// The row mask, when the whole condition is stateless.
     fn as_mask(&self) -> Option<&BitMask> {
         match self.cond {
@@ -420,17 +433,52 @@ fn previous_rows(bars: &Bars) -> Vec<u32> {
 
 /// Marks the `n` highest (`top`) or lowest non-NaN values of one timestamp's rows; ties go to
 /// the earlier row (lower asset id, i.e. name order). Shared with the interpreter.
+///
+/// A selection, not a sort: the order (value, then row) is total, so the `n` first rows under
+/// it are one set, found in one pass for a small `n` and by `select_nth_unstable_by` (linear
+/// time) otherwise (2,000 assets: a sort per timestamp was the whole cost of a top-N run).
 pub(super) fn rank_rows(values: &[f64], n: usize, top: bool, scratch: &mut Vec<usize>, out: &mut [u8]) {
-    scratch.clear();
-    scratch.extend((0..values.len()).filter(|&i| !values[i].is_nan()));
-    scratch.sort_by(|&i, &j| {
+    // `i` ranks before `j`: a better value, or an equal one on an earlier row.
+    let before = |i: usize, j: usize| {
         let o = values[i].total_cmp(&values[j]);
         (if top { o.reverse() } else { o }).then(i.cmp(&j))
-    });
-    for &i in scratch.iter().take(n) {
+    };
+    scratch.clear();
+    if n == 0 {
+        return;
+    }
+    if n <= SMALL_N {
+        // One pass keeping the best `n` so far in order: a later row joins only with a strictly
+        // better value than the worst kept (on a tie the earlier row ranks first), which for
+        // most rows is one comparison.
+        for (j, v) in values.iter().enumerate() {
+            if v.is_nan() {
+                continue;
+            }
+            if scratch.len() == n {
+                let worst = scratch[n - 1];
+                if before(j, worst) != std::cmp::Ordering::Less {
+                    continue;
+                }
+                scratch.pop();
+            }
+            let at = scratch.partition_point(|&i| before(i, j) == std::cmp::Ordering::Less);
+            scratch.insert(at, j);
+        }
+    } else {
+        scratch.extend((0..values.len()).filter(|&i| !values[i].is_nan()));
+        if n < scratch.len() {
+            scratch.select_nth_unstable_by(n - 1, |&i, &j| before(i, j));
+            scratch.truncate(n);
+        }
+    }
+    for &i in scratch.iter() {
         out[i] = 1;
     }
 }
+
+/// Up to this many ranks are selected in one pass over the rows; more, by partial selection.
+const SMALL_N: usize = 32;
 
 /// A [`SignalStrategy`] compiled for one [`Bars`]: runs at vectorised speed on that data only.
 #[derive(Debug, Clone)]
@@ -488,7 +536,19 @@ impl CompiledRules {
         })
     }
 
-    fn is_source(&self, bars: &Bars) -> bool {
+    /// The rules as the fused path decides them without callbacks, when they are plain: a
+    /// stateless long entry and exit (masks or constants), no short side, and plain orders
+    /// (market entries, no resting exits, no margin check). Their per-asset state (holding
+    /// counts, extremes, order slots) is then never read, so the fused path need not keep it.
+    pub(crate) fn plain(&self) -> Option<PlainRules<'_>> {
+        (self.entry.is_stateless()
+            && self.exit.is_stateless()
+            && self.short_entry.as_const() == Some(false)
+            && self.orders.is_plain())
+        .then_some(PlainRules { rules: self })
+    }
+
+    pub(crate) fn is_source(&self, bars: &Bars) -> bool {
         bars.id() == self.source
     }
 
@@ -614,6 +674,10 @@ impl Strategy for CompiledRules {
         true
     }
 
+    fn compiled_rules(&mut self) -> Option<&mut CompiledRules> {
+        Some(self)
+    }
+
     fn skip_quiet(&mut self, ctx: &Context<'_>, bars: &Bars, next: usize) -> usize {
         if !self.is_source(bars) || self.orders.placing() {
             return 0;
@@ -667,6 +731,44 @@ impl Strategy for CompiledRules {
     }
 }
 
+/// Compiled rules that decide from masks alone (see [`CompiledRules::plain`]).
+#[derive(Clone, Copy)]
+pub(crate) struct PlainRules<'a> {
+    rules: &'a CompiledRules,
+}
+
+impl PlainRules<'_> {
+    /// Whether a flat asset enters (long) at `row`.
+    #[inline]
+    pub(crate) fn enters(&self, row: usize) -> bool {
+        self.rules.entry.holds_at(row)
+    }
+
+    /// Whether a long position exits at `row`.
+    #[inline]
+    pub(crate) fn exits(&self, row: usize) -> bool {
+        self.rules.exit.holds_at(row)
+    }
+
+    /// The first row at or after `from` (of `n`) where a flat asset enters (`n`: never).
+    #[inline]
+    pub(crate) fn next_entry(&self, from: usize, n: usize) -> usize {
+        self.rules.entry.next_row(from, n).unwrap_or(n)
+    }
+
+    /// The first row at or after `from` (of `n`) where a long position exits (`n`: never).
+    #[inline]
+    pub(crate) fn next_exit(&self, from: usize, n: usize) -> usize {
+        self.rules.exit.next_row(from, n).unwrap_or(n)
+    }
+
+    /// The entry quantity for a flat account (see `RuleOrders::plain_entry_qty`).
+    #[inline]
+    pub(crate) fn entry_qty(&self, cash: f64, price: f64, bar: &Bar<'_>) -> Option<f64> {
+        self.rules.orders.plain_entry_qty(cash, price, bar)
+    }
+}
+
 /// Scans timestamps from `next` until one where `acts(row, qty, avg, close, state)` holds for
 /// some asset, advancing each held asset's state over the quiet timestamps (a timestamp's states
 /// are committed only when none of its rows acts). Returns the number of quiet timestamps.
@@ -703,6 +805,37 @@ pub(crate) fn scan_quiet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The selection marks what a full sort's first `n` would, ties and NaN included.
+    #[test]
+    fn rank_rows_selects_what_a_sort_would() {
+        let mut rnd = crate::test_rng(17);
+        for _ in 0..500 {
+            let len = rnd(80) as usize;
+            let values: Vec<f64> = (0..len)
+                .map(|_| match rnd(10) {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    k => (k % 4) as f64 / 2.0,
+                })
+                .collect();
+            for n in [0, 1, 2, 3, 5, 32, 33, 40] {
+                for top in [true, false] {
+                    let mut sorted: Vec<usize> = (0..len).filter(|&i| !values[i].is_nan()).collect();
+                    sorted.sort_by(|&i, &j| {
+                        let o = values[i].total_cmp(&values[j]);
+                        (if top { o.reverse() } else { o }).then(i.cmp(&j))
+                    });
+                    let mut want = vec![0u8; len];
+                    sorted.iter().take(n).for_each(|&i| want[i] = 1);
+                    let mut got = vec![0u8; len];
+                    rank_rows(&values, n, top, &mut Vec::new(), &mut got);
+                    assert_eq!(got, want, "{values:?} n {n} top {top}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn rank_rows_skips_nan_and_breaks_ties_by_order() {

@@ -25,7 +25,7 @@ mod orders;
 mod sizer;
 
 pub use column::Column;
-pub(crate) use compile::{AssetState, scan_quiet};
+pub(crate) use compile::{AssetState, PlainRules, scan_quiet};
 pub use compile::{CompiledCondition, CompiledRules};
 pub use interpret::InterpretedRules;
 pub use mask_cache::MaskCache;

@@ -95,6 +95,24 @@ impl RuleOrders {
             .any(|&(a, id, at)| a == asset && now - at < valid && ctx.open_orders().iter().any(|o| o.id == id))
     }
 
+    /// Whether the orders are the plain kind the fused single-asset path decides without a
+    /// [`Context`]: long only, market entries, no resting exits, no margin check.
+    pub(super) fn is_plain(&self) -> bool {
+        self.direction == Direction::Long
+            && self.entry_order == EntryOrder::Market
+            && self.long_resting.is_empty()
+            && self.initial_margin.is_none()
+    }
+
+    /// The quantity [`RuleOrders::enter`] buys for a flat account of `cash` (its equity) whose
+    /// asset last closed at `price` (`bar`'s close), for plain orders; `None` places nothing.
+    /// The checks of `enter` and `Context::order_oco` in the same order.
+    #[inline]
+    pub(super) fn plain_entry_qty(&self, cash: f64, price: f64, bar: &Bar<'_>) -> Option<f64> {
+        let qty = self.sizer.quantity_of(cash, cash, price, bar);
+        (qty > 0.0 && qty.is_finite()).then_some(qty)
+    }
+
     /// Places the entry order for `bar`'s asset on `side`.
     pub(super) fn enter(&mut self, ctx: &mut Context<'_>, bar: &Bar<'_>, side: Side) {
         let asset = bar.asset();

@@ -68,23 +68,30 @@ impl ResolvedSizer {
     /// a fraction uses equity instead of cash (SEMANTICS.md: the short sale adds cash).
     #[inline]
     pub(super) fn quantity(&self, ctx: &Context<'_>, bar: &Bar<'_>, side: Side) -> f64 {
-        let close = bar.close();
-        let col = self.column.map_or(f64::NAN, |c| c.value(bar));
         let funds = match side {
             Side::Buy => ctx.cash(),
             Side::Sell => ctx.equity(),
         };
+        self.quantity_of(funds, ctx.equity(), ctx.price(bar.asset()), bar)
+    }
+
+    /// [`ResolvedSizer::quantity`] from the account values it reads: `funds` (the cash for a
+    /// buy, the equity for a short sale), the equity and the asset's latest price.
+    #[inline]
+    pub(super) fn quantity_of(&self, funds: f64, equity: f64, price: f64, bar: &Bar<'_>) -> f64 {
+        let close = bar.close();
+        let col = self.column.map_or(f64::NAN, |c| c.value(bar));
         match self.sizer {
             // Same expression as `Context::buy_percent`.
-            Sizer::PercentOfCash(p) => (funds * p / ctx.price(bar.asset())).floor(),
-            Sizer::PercentOfEquity(p) => (ctx.equity() * p / close).floor(),
+            Sizer::PercentOfCash(p) => (funds * p / price).floor(),
+            Sizer::PercentOfEquity(p) => (equity * p / close).floor(),
             Sizer::FixedQuantity(q) => q,
             Sizer::FixedNotional(n) => (n / close).floor(),
             Sizer::VolatilityTarget(_, target) => {
                 if col.is_nan() || col <= 0.0 {
                     return 0.0;
                 }
-                (ctx.equity() * (target / col).min(1.0) / close).floor()
+                (equity * (target / col).min(1.0) / close).floor()
             }
             Sizer::ConfidenceScaled(_, scale, max) => {
                 if col.is_nan() {
