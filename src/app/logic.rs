@@ -166,6 +166,7 @@ impl Workbench {
         self.poll_load();
         self.poll_run();
         self.poll_report();
+        self.poll_optimise();
         self.prints.drain_into(&mut self.log);
         if let Some(live) = &mut self.live {
             live.poll(&mut self.log);
@@ -230,6 +231,7 @@ impl Workbench {
             Command::DismissError => self.error = None,
             Command::StartLive => self.start_live(),
             Command::StopLive => self.stop_live(),
+            Command::Optimise(c) => self.apply_optimise(c),
             cmd => self.apply_script(cmd),
         }
     }
@@ -413,6 +415,7 @@ impl Workbench {
         let origin = self.preset_origin();
         let (source, files) = (data.loaded.path.clone(), data.loaded.files.clone());
         let (bars, result) = (run.bars.clone(), run.result.clone());
+        let research = self.research();
         let s = &self.persisted.results.analysis;
         let opts = ml4t_engine::results::analysis::AnalysisOptions {
             metrics: run.metrics_options,
@@ -429,7 +432,7 @@ impl Workbench {
                 data_files: &files,
                 bars: &bars,
                 result: &result,
-                research: None,
+                research: research.as_ref(),
             };
             let html = sheet.render(&opts).map_err(|e| e.to_string())?;
             ml4t_preset::atomic::write_atomic(&path, html.as_bytes())

@@ -4,6 +4,7 @@
 mod dialog;
 mod live;
 mod logic;
+mod optimise;
 mod prints;
 mod sample;
 mod script;
@@ -22,7 +23,7 @@ pub use script::ScriptEditor;
 
 use crate::log::Log;
 pub use crate::ui::layout::LeftTab;
-use crate::ui::layout::{LiveTab, Screen, ScriptTab, workbench_ui};
+use crate::ui::layout::{LiveTab, OptimiseTab, Screen, ScriptTab, workbench_ui};
 use crate::ui::results_ui::ResultsState;
 use crate::worker::Task;
 use ml4t_preset::Preset;
@@ -127,6 +128,8 @@ pub struct Workbench {
     /// No window size was remembered: size the window to the screen at the first frame that
     /// knows the monitor.
     fit_to_screen: bool,
+    /// Sweeps and walk-forwards (the Optimise view).
+    optimise: optimise::Optimise,
 }
 
 impl Workbench {
@@ -174,6 +177,7 @@ impl Workbench {
             title: String::new(),
             sample_dir,
             fit_to_screen: false,
+            optimise: Default::default(),
         };
         app.start();
         app
@@ -283,7 +287,7 @@ impl Workbench {
     }
     /// Nothing in flight, nothing scheduled, no command waiting.
     pub fn idle(&self) -> bool {
-        !self.busy() && self.run_at.is_none() && self.commands.is_empty()
+        !self.busy() && !self.optimise.busy() && self.run_at.is_none() && self.commands.is_empty()
     }
     /// Queues what a click would queue; applied at the next frame.
     pub fn push(&mut self, command: Command) {
@@ -320,6 +324,13 @@ impl Workbench {
         let loading = self.load_task.as_ref().map(|t| t.elapsed());
         let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
         let unsaved_script = self.script.unsaved();
+        let swept = self
+            .preset
+            .sweep
+            .as_ref()
+            .map(|s| s.params.iter().map(|p| p.path.trim().to_owned()).collect())
+            .unwrap_or_default();
+        let o = &self.optimise;
         let p = &mut self.persisted;
         Screen {
             commands: &mut self.commands,
@@ -357,6 +368,16 @@ impl Workbench {
                 journal: &mut p.live_journal,
                 exit_at_end: &mut p.live_exit_at_end,
             },
+            optimise: OptimiseTab {
+                swept,
+                valid_paths: &o.valid_paths,
+                plan: o.plan_status(),
+                sweep: o.sweep.as_ref(),
+                sweeping: o.sweeping(),
+                walk_forward: o.walk_forward.as_ref(),
+                walking: o.walking(),
+                applied: o.applied,
+            },
         }
     }
 }
@@ -372,6 +393,7 @@ impl eframe::App for Workbench {
             self.title = title;
         }
         if self.busy()
+            || self.optimise.busy()
             || self.run_at.is_some()
             || self.dialogs.is_open()
             || self.report_task.is_some()

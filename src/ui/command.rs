@@ -47,6 +47,8 @@ pub enum Command {
     ReloadScript,
     /// Write the last run's HTML tearsheet to this file (in the background).
     ExportReport(PathBuf),
+    /// Sweeps, walk-forwards and the sweep definition (the Optimise view, "sweep this").
+    Optimise(super::optimise_ui::OptimiseCommand),
 }
 
 /// The strategy kinds the Script tab switches between.

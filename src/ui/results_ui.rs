@@ -37,6 +37,9 @@ pub struct ResultsState {
     pub view: ResultsView,
     /// The Analysis view's settings (benchmark, rolling window).
     pub analysis: AnalysisSettings,
+    /// The Optimise view's settings (threads, heatmap axes, table sort, walk-forward windows).
+    #[serde(default)]
+    pub optimise: super::optimise_ui::OptimiseSettings,
     /// Where "Export report" writes the HTML tearsheet.
     pub report_path: String,
     /// X range the plots jump to on the next frame (after a trade was clicked).
@@ -84,6 +87,8 @@ pub enum ResultsView {
     Backtest,
     /// Returns, risk over time, trades and the benchmark, as a research report shows them.
     Analysis,
+    /// Parameter sweeps, their overfitting statistics and walk-forward.
+    Optimise,
 }
 
 /// What the user asked for while the panel was drawn.
@@ -129,6 +134,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
                 "Analysis",
                 "Monthly returns, distribution, rolling risk, drawdowns, MAE/MFE, benchmark",
             ),
+            (
+                ResultsView::Optimise,
+                "Optimise",
+                "Parameter sweeps with heatmap and overfitting statistics, and walk-forward",
+            ),
         ] {
             if ui
                 .selectable_label(state.view == view, label)
@@ -165,6 +175,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
             export = Some(std::path::PathBuf::from(state.report_path.trim()));
         }
     });
+    if state.view == ResultsView::Optimise {
+        // Drawn by the caller, which holds the sweep state.
+        finish(ui, state, run, actions);
+        return export;
+    }
     if state.view == ResultsView::Analysis {
         let xs = run.result.equity.ts();
         let axes = TimeAxes {

@@ -1,0 +1,544 @@
+//! The Optimise view's work: the preset's sweep definition (added to from the editors' "sweep
+//! this" buttons, with default ranges from the data), sweeps and walk-forwards on the worker
+//! (progress as runs done of planned, cancel keeping a sweep's finished rows), and a clicked
+//! combination written into the preset and run as the single backtest.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::Workbench;
+use crate::research::{FullSampleBest, SweepView, WalkForwardView, num};
+use crate::ui::optimise_ui::{JobProgress, OptimiseCommand, WalkForwardSettings};
+use crate::worker::{JobHandle, Task};
+use ml4t_engine::Engine;
+use ml4t_engine::market::Bars;
+use ml4t_engine::types::SignalId;
+use ml4t_preset::{Preset, SweepParam, SweepSpec};
+use ml4t_stats::OverfitOptions;
+use ml4t_stats::walkforward::{WalkForwardSpec, WindowMode};
+use ml4t_sweep::{Objective, ParamPath, SweepDef, SweepOptions, SweepPlan, WalkForwardOptions};
+
+/// Per-period returns kept for the overfitting statistics, at most (f32 each: 400 MB). Larger
+/// sweeps report no statistics and say why (`ml4t sweep --overfitting` has no such cap).
+const RETURNS_BUDGET: usize = 100_000_000;
+
+/// Values a "sweep this" range gets by default.
+const DEFAULT_STEPS: usize = 5;
+
+/// A job with a precise count of finished runs (progress bars say "12 / 25 combinations").
+struct Job<T> {
+    task: Task<T>,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    fn progress(&self) -> JobProgress {
+        JobProgress {
+            done: self.done.load(Ordering::Relaxed),
+            total: self.total.load(Ordering::Relaxed),
+            elapsed: self.task.elapsed(),
+        }
+    }
+}
+
+/// The Optimise view's state in the app.
+#[derive(Default)]
+pub(super) struct Optimise {
+    sweep_job: Option<Job<SweepView>>,
+    pub(super) sweep: Option<SweepView>,
+    wf_job: Option<Job<WalkForwardView>>,
+    pub(super) walk_forward: Option<WalkForwardView>,
+    /// The sweep row last written into the preset.
+    pub(super) applied: Option<usize>,
+    /// The preset the plan status was computed for, and the status: combinations or the error.
+    checked: Option<(Preset, Result<usize, String>)>,
+    /// Every number of the preset a sweep can vary.
+    pub(super) valid_paths: Vec<String>,
+}
+
+impl Optimise {
+    pub(super) fn busy(&self) -> bool {
+        self.sweep_job.is_some() || self.wf_job.is_some()
+    }
+    pub(super) fn sweeping(&self) -> Option<JobProgress> {
+        self.sweep_job.as_ref().map(Job::progress)
+    }
+    pub(super) fn walking(&self) -> Option<JobProgress> {
+        self.wf_job.as_ref().map(Job::progress)
+    }
+    pub(super) fn plan_status(&self) -> Option<&Result<usize, String>> {
+        self.checked.as_ref().map(|(_, s)| s)
+    }
+
+    /// Re-plans the sweep when the preset changed since the last frame (cheap: no run).
+    pub(super) fn check(&mut self, preset: &Preset) {
+        if self.checked.as_ref().is_some_and(|(p, _)| p == preset) {
+            return;
+        }
+        let status = plan(preset).map(|(plan, _)| plan.combos.len());
+        self.valid_paths = ml4t_sweep::path::valid_paths(preset);
+        self.checked = Some((preset.clone(), status));
+    }
+}
+
+/// The preset's sweep planned, with its objective; errors as the user should read them.
+fn plan(preset: &Preset) -> Result<(SweepPlan, Objective), String> {
+    let spec = preset.sweep.clone().unwrap_or_default();
+    if spec.params.is_empty() {
+        return Err("no parameter is swept: click the sweep icon beside a number in the Rules or Broker tab".into());
+    }
+    let objective = Objective::parse(&spec.objective, spec.maximize).map_err(|e| e.to_string())?;
+    let plan = SweepDef::from_spec(&spec).plan(preset).map_err(|e| e.to_string())?;
+    Ok((plan, objective))
+}
+
+/// What a test (or a user) reads of the Optimise view.
+impl Workbench {
+    /// The last sweep (finished or cancelled).
+    pub fn sweep(&self) -> Option<&SweepView> {
+        self.optimise.sweep.as_ref()
+    }
+    /// A sweep is running.
+    pub fn sweeping(&self) -> bool {
+        self.optimise.sweep_job.is_some()
+    }
+    /// The last walk-forward.
+    pub fn walk_forward(&self) -> Option<&WalkForwardView> {
+        self.optimise.walk_forward.as_ref()
+    }
+    /// A walk-forward is running.
+    pub fn walking_forward(&self) -> bool {
+        self.optimise.wf_job.is_some()
+    }
+    /// The sweep row last written into the preset.
+    pub fn applied_row(&self) -> Option<usize> {
+        self.optimise.applied
+    }
+}
+
+impl Workbench {
+    pub(super) fn apply_optimise(&mut self, cmd: OptimiseCommand) {
+        match cmd {
+            OptimiseCommand::ToggleParam { path, column, value } => self.toggle_param(&path, column.as_deref(), value),
+            OptimiseCommand::DefinitionEdited => self.dirty = true,
+            OptimiseCommand::RunSweep => self.start_sweep(),
+            OptimiseCommand::CancelSweep => {
+                if let Some(j) = &self.optimise.sweep_job {
+                    j.task.cancel();
+                    self.log
+                        .info("cancelling the sweep; the finished combinations are kept");
+                }
+            }
+            OptimiseCommand::ApplyRow(i) => self.apply_row(i),
+            OptimiseCommand::RunWalkForward => self.start_walk_forward(),
+            OptimiseCommand::CancelWalkForward => {
+                if let Some(j) = &self.optimise.wf_job {
+                    j.task.cancel();
+                    self.log.info("cancelling the walk-forward");
+                }
+            }
+        }
+    }
+
+    /// Adds `path` to the sweep with a default range, or removes it when it is swept already.
+    fn toggle_param(&mut self, path: &str, column: Option<&str>, value: f64) {
+        let mut spec = self.preset.sweep.clone().unwrap_or_default();
+        if let Some(i) = spec.params.iter().position(|p| p.path.trim() == path) {
+            spec.params.remove(i);
+            self.log.info(format!("{path} is no longer swept"));
+        } else {
+            let parsed = match ParamPath::parse(path, &self.preset) {
+                Ok(p) => p,
+                Err(e) => return self.fail(e.to_string()),
+            };
+            let current = if value.is_finite() {
+                value
+            } else {
+                parsed.get(&self.preset).unwrap_or(0.0)
+            };
+            let bars = self.data.as_ref().map(|d| d.bars.as_ref());
+            let values = default_values(path, column, current, parsed.is_integer(), bars);
+            self.log.info(format!(
+                "sweeping {path} over {values} (edit the range in the Optimise view)"
+            ));
+            spec.params.push(SweepParam {
+                path: path.to_owned(),
+                values,
+            });
+        }
+        self.preset.sweep = (spec != SweepSpec::default()).then_some(spec);
+        self.dirty = true;
+    }
+
+    fn start_sweep(&mut self) {
+        let Some(data) = &self.data else {
+            return self.log.warn("nothing to sweep: load data first");
+        };
+        let (plan, objective) = match plan(&self.preset) {
+            Ok(p) => p,
+            Err(e) => return self.fail(format!("the sweep cannot run: {e}")),
+        };
+        let bars = data.bars.clone();
+        let preset = self.preset_for_run();
+        let origin = self.preset_origin();
+        let threads = self.persisted.results.optimise.threads;
+        let blocks = self.persisted.results.optimise.cscv_blocks;
+        let n = plan.combos.len();
+        let keep_returns = n.saturating_mul(bars.n_timestamps()) <= RETURNS_BUDGET;
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(n));
+        let counter = done.clone();
+        self.log.info(format!(
+            "sweeping {n} combinations of {} by {} ({})",
+            plan.paths.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+            objective.name(),
+            if objective.maximize { "max" } else { "min" }
+        ));
+        let job = move |h: &JobHandle| {
+            let progress = |d: usize, t: usize| {
+                counter.store(d, Ordering::Relaxed);
+                h.progress(d as f32 / t.max(1) as f32);
+            };
+            let opts = SweepOptions {
+                threads,
+                keep_returns,
+                overfit: OverfitOptions {
+                    cscv_blocks: blocks,
+                    ..OverfitOptions::default()
+                },
+                progress: Some(&progress),
+                cancel: Some(h.cancel_flag()),
+            };
+            let started = Instant::now();
+            let out =
+                ml4t_sweep::run_sweep(&preset, &origin, &bars, &plan, &objective, &opts).map_err(|e| e.to_string())?;
+            let mut view = SweepView::new(&plan, out, objective, started.elapsed().as_secs_f64(), bars.len());
+            if !keep_returns {
+                view.overfitting_note = Some(format!(
+                    "No overfitting statistics: {n} combinations x {} periods of returns exceed the workbench's memory budget; \
+                     run `ml4t sweep --overfitting` for them.",
+                    bars.n_timestamps()
+                ));
+            }
+            Ok(view)
+        };
+        match Task::spawn("ml4t-sweep", self.wake.clone(), job) {
+            Ok(task) => self.optimise.sweep_job = Some(Job { task, done, total }),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn start_walk_forward(&mut self) {
+        let Some(data) = &self.data else {
+            return self.log.warn("nothing to walk forward: load data first");
+        };
+        let (plan, objective) = match plan(&self.preset) {
+            Ok(p) => p,
+            Err(e) => return self.fail(format!("the walk-forward cannot run: {e}")),
+        };
+        let w = self.persisted.results.optimise.walk_forward.clone();
+        let mode = if w.anchored {
+            WindowMode::Anchored
+        } else {
+            WindowMode::Rolling
+        };
+        let spec = match WalkForwardSpec::parse(&w.train, &w.test, mode, w.embargo) {
+            Ok(s) => s,
+            Err(e) => {
+                return self.fail(format!(
+                    "walk-forward windows (train '{}', test '{}'): {e}",
+                    w.train, w.test
+                ));
+            }
+        };
+        let bars = data.bars.clone();
+        let preset = self.preset_for_run();
+        let origin = self.preset_origin();
+        let threads = self.persisted.results.optimise.threads;
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let (d, t) = (done.clone(), total.clone());
+        let settings = settings_text(&w);
+        self.log.info(format!("walk-forward: {settings}"));
+        let job = move |h: &JobHandle| {
+            let started = Instant::now();
+            let n = plan.combos.len();
+            let offset = AtomicUsize::new(0);
+            let progress = |done: usize, of: usize| {
+                let base = offset.load(Ordering::Relaxed);
+                d.store(base + done, Ordering::Relaxed);
+                // The full-sample sweep and its single run follow the folds.
+                t.store(if base == 0 { of + n + 1 } else { base + n + 1 }, Ordering::Relaxed);
+                h.progress((base + done) as f32 / t.load(Ordering::Relaxed).max(1) as f32);
+            };
+            let opts = WalkForwardOptions {
+                carry_equity: w.carry_equity,
+                threads,
+                progress: Some(&progress),
+                cancel: Some(h.cancel_flag()),
+                ..WalkForwardOptions::new(spec)
+            };
+            let out = ml4t_sweep::run_walk_forward(&preset, &origin, &bars, &plan, &objective, &opts)
+                .map_err(|e| e.to_string())?;
+            offset.store(d.load(Ordering::Relaxed), Ordering::Relaxed);
+            let full_best = full_sample_best(&preset, &origin, &bars, &plan, &objective, threads, &progress, h, &out)?;
+            Ok(WalkForwardView {
+                objective,
+                settings,
+                full_best,
+                seconds: started.elapsed().as_secs_f64(),
+                out,
+            })
+        };
+        match Task::spawn("ml4t-walk-forward", self.wake.clone(), job) {
+            Ok(task) => self.optimise.wf_job = Some(Job { task, done, total }),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Writes sweep row `i`'s values into the preset (as an edit would) and runs it.
+    fn apply_row(&mut self, i: usize) {
+        let Some(view) = &self.optimise.sweep else { return };
+        let Some(row) = view.rows.get(i) else { return };
+        let mut preset = self.preset.clone();
+        for (path, &value) in view.paths.iter().zip(&row.params) {
+            let set = ParamPath::parse(path, &preset).and_then(|p| p.set(&mut preset, value));
+            if let Err(e) = set {
+                return self.fail(format!(
+                    "could not apply {} to the preset (it changed since the sweep?): {e}",
+                    view.describe(i)
+                ));
+            }
+        }
+        self.log
+            .info(format!("applied {} from the sweep; running it", view.describe(i)));
+        self.preset = preset;
+        self.optimise.applied = Some(i);
+        self.apply(super::Command::StrategyEdited);
+        self.request_run(Duration::ZERO);
+    }
+
+    /// The report's research section: the last sweep (its heatmap at the combination in use) and
+    /// walk-forward.
+    pub(super) fn research(&self) -> Option<ml4t_report::Research> {
+        let o = &self.optimise;
+        crate::research::research(o.sweep.as_ref(), o.walk_forward.as_ref(), o.applied)
+    }
+
+    /// Collects finished sweeps and walk-forwards; keeps the plan status current.
+    pub(super) fn poll_optimise(&mut self) {
+        self.optimise.check(&self.preset);
+        if let Some(result) = self.optimise.sweep_job.as_mut().and_then(|j| j.task.poll()) {
+            self.optimise.sweep_job = None;
+            match result {
+                Ok(view) => {
+                    self.log.info(format!(
+                        "sweep: {} of {} combinations in {:.2} s, {} trades in all{}; {}",
+                        view.rows.len(),
+                        view.combos,
+                        view.seconds,
+                        view.total_trades(),
+                        if view.cancelled { " (cancelled)" } else { "" },
+                        view.best_line()
+                    ));
+                    // Axes and fixed values start at the new best.
+                    self.persisted.results.optimise.fixed = view.best_cell();
+                    self.optimise.applied = None;
+                    self.optimise.sweep = Some(view);
+                }
+                Err(e) => self.fail(format!("the sweep failed: {e}")),
+            }
+        }
+        if let Some(result) = self.optimise.wf_job.as_mut().and_then(|j| j.task.poll()) {
+            self.optimise.wf_job = None;
+            match result {
+                Ok(view) => {
+                    self.log.info(format!(
+                        "walk-forward: {} folds in {:.2} s, {} out-of-sample trades; {}",
+                        view.out.folds.len(),
+                        view.seconds,
+                        view.out.oos_metrics.n_trades,
+                        view.efficiency_line()
+                    ));
+                    self.optimise.walk_forward = Some(view);
+                }
+                Err(e) if e.contains("cancelled") => self.log.info("walk-forward cancelled; the previous one stays"),
+                Err(e) => self.fail(format!("the walk-forward failed: {e}")),
+            }
+        }
+    }
+}
+
+/// "train 1y, test 3m, rolling, embargo 0 bars, fresh account per fold".
+fn settings_text(w: &WalkForwardSettings) -> String {
+    format!(
+        "train {}, test {}, {}, embargo {} bars, {}",
+        w.train.trim(),
+        w.test.trim(),
+        if w.anchored { "anchored" } else { "rolling" },
+        w.embargo,
+        if w.carry_equity {
+            "equity carried from fold to fold"
+        } else {
+            "fresh account per fold"
+        }
+    )
+}
+
+/// The best combination over the whole sample (in hindsight) and its equity over the stretch the
+/// folds tested, rebased to start where the stitched curve starts.
+#[allow(clippy::too_many_arguments)]
+fn full_sample_best(
+    preset: &Preset,
+    origin: &std::path::Path,
+    bars: &Bars,
+    plan: &SweepPlan,
+    objective: &Objective,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    h: &JobHandle,
+    wf: &ml4t_sweep::WalkForwardOutput,
+) -> Result<Option<FullSampleBest>, String> {
+    let opts = SweepOptions {
+        threads,
+        progress: Some(progress),
+        cancel: Some(h.cancel_flag()),
+        ..SweepOptions::default()
+    };
+    let out = ml4t_sweep::run_sweep(preset, origin, bars, plan, objective, &opts).map_err(|e| e.to_string())?;
+    if out.cancelled {
+        return Err("walk-forward cancelled".into());
+    }
+    let Some(best) = out.best else { return Ok(None) };
+    let combo = out.rows[best].combo;
+    let p = plan.apply(preset, combo).map_err(|e| e.to_string())?;
+    let mut engine = Engine::new().cancel_flag(h.cancel_flag());
+    let result = ml4t_preset::run::run(&p, origin, bars, &mut engine).map_err(|e| e.to_string())?;
+    progress(plan.combos.len() + 1, plan.combos.len() + 1);
+    let start = wf.oos_ts.first().copied().unwrap_or(i64::MIN);
+    let pts: Vec<(i64, f64)> = result
+        .equity
+        .iter()
+        .map(|q| (q.ts.0, q.equity))
+        .filter(|(t, _)| *t >= start)
+        .collect();
+    let scale = match (pts.first(), wf.oos_equity.first()) {
+        (Some((_, e0)), Some(&o0)) if *e0 > 0.0 => o0 / e0,
+        _ => 1.0,
+    };
+    Ok(Some(FullSampleBest {
+        params: plan.describe(combo),
+        ts: pts.iter().map(|(t, _)| *t).collect(),
+        equity: pts.iter().map(|(_, e)| e * scale).collect(),
+        trades: result.trades.len(),
+    }))
+}
+
+/// The default values of a newly swept number: for a threshold on a signal column its 5th to
+/// 95th percentile, else ±50 % around the current value (a zero cost gets a typical range);
+/// counts as whole values.
+pub(super) fn default_values(
+    path: &str,
+    column: Option<&str>,
+    value: f64,
+    integer: bool,
+    bars: Option<&Bars>,
+) -> String {
+    if integer {
+        let v = value.round().max(1.0);
+        let lo = (v * 0.5).round().max(1.0);
+        let hi = (v * 1.5).round().max(lo + 1.0);
+        let count = ((hi - lo) as usize + 1).min(DEFAULT_STEPS);
+        let mut vals: Vec<i64> = (0..count)
+            .map(|k| (lo + (hi - lo) * k as f64 / (count - 1).max(1) as f64).round() as i64)
+            .collect();
+        vals.dedup();
+        return vals.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    }
+    if let Some((lo, hi)) = column
+        .and_then(|c| bars.and_then(|b| percentiles(b, c)))
+        .filter(|(lo, hi)| hi > lo)
+    {
+        return format!("{}:{}:{DEFAULT_STEPS}", round_sig(lo), round_sig(hi));
+    }
+    let (lo, hi) = if value == 0.0 {
+        match path {
+            "broker.slippage_bps" => (0.0, 10.0),
+            "broker.commission.percent" => (0.0, 0.002),
+            "broker.commission.per_share" => (0.0, 0.01),
+            _ => (0.0, 1.0),
+        }
+    } else {
+        let (a, b) = (value * 0.5, value * 1.5);
+        (a.min(b), a.max(b))
+    };
+    format!("{}:{}:{DEFAULT_STEPS}", round_sig(lo), round_sig(hi))
+}
+
+/// 5th and 95th percentile of a signal column (NaN skipped; at most 200k values looked at).
+fn percentiles(bars: &Bars, column: &str) -> Option<(f64, f64)> {
+    let id = bars.signal_names().iter().position(|s| s == column)?;
+    let col = bars.signal_column(SignalId(id as u32));
+    let step = (col.len() / 200_000).max(1);
+    let mut v: Vec<f64> = col.iter().step_by(step).copied().filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.05), at(0.95)))
+}
+
+/// Three significant digits, so ranges read as 0.123:0.877 rather than 0.12345678.
+fn round_sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return "0".into();
+    }
+    let digits = 3 - 1 - x.abs().log10().floor() as i32;
+    let f = 10f64.powi(digits.max(0));
+    let r = (x * f).round() / f;
+    num(if digits >= 0 { r } else { x.round() })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ml4t_engine::market::BarColumns;
+    use ml4t_engine::types::AssetId;
+
+    fn bars() -> Bars {
+        let mut cols = BarColumns::with_capacity(101, 1);
+        for i in 0..=100 {
+            let s = i as f64 / 100.0;
+            cols.push(i * 86_400_000_000_000, AssetId(0), 1.0, 1.0, 1.0, 1.0, 1.0, &[s]);
+        }
+        Bars::new(vec!["A".into()], vec!["p".into()], cols).unwrap()
+    }
+
+    #[test]
+    fn default_range_of_a_threshold_is_the_columns_5th_to_95th_percentile() {
+        let b = bars();
+        assert_eq!(
+            default_values("entry[0]", Some("p"), 0.7, false, Some(&b)),
+            "0.05:0.95:5"
+        );
+        // A price column (no statistics): around the current value.
+        assert_eq!(
+            default_values("entry[0]", Some("close"), 0.8, false, Some(&b)),
+            "0.4:1.2:5"
+        );
+    }
+
+    #[test]
+    fn default_range_around_the_value_counts_and_zero_costs() {
+        assert_eq!(default_values("exit[0][1]", None, 0.05, false, None), "0.025:0.075:5");
+        assert_eq!(default_values("exit[0][3]", None, 20.0, true, None), "10,15,20,25,30");
+        assert_eq!(default_values("exit[0][3]", None, 2.0, true, None), "1,2,3");
+        assert_eq!(default_values("broker.slippage_bps", None, 0.0, false, None), "0:10:5");
+        assert_eq!(round_sig(123_456.0), "123456");
+        assert_eq!(round_sig(0.012345), "0.0123");
+    }
+}
