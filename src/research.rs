@@ -360,7 +360,7 @@ impl WalkForwardView {
                     num(d.min),
                     num(d.max),
                     num(d.std),
-                    values.join(" → ")
+                    values.join(", ")
                 )
             })
             .collect()

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ui::command::{Command, StrategyKind};
 pub use crate::ui::live_ui::{LiveState, LiveView};
+pub use crate::ui::optimise_ui::OptimiseCommand;
 pub use crate::ui::{DataView, RunView};
 pub use script::ScriptEditor;
 

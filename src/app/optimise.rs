@@ -104,6 +104,10 @@ impl Workbench {
     pub fn sweeping(&self) -> bool {
         self.optimise.sweep_job.is_some()
     }
+    /// A running sweep's (finished, planned) combinations.
+    pub fn sweep_progress(&self) -> Option<(usize, usize)> {
+        self.optimise.sweeping().map(|p| (p.done, p.total))
+    }
     /// The last walk-forward.
     pub fn walk_forward(&self) -> Option<&WalkForwardView> {
         self.optimise.walk_forward.as_ref()

@@ -81,7 +81,7 @@ fn axes_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
     }
 }
 
-/// Worst → best: dark blue, teal, yellow (a viridis-like ramp that reads in grey too).
+/// Worst to best: dark blue, teal, yellow (a viridis-like ramp that reads in grey too).
 fn ramp(t: f32) -> Color32 {
     let stops = [
         (68.0, 1.0, 84.0),
@@ -114,7 +114,7 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
         ramp(if view.objective.maximize { t } else { 1.0 - t } as f32)
     };
     ui.label(format!(
-        "{} by {} (across) and {} (down); brighter is better; ★ best, outlined: in the editor",
+        "{} by {} (across) and {} (up); brighter is better. White frame and dot: the best; blue frame: in the editor",
         view.objective.name(),
         view.paths[x],
         view.paths[y]
@@ -162,20 +162,24 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
             } else {
                 Color32::WHITE
             };
-            let star = if Some(row) == best_cell { "★ " } else { "" };
-            if cell_w >= 44.0 && cell_h >= 14.0 {
+            if cell_w >= 40.0 && cell_h >= 14.0 {
                 painter.text(
                     r.center(),
                     egui::Align2::CENTER_CENTER,
-                    format!("{star}{}", value.map_or("n/a".to_owned(), short)),
+                    value.map_or("n/a".to_owned(), short),
                     font.clone(),
                     ink,
                 );
-            } else if !star.is_empty() {
-                painter.text(r.center(), egui::Align2::CENTER_CENTER, "★", font.clone(), ink);
             }
             if Some(row) == best_cell {
                 painter.rect_stroke(r, 2.0, (2.5, Color32::WHITE), egui::StrokeKind::Inside);
+                // The fonts have no star: a dot in the corner marks the best.
+                painter.circle(
+                    r.left_top() + egui::vec2(7.0, 7.0),
+                    3.5,
+                    Color32::WHITE,
+                    (1.0, Color32::BLACK),
+                );
             }
             if Some(row) == p.applied {
                 painter.rect_stroke(
@@ -214,14 +218,14 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
     painter.text(
         egui::pos2(origin.x + nx as f32 * cell_w * 0.5, bottom + label_h + 2.0),
         egui::Align2::CENTER_TOP,
-        format!("{} →", view.paths[x]),
+        format!("{} (across)", view.paths[x]),
         font.clone(),
         text,
     );
     painter.text(
         egui::pos2(rect.min.x + 2.0, rect.min.y),
         egui::Align2::LEFT_TOP,
-        format!("{} ↑", view.paths[y]),
+        format!("{} (up)", view.paths[y]),
         font,
         text,
     );

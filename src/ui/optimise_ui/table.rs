@@ -96,15 +96,10 @@ pub(super) fn table_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>)
         ui.horizontal(|ui| {
             ui.add_sized([56.0, row_h], egui::Label::new(""));
             for (c, h) in headers.iter().enumerate() {
-                let arrow = if c == shown_col {
-                    if shown_desc { " ⏷" } else { " ⏶" }
-                } else {
-                    ""
-                };
-                let b = ui.add_sized(
-                    [col_w, row_h],
-                    egui::Button::new(RichText::new(format!("{h}{arrow}")).small()),
-                );
+                let b = ui.add_sized([col_w, row_h], egui::Button::new(RichText::new(h).small()).truncate());
+                if c == shown_col {
+                    crate::ui::trades_ui::sort_arrow(ui, b.rect, shown_desc);
+                }
                 if b.on_hover_text(format!("Sort by {h}")).clicked() {
                     p.settings.sort = TableSort {
                         column: c,
