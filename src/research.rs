@@ -353,14 +353,19 @@ impl WalkForwardView {
             .drift
             .iter()
             .map(|d| {
-                let values: Vec<String> = d.values.iter().map(|v| num(*v)).collect();
+                let distinct = {
+                    let mut v = d.values.clone();
+                    v.sort_by(f64::total_cmp);
+                    v.dedup();
+                    v.len()
+                };
                 format!(
-                    "{}: {} .. {} (std {}), per fold {}",
+                    "{}: {} .. {} (std {}), {distinct} distinct values over {} folds",
                     d.path,
                     num(d.min),
                     num(d.max),
                     num(d.std),
-                    values.join(", ")
+                    d.values.len()
                 )
             })
             .collect()

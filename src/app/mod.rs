@@ -372,6 +372,7 @@ impl Workbench {
             optimise: OptimiseTab {
                 swept,
                 valid_paths: &o.valid_paths,
+                path_labels: &o.path_labels,
                 plan: o.plan_status(),
                 sweep: o.sweep.as_ref(),
                 sweeping: o.sweeping(),

@@ -56,6 +56,8 @@ pub(super) struct Optimise {
     checked: Option<(Preset, Result<usize, String>)>,
     /// Every number of the preset a sweep can vary.
     pub(super) valid_paths: Vec<String>,
+    /// What each path is, in words ("exit rule 1.2: stop loss 5%").
+    pub(super) path_labels: Vec<(String, String)>,
 }
 
 impl Optimise {
@@ -79,6 +81,11 @@ impl Optimise {
         }
         let status = plan(preset).map(|(plan, _)| plan.combos.len());
         self.valid_paths = ml4t_sweep::path::valid_paths(preset);
+        self.path_labels = self
+            .valid_paths
+            .iter()
+            .filter_map(|p| Some((p.clone(), describe_path(preset, p)?)))
+            .collect();
         self.checked = Some((preset.clone(), status));
     }
 }
@@ -375,6 +382,61 @@ impl Workbench {
     }
 }
 
+/// What a sweep path points at, in the editor's words: "entry rule 1: ml_pred > 0.75",
+/// "position size", "broker: slippage (bps)". None for a path the preset does not have.
+pub(super) fn describe_path(preset: &Preset, path: &str) -> Option<String> {
+    use ml4t_engine::strategy::rules::Rule;
+    if let Some(field) = path.strip_prefix("broker.") {
+        return Some(format!("broker: {}", field.replace(['.', '_'], " ")));
+    }
+    if path.starts_with("sizer") {
+        return Some("position size".into());
+    }
+    let rules = preset.strategy.rules()?;
+    let (list, rest) = if let Some(r) = path.strip_prefix("entry") {
+        ("entry", r)
+    } else {
+        ("exit", path.strip_prefix("exit")?)
+    };
+    let (indices, slot) = match rest.rsplit_once('.') {
+        Some((i, s)) => (i, Some(s)),
+        None => (rest, None),
+    };
+    let idx: Vec<usize> = indices
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split("][")
+        .map(|s| s.parse().ok())
+        .collect::<Option<_>>()?;
+    let mut level = if list == "entry" { &rules.entry } else { &rules.exit };
+    let mut rule = None;
+    for (k, &i) in idx.iter().enumerate() {
+        let mut r = level.get(i)?;
+        while let Rule::Not(inner) | Rule::Disabled(inner) = r {
+            r = inner;
+        }
+        if k + 1 < idx.len() {
+            match r {
+                Rule::All(v) | Rule::Any(v) => level = v,
+                _ => return None,
+            }
+        } else {
+            rule = Some(r);
+        }
+    }
+    let numbers: Vec<String> = idx.iter().map(|i| (i + 1).to_string()).collect();
+    let which = match slot {
+        Some("lo") => " (lower bound)",
+        Some("hi") => " (upper bound)",
+        _ => "",
+    };
+    Some(format!(
+        "{list} rule {}: {}{which}",
+        numbers.join("."),
+        rule?.describe()
+    ))
+}
+
 /// "train 1y, test 3m, rolling, embargo 0 bars, fresh account per fold".
 fn settings_text(w: &WalkForwardSettings) -> String {
     format!(
@@ -534,6 +596,26 @@ mod tests {
             default_values("entry[0]", Some("close"), 0.8, false, Some(&b)),
             "0.4:1.2:5"
         );
+    }
+
+    #[test]
+    fn describe_path_names_the_rule_as_the_editor_does() {
+        use ml4t_engine::strategy::rules::{Rule, SignalStrategy};
+        let s = SignalStrategy::new()
+            .entry(Rule::signal_above("ml_pred", 0.75))
+            .exit_any([Rule::signal_below("ml_pred", 0.45), Rule::not(Rule::stop_loss(0.05))]);
+        let p = Preset::new("t", "d.parquet", s);
+        assert_eq!(describe_path(&p, "entry[0]").unwrap(), "entry rule 1: ml_pred > 0.75");
+        assert!(
+            describe_path(&p, "exit[0][1]")
+                .unwrap()
+                .starts_with("exit rule 1.2: stop loss")
+        );
+        assert_eq!(
+            describe_path(&p, "broker.slippage_bps").unwrap(),
+            "broker: slippage bps"
+        );
+        assert_eq!(describe_path(&p, "exit[3]"), None);
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub struct OptimiseTab<'a> {
     /// Paths the preset's sweep varies (the editors highlight their "sweep this" buttons).
     pub swept: Vec<String>,
     pub valid_paths: &'a [String],
+    pub path_labels: &'a [(String, String)],
     pub plan: Option<&'a Result<usize, String>>,
     pub sweep: Option<&'a SweepView>,
     pub sweeping: Option<JobProgress>,
@@ -105,7 +106,7 @@ impl Screen<'_> {
 }
 
 /// Default width of the left panel (data, rules, broker, live).
-const LEFT_PANEL_WIDTH: f32 = 460.0;
+const LEFT_PANEL_WIDTH: f32 = 490.0;
 /// Default width of the left panel on the Script tab: 100 columns of code plus the gutter.
 const SCRIPT_PANEL_WIDTH: f32 = 860.0;
 
@@ -446,6 +447,7 @@ fn central_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
                     &mut OptimisePanel {
                         spec: &mut app.preset.sweep,
                         valid_paths: o.valid_paths,
+                        path_labels: o.path_labels,
                         plan: o.plan,
                         settings: &mut app.results.optimise,
                         sweep: o.sweep,

@@ -115,6 +115,8 @@ pub struct OptimisePanel<'a> {
     pub spec: &'a mut Option<SweepSpec>,
     /// Every path of the preset a sweep can vary.
     pub valid_paths: &'a [String],
+    /// Each path in words ("entry rule 1: ml_pred > 0.75").
+    pub path_labels: &'a [(String, String)],
     /// Combinations of the definition, or why it cannot run.
     pub plan: Option<&'a Result<usize, String>>,
     pub settings: &'a mut OptimiseSettings,
@@ -140,6 +142,8 @@ pub fn optimise_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
         .id_salt("optimise_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            // Room for the scroll bar, which floats over the content's right edge.
+            ui.set_max_width(ui.available_width() - 14.0);
             egui::CollapsingHeader::new(RichText::new("Sweep definition").strong())
                 .default_open(true)
                 .show(ui, |ui| define::definition_ui(ui, p));

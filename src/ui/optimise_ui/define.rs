@@ -23,11 +23,18 @@ pub(super) fn definition_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
     }
     let mut remove = None;
     egui::Grid::new("sweep_params")
-        .num_columns(3)
+        .num_columns(4)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
             for (i, param) in spec.params.iter_mut().enumerate() {
-                ui.label(egui::RichText::new(&param.path).monospace());
+                let what = p
+                    .path_labels
+                    .iter()
+                    .find(|(k, _)| k == param.path.trim())
+                    .map_or("not a number of this preset: remove it", |(_, v)| v.as_str());
+                ui.label(egui::RichText::new(&param.path).monospace())
+                    .on_hover_text(what);
+                ui.label(egui::RichText::new(what).weak());
                 changed |= values_ui(ui, param);
                 if ui
                     .small_button("Remove")
@@ -54,7 +61,12 @@ pub(super) fn definition_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
                 ui.label("Every number of the preset is swept already.");
             }
             for path in unused {
-                if ui.button(path.as_str()).clicked() {
+                let what = p.path_labels.iter().find(|(k, _)| k == path).map(|(_, v)| v.as_str());
+                let text = match what {
+                    Some(w) => format!("{path}   {w}"),
+                    None => path.clone(),
+                };
+                if ui.button(text).clicked() {
                     p.commands
                         .push(crate::ui::command::Command::Optimise(OptimiseCommand::ToggleParam {
                             path: path.clone(),

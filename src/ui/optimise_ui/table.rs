@@ -111,6 +111,7 @@ pub(super) fn table_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>)
         ScrollArea::vertical()
             .id_salt("sweep_table_v")
             .max_height(320.0)
+            .min_scrolled_height(320.0_f32.min((row_h + ui.spacing().item_spacing.y) * order.len() as f32))
             .auto_shrink([false, true])
             .show_rows(ui, row_h, order.len(), |ui, rows| {
                 for &i in &order[rows] {

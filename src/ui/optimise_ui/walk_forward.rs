@@ -8,7 +8,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::{OptimiseCommand, OptimisePanel, progress_ui};
 use crate::research::WalkForwardView;
 use crate::ui::plots::time_axis::{format_tick, ts_to_x};
-use crate::ui::plots::{EQUITY, MUTED, fmt_money};
+use crate::ui::plots::{EQUITY, MUTED, YFormat};
 
 pub(super) fn walk_forward_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
     ui.weak(
@@ -89,6 +89,7 @@ fn results_ui(ui: &mut Ui, view: &WalkForwardView) {
         ScrollArea::vertical()
             .id_salt("wf_folds_v")
             .max_height(260.0)
+            .min_scrolled_height(260.0_f32.min(22.0 * (table.rows.len() + 1) as f32))
             .show(ui, |ui| {
                 egui::Grid::new("wf_folds")
                     .striped(true)
@@ -109,8 +110,43 @@ fn results_ui(ui: &mut Ui, view: &WalkForwardView) {
             });
     });
     ui.label(RichText::new("Parameter drift (the chosen value fold to fold)").strong());
-    for line in view.drift_lines() {
-        ui.label(RichText::new(line).monospace());
+    drift_ui(ui, view);
+}
+
+/// One small plot per parameter: the chosen value against the fold number, with its summary.
+fn drift_ui(ui: &mut Ui, view: &WalkForwardView) {
+    let lines = view.drift_lines();
+    let n = view.out.drift.len();
+    if n == 0 {
+        return;
+    }
+    let per_row = n.min(3);
+    for chunk in view.out.drift.chunks(per_row).zip(lines.chunks(per_row)) {
+        ui.columns(per_row, |cols| {
+            for (k, (d, line)) in chunk.0.iter().zip(chunk.1).enumerate() {
+                let ui = &mut cols[k];
+                ui.label(RichText::new(line).small());
+                let pts: Vec<[f64; 2]> = d.values.iter().enumerate().map(|(i, &v)| [(i + 1) as f64, v]).collect();
+                Plot::new(("wf_drift", k, d.path.as_str()))
+                    .height(110.0)
+                    .allow_scroll(false)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .x_axis_label("fold")
+                    .y_axis_min_width(44.0)
+                    .y_axis_formatter(|mark, _| crate::research::num(mark.value))
+                    .include_y(d.min)
+                    .include_y(d.max)
+                    .show(ui, |plot| {
+                        plot.line(Line::new(d.path.clone(), PlotPoints::from(pts.clone())).color(EQUITY));
+                        plot.points(
+                            egui_plot::Points::new(d.path.clone(), PlotPoints::from(pts))
+                                .radius(2.5)
+                                .color(EQUITY),
+                        );
+                    });
+            }
+        });
     }
 }
 
@@ -134,7 +170,7 @@ fn equity_ui(ui: &mut Ui, view: &WalkForwardView) {
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .allow_scroll(false)
         .x_axis_formatter(|mark, _| format_tick(mark.value, mark.step_size))
-        .y_axis_formatter(|mark, _| fmt_money(mark.value))
+        .y_axis_formatter(|mark, _| YFormat::Money.tick(mark.value, mark.step_size))
         .include_x(x0)
         .include_x(x1)
         .show(ui, |plot| {
