@@ -394,7 +394,7 @@ pub fn research(sweep: Option<&SweepView>, wf: Option<&WalkForwardView>, selecte
                 .and_then(|i| s.cells.get(i).cloned().flatten())
                 .unwrap_or_else(|| s.best_cell());
             let y = (s.paths.len() > 1).then_some(1);
-            r.heatmaps.push(s.heatmap(0, y, &fixed, selected.or(s.best)));
+            r.heatmaps.push(s.heatmap(0, y, &fixed, selected));
         }
         r.overfitting = s.overfitting.as_ref().map(overfitting_panel);
     }

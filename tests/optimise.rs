@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -245,4 +247,60 @@ fn optimise_sweep_definition_is_saved_in_the_preset_and_the_report() {
         "the research section is in the report"
     );
     assert!(html.contains("sharpe by entry[0] and exit[0][0]"), "the sweep heatmap");
+}
+
+#[test]
+fn report_cli_with_sweep_has_the_research_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::root().join("sample_data/sample.parquet");
+    let preset = dir.path().join("swept.ron");
+    std::fs::write(
+        &preset,
+        format!(
+            r#"(version: 2, name: "swept", data: (path: {:?}),
+    strategy: Rules(entry: [SignalAbove("ml_pred", 0.75)], exit: [SignalBelow("ml_pred", 0.45)], sizer: PercentOfEquity(0.1)),
+    sweep: (params: [(path: "entry[0]", values: "0.6:0.9:4"), (path: "exit[0]", values: "0.2:0.5:4")]))"#,
+            data.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("r.html");
+    let run = common::ml4t(&[
+        "report",
+        "--preset",
+        preset.to_str().unwrap(),
+        "--sweep",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("id=\"research\"") && html.contains("sharpe by entry[0] and exit[0]"));
+    assert!(html.contains("the best in-sample setting ranks below the median out of sample"));
+    // Without a sweep section --sweep says so, naming the preset.
+    std::fs::write(
+        &preset,
+        std::fs::read_to_string(&preset)
+            .unwrap()
+            .split("\n    sweep:")
+            .next()
+            .unwrap()
+            .to_owned()
+            + ")",
+    )
+    .unwrap();
+    let run = common::ml4t(&[
+        "report",
+        "--preset",
+        preset.to_str().unwrap(),
+        "--sweep",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && err.contains("has no sweep section") && err.contains("swept.ron"),
+        "{err}"
+    );
 }

@@ -123,7 +123,10 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
     let label_h = 18.0;
     let width = (ui.available_width() - label_w - 8.0).max(120.0);
     let cell_w = (width / nx.max(1) as f32).min(90.0);
-    let cell_h = ((CHART_H - label_h) / ny.max(1) as f32).clamp(14.0, 48.0);
+    let cell_h = ((CHART_H - label_h) / ny.max(1) as f32).clamp(3.0, 48.0);
+    // Big grids: every k-th axis value, so labels never overlap.
+    let y_every = (14.0 / cell_h).ceil().max(1.0) as usize;
+    let x_every = (44.0 / cell_w).ceil().max(1.0) as usize;
     let size = egui::vec2(label_w + cell_w * nx as f32, cell_h * ny as f32 + 2.0 * label_h);
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(rect);
@@ -136,13 +139,15 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
     for (yi, cols) in grid.iter().enumerate() {
         // The y axis grows upwards, as on a chart.
         let top = origin.y + (ny - 1 - yi) as f32 * cell_h;
-        painter.text(
-            egui::pos2(rect.min.x + label_w - 4.0, top + cell_h * 0.5),
-            egui::Align2::RIGHT_CENTER,
-            num(view.axes[y][yi]),
-            font.clone(),
-            text,
-        );
+        if yi % y_every == 0 {
+            painter.text(
+                egui::pos2(rect.min.x + label_w - 4.0, top + cell_h * 0.5),
+                egui::Align2::RIGHT_CENTER,
+                num(view.axes[y][yi]),
+                font.clone(),
+                text,
+            );
+        }
         for (xi, cell) in cols.iter().enumerate() {
             let r = egui::Rect::from_min_size(
                 egui::pos2(origin.x + xi as f32 * cell_w, top),
@@ -206,7 +211,7 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
         }
     }
     let bottom = origin.y + ny as f32 * cell_h;
-    for xi in 0..nx {
+    for xi in (0..nx).step_by(x_every) {
         painter.text(
             egui::pos2(origin.x + (xi as f32 + 0.5) * cell_w, bottom + 2.0),
             egui::Align2::CENTER_TOP,
