@@ -53,7 +53,7 @@ pub(super) struct Optimise {
     /// The sweep row last written into the preset.
     pub(super) applied: Option<usize>,
     /// The preset the plan status was computed for, and the status: combinations or the error.
-    checked: Option<(Preset, Result<usize, String>)>,
+    checked: Option<(Preset, Result<String, String>)>,
     /// Every number of the preset a sweep can vary.
     pub(super) valid_paths: Vec<String>,
     /// What each path is, in words ("exit rule 1.2: stop loss 5%").
@@ -70,16 +70,17 @@ impl Optimise {
     pub(super) fn walking(&self) -> Option<JobProgress> {
         self.wf_job.as_ref().map(Job::progress)
     }
-    pub(super) fn plan_status(&self) -> Option<&Result<usize, String>> {
+    pub(super) fn plan_status(&self) -> Option<&Result<String, String>> {
         self.checked.as_ref().map(|(_, s)| s)
     }
 
-    /// Re-plans the sweep when the preset changed since the last frame (cheap: no run).
+    /// Re-checks the sweep when the preset changed since the last frame: on the UI thread, so it
+    /// never lists a big grid's combinations (see [`status`]).
     pub(super) fn check(&mut self, preset: &Preset) {
         if self.checked.as_ref().is_some_and(|(p, _)| p == preset) {
             return;
         }
-        let status = plan(preset).map(|(plan, _)| plan.combos.len());
+        let status = status(preset);
         self.valid_paths = ml4t_sweep::path::valid_paths(preset);
         self.path_labels = self
             .valid_paths
@@ -88,6 +89,51 @@ impl Optimise {
             .collect();
         self.checked = Some((preset.clone(), status));
     }
+}
+
+/// Grids up to this size are listed on the UI thread to count what the constraints keep.
+const LIST_ON_UI_THREAD: usize = 20_000;
+
+/// "25 combinations", or why the sweep cannot run. A big grid is checked on a one-value-per-
+/// parameter copy (paths, values, constraints all parsed) and counted by multiplying, so an edit
+/// never waits for a million combinations to be listed.
+fn status(preset: &Preset) -> Result<String, String> {
+    let spec = preset.sweep.clone().unwrap_or_default();
+    let mut grid = 1usize;
+    for p in &spec.params {
+        let n = ml4t_sweep::spec::ValueSpec::parse(&p.values).map_or(1, |v| v.values().len());
+        grid = grid.saturating_mul(n);
+    }
+    let random = spec.random.map(|r| r.samples);
+    if grid <= LIST_ON_UI_THREAD || random.is_some_and(|n| n <= LIST_ON_UI_THREAD) {
+        return plan(preset).map(|(plan, _)| format!("{} combinations", plan.combos.len()));
+    }
+    let mut probe = preset.clone();
+    if let Some(s) = &mut probe.sweep {
+        for p in &mut s.params {
+            if let Ok(v) = ml4t_sweep::spec::ValueSpec::parse(&p.values) {
+                p.values = v.values().first().map_or_else(|| p.values.clone(), |x| format!("{x}"));
+            }
+        }
+        s.constraints.clear();
+        s.random = None;
+    }
+    plan(&probe)?;
+    // The real values are checked too (counts must be whole, at most 10M combinations).
+    for c in &spec.constraints {
+        ml4t_sweep::constraint::Constraint::parse(c, preset).map_err(|e| e.to_string())?;
+    }
+    if grid > ml4t_sweep::plan::MAX_COMBINATIONS && random.is_none() {
+        return Err(format!(
+            "{grid} combinations are more than {}: narrow the ranges or use random sampling",
+            ml4t_sweep::plan::MAX_COMBINATIONS
+        ));
+    }
+    Ok(match (random, spec.constraints.is_empty()) {
+        (Some(n), _) => format!("{n} random combinations"),
+        (None, true) => format!("{grid} combinations"),
+        (None, false) => format!("up to {grid} combinations (the constraints are applied when the sweep starts)"),
+    })
 }
 
 /// The preset's sweep planned, with its objective; errors as the user should read them.
@@ -187,27 +233,24 @@ impl Workbench {
         let Some(data) = &self.data else {
             return self.log.warn("nothing to sweep: load data first");
         };
-        let (plan, objective) = match plan(&self.preset) {
-            Ok(p) => p,
-            Err(e) => return self.fail(format!("the sweep cannot run: {e}")),
-        };
+        if let Some(Err(e)) = self.optimise.plan_status() {
+            return self.fail(format!("the sweep cannot run: {e}"));
+        }
         let bars = data.bars.clone();
         let preset = self.preset_for_run();
         let origin = self.preset_origin();
         let threads = self.persisted.results.optimise.threads;
         let blocks = self.persisted.results.optimise.cscv_blocks;
-        let n = plan.combos.len();
-        let keep_returns = n.saturating_mul(bars.n_timestamps()) <= RETURNS_BUDGET;
         let done = Arc::new(AtomicUsize::new(0));
-        let total = Arc::new(AtomicUsize::new(n));
-        let counter = done.clone();
-        self.log.info(format!(
-            "sweeping {n} combinations of {} by {} ({})",
-            plan.paths.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
-            objective.name(),
-            if objective.maximize { "max" } else { "min" }
-        ));
+        let total = Arc::new(AtomicUsize::new(0));
+        let (counter, planned) = (done.clone(), total.clone());
+        self.log.info("sweep started");
+        // Listing the combinations of a big grid takes a moment: on the worker too.
         let job = move |h: &JobHandle| {
+            let (plan, objective) = plan(&preset)?;
+            let n = plan.combos.len();
+            planned.store(n, Ordering::Relaxed);
+            let keep_returns = n.saturating_mul(bars.n_timestamps()) <= RETURNS_BUDGET;
             let progress = |d: usize, t: usize| {
                 counter.store(d, Ordering::Relaxed);
                 h.progress(d as f32 / t.max(1) as f32);
@@ -245,10 +288,9 @@ impl Workbench {
         let Some(data) = &self.data else {
             return self.log.warn("nothing to walk forward: load data first");
         };
-        let (plan, objective) = match plan(&self.preset) {
-            Ok(p) => p,
-            Err(e) => return self.fail(format!("the walk-forward cannot run: {e}")),
-        };
+        if let Some(Err(e)) = self.optimise.plan_status() {
+            return self.fail(format!("the walk-forward cannot run: {e}"));
+        }
         let w = self.persisted.results.optimise.walk_forward.clone();
         let mode = if w.anchored {
             WindowMode::Anchored
@@ -275,6 +317,7 @@ impl Workbench {
         self.log.info(format!("walk-forward: {settings}"));
         let job = move |h: &JobHandle| {
             let started = Instant::now();
+            let (plan, objective) = plan(&preset)?;
             let n = plan.combos.len();
             let offset = AtomicUsize::new(0);
             let progress = |done: usize, of: usize| {
@@ -616,6 +659,43 @@ mod tests {
             "broker: slippage bps"
         );
         assert_eq!(describe_path(&p, "exit[3]"), None);
+    }
+
+    #[test]
+    fn status_counts_big_grids_without_listing_them() {
+        use ml4t_engine::strategy::rules::{Rule, SignalStrategy};
+        let s = SignalStrategy::new()
+            .entry(Rule::signal_above("p", 0.75))
+            .exit(Rule::signal_below("p", 0.45));
+        let mut p = Preset::new("t", "d.parquet", s);
+        let sweep = |entry: &str, exit: &str, constraints: Vec<String>| SweepSpec {
+            params: vec![
+                SweepParam {
+                    path: "entry[0]".into(),
+                    values: entry.into(),
+                },
+                SweepParam {
+                    path: "exit[0]".into(),
+                    values: exit.into(),
+                },
+            ],
+            constraints,
+            ..SweepSpec::default()
+        };
+        p.sweep = Some(sweep("0.5:0.9:5", "0.1:0.5:5", vec!["exit[0] < entry[0]".into()]));
+        assert_eq!(status(&p).unwrap(), "24 combinations");
+        p.sweep = Some(sweep("0:1:2000", "0:1:2000", vec![]));
+        let started = Instant::now();
+        assert_eq!(status(&p).unwrap(), "4000000 combinations");
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        p.sweep = Some(sweep("0:1:2000", "0:1:2000", vec!["exit[0] < entry[0]".into()]));
+        assert!(status(&p).unwrap().starts_with("up to 4000000 combinations"));
+        p.sweep = Some(sweep("0:1:2000", "0:1:2000", vec!["exit[9] < entry[0]".into()]));
+        assert!(status(&p).unwrap_err().contains("exit[9]"));
+        p.sweep = Some(sweep("0:1:5000", "0:1:5000", vec![]));
+        assert!(status(&p).unwrap_err().contains("narrow the ranges"));
+        p.sweep = Some(sweep("0:1:5", "x", vec![]));
+        assert!(status(&p).unwrap_err().contains("exit[0]"));
     }
 
     #[test]

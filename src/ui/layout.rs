@@ -73,7 +73,7 @@ pub struct OptimiseTab<'a> {
     pub swept: Vec<String>,
     pub valid_paths: &'a [String],
     pub path_labels: &'a [(String, String)],
-    pub plan: Option<&'a Result<usize, String>>,
+    pub plan: Option<&'a Result<String, String>>,
     pub sweep: Option<&'a SweepView>,
     pub sweeping: Option<JobProgress>,
     pub walk_forward: Option<&'a WalkForwardView>,

@@ -117,8 +117,8 @@ pub struct OptimisePanel<'a> {
     pub valid_paths: &'a [String],
     /// Each path in words ("entry rule 1: ml_pred > 0.75").
     pub path_labels: &'a [(String, String)],
-    /// Combinations of the definition, or why it cannot run.
-    pub plan: Option<&'a Result<usize, String>>,
+    /// How many combinations the definition has ("25 combinations"), or why it cannot run.
+    pub plan: Option<&'a Result<String, String>>,
     pub settings: &'a mut OptimiseSettings,
     pub sweep: Option<&'a SweepView>,
     pub sweeping: Option<JobProgress>,

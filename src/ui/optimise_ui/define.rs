@@ -78,8 +78,8 @@ pub(super) fn definition_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
             }
         });
         match p.plan {
-            Some(Ok(n)) => {
-                ui.label(format!("{n} combinations"));
+            Some(Ok(count)) => {
+                ui.label(count.as_str());
             }
             Some(Err(e)) if !spec.params.is_empty() || !spec.constraints.is_empty() => {
                 ui.colored_label(ui.visuals().error_fg_color, e.as_str());

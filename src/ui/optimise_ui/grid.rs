@@ -100,7 +100,16 @@ fn ramp(t: f32) -> Color32 {
 
 fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
     let (x, y) = (p.settings.x_axis, p.settings.y_axis);
-    let grid = view.grid_rows(x, Some(y), &p.settings.fixed);
+    let key = (
+        view.rows.as_ptr() as usize,
+        view.rows.len(),
+        x,
+        y,
+        p.settings.fixed.clone(),
+    );
+    let grid = crate::ui::plots::series::memo(ui.ctx(), ui.make_persistent_id("sweep_grid"), key, || {
+        view.grid_rows(x, Some(y), &p.settings.fixed)
+    });
     let (nx, ny) = (view.axes[x].len(), view.axes[y].len());
     let values: Vec<f64> = grid
         .iter()

@@ -88,7 +88,11 @@ pub(super) fn table_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>)
     } else {
         sort.descending
     };
-    let order = order(view, sort);
+    // Sorted once per sweep and sort, not every frame (a sweep may have a million rows).
+    let key = (view.rows.as_ptr() as usize, view.rows.len(), sort);
+    let order = crate::ui::plots::series::memo(ui.ctx(), ui.make_persistent_id("sweep_order"), key, || {
+        order(view, sort)
+    });
     let col_w = 92.0;
     let row_h = ui.spacing().interact_size.y;
     ui.label(RichText::new(format!("All {} combinations (click a header to sort)", view.rows.len())).strong());
@@ -114,7 +118,7 @@ pub(super) fn table_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>)
             .min_scrolled_height(320.0_f32.min((row_h + ui.spacing().item_spacing.y) * order.len() as f32))
             .auto_shrink([false, true])
             .show_rows(ui, row_h, order.len(), |ui, rows| {
-                for &i in &order[rows] {
+                for &i in &order.as_slice()[rows] {
                     ui.horizontal(|ui| {
                         let applied = p.applied == Some(i);
                         let label = if applied { "In use" } else { "Apply" };
