@@ -212,6 +212,34 @@ fn optimise_walk_forward_shows_the_fold_table() {
 }
 
 #[test]
+fn optimise_walk_forward_cancel_stops_it_and_keeps_the_window_responsive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Persisted::default();
+    p.results.optimise.threads = 1;
+    p.results.optimise.walk_forward.train = "250".into();
+    p.results.optimise.walk_forward.test = "20".into();
+    let mut h = harness_with(dir.path(), p);
+    ready(&mut h);
+    set_sweep(&mut h, "0.5:0.95:10", "0.05:0.45:10");
+    click(&mut h, "Run walk-forward");
+    step_until(&mut h, "a few finished runs", |a| {
+        a.walk_forward_progress().is_some_and(|(done, _)| done >= 3)
+    });
+    let (done, total) = h.state().walk_forward_progress().unwrap();
+    assert!(done < total, "{done} of {total}");
+    h.get_by_label_contains(&format!(" / {total} runs"));
+    click(&mut h, "Cancel walk-forward");
+    step_until(&mut h, "the cancelled walk-forward", |a| !a.walking_forward());
+    let app = h.state();
+    assert!(
+        app.walk_forward().is_none(),
+        "a cancelled walk-forward has no folds to show"
+    );
+    assert!(app.error().is_none(), "a cancel is not an error: {:?}", app.error());
+    assert!(app.log().entries().any(|e| e.text.contains("walk-forward cancelled")));
+}
+
+#[test]
 fn optimise_sweep_definition_is_saved_in_the_preset_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());

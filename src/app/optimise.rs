@@ -161,6 +161,10 @@ impl Workbench {
     pub fn sweep_progress(&self) -> Option<(usize, usize)> {
         self.optimise.sweeping().map(|p| (p.done, p.total))
     }
+    /// A running walk-forward's (finished, planned) runs.
+    pub fn walk_forward_progress(&self) -> Option<(usize, usize)> {
+        self.optimise.walking().map(|p| (p.done, p.total))
+    }
     /// The last walk-forward.
     pub fn walk_forward(&self) -> Option<&WalkForwardView> {
         self.optimise.walk_forward.as_ref()

@@ -199,7 +199,7 @@ fn heatmap_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
                 painter.rect_stroke(
                     r.expand(1.0),
                     2.0,
-                    (2.5, ui.visuals().selection.stroke.color),
+                    (3.0, super::super::plots::EQUITY),
                     egui::StrokeKind::Outside,
                 );
             }
@@ -272,7 +272,7 @@ fn line_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
         .filter_map(|i| Some((i, [view.rows[i].params[0], view.value(i)?])))
         .collect();
     ui.label(format!(
-        "{} by {}; the big point is the best, the ringed one is in the editor; click near a point to apply it",
+        "{} by {}; the big point is the best, the blue ring is in the editor; click near a point to apply it",
         view.objective.name(),
         view.paths[0]
     ));
@@ -284,7 +284,7 @@ fn line_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
         .applied
         .and_then(|a| points.iter().find(|(i, _)| *i == a).map(|(_, pt)| *pt));
     let name = view.objective.name().to_owned();
-    let ring = ui.visuals().selection.stroke.color;
+    let ring = super::super::plots::EQUITY;
     let response = Plot::new("sweep_line")
         .height(CHART_H)
         .allow_scroll(false)
@@ -292,7 +292,11 @@ fn line_ui(ui: &mut Ui, view: &SweepView, p: &mut OptimisePanel<'_>) {
         .y_axis_label(name.clone())
         .show(ui, |plot| {
             plot.line(Line::new(name.clone(), PlotPoints::from(xs.clone())).color(super::super::plots::EQUITY));
-            plot.points(Points::new("combinations", PlotPoints::from(xs.clone())).radius(3.0));
+            plot.points(
+                Points::new("combinations", PlotPoints::from(xs.clone()))
+                    .radius(3.0)
+                    .color(super::super::plots::EQUITY),
+            );
             if let Some(b) = best {
                 plot.points(
                     Points::new("best", vec![b])
