@@ -143,7 +143,7 @@ pub fn optimise_ui(ui: &mut Ui, p: &mut OptimisePanel<'_>) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             // Room for the scroll bar, which floats over the content's right edge.
-            ui.set_max_width(ui.available_width() - 14.0);
+            ui.set_max_width((ui.available_width() - 14.0).max(200.0));
             egui::CollapsingHeader::new(RichText::new("Sweep definition").strong())
                 .default_open(true)
                 .show(ui, |ui| define::definition_ui(ui, p));
@@ -209,6 +209,17 @@ fn threads_ui(ui: &mut Ui, threads: &mut usize) {
                     format!("all {cores}")
                 } else {
                     format!("{v:.0}")
+                }
+            })
+            .custom_parser(|text| {
+                let text = text.trim();
+                if text.starts_with("all") {
+                    Some(0.0)
+                } else {
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .map(f64::round)
                 }
             }),
     )
