@@ -220,7 +220,9 @@ impl Workbench {
                 parsed.get(&self.preset).unwrap_or(0.0)
             };
             let bars = self.data.as_ref().map(|d| d.bars.as_ref());
-            let values = default_values(path, column, current, parsed.is_integer(), bars);
+            // From the Add menu no column comes along: the rule at the path has it.
+            let column = column.map(str::to_owned).or_else(|| rule_column(&self.preset, path));
+            let values = default_values(path, column.as_deref(), current, parsed.is_integer(), bars);
             self.log.info(format!(
                 "sweeping {path} over {values} (edit the range in the Optimise view)"
             ));
@@ -403,7 +405,8 @@ impl Workbench {
                     ));
                     // Axes and fixed values start at the new best.
                     self.persisted.results.optimise.fixed = view.best_cell();
-                    self.optimise.applied = None;
+                    // The row the editor holds now, if the sweep ran it.
+                    self.optimise.applied = row_of(&view, &self.preset);
                     self.optimise.sweep = Some(view);
                 }
                 Err(e) => self.fail(format!("the sweep failed: {e}")),
@@ -432,13 +435,41 @@ impl Workbench {
 /// What a sweep path points at, in the editor's words: "entry rule 1: ml_pred > 0.75",
 /// "position size", "broker: slippage (bps)". None for a path the preset does not have.
 pub(super) fn describe_path(preset: &Preset, path: &str) -> Option<String> {
-    use ml4t_engine::strategy::rules::Rule;
     if let Some(field) = path.strip_prefix("broker.") {
         return Some(format!("broker: {}", field.replace(['.', '_'], " ")));
     }
     if path.starts_with("sizer") {
         return Some("position size".into());
     }
+    let (rule, row, slot) = rule_at(preset, path)?;
+    let which = match slot {
+        Some("lo") => " (lower bound)",
+        Some("hi") => " (upper bound)",
+        _ => "",
+    };
+    Some(format!("{row}: {}{which}", rule.describe()))
+}
+
+/// The signal column the rule at `path` compares (its percentiles give the default range).
+fn rule_column(preset: &Preset, path: &str) -> Option<String> {
+    use ml4t_engine::strategy::rules::Rule;
+    match rule_at(preset, path)?.0 {
+        Rule::SignalAbove(c, _)
+        | Rule::SignalBelow(c, _)
+        | Rule::CrossAbove(c, _)
+        | Rule::CrossBelow(c, _)
+        | Rule::SignalBetween(c, _, _) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+/// The rule a rule path points at (looking through NOT and switched-off rules), the editor's
+/// name of its row ("exit rule 1.2") and the `.lo`/`.hi` slot.
+fn rule_at<'a, 'p>(
+    preset: &'a Preset,
+    path: &'p str,
+) -> Option<(&'a ml4t_engine::strategy::rules::Rule, String, Option<&'p str>)> {
+    use ml4t_engine::strategy::rules::Rule;
     let rules = preset.strategy.rules()?;
     let (list, rest) = if let Some(r) = path.strip_prefix("entry") {
         ("entry", r)
@@ -472,16 +503,17 @@ pub(super) fn describe_path(preset: &Preset, path: &str) -> Option<String> {
         }
     }
     let numbers: Vec<String> = idx.iter().map(|i| (i + 1).to_string()).collect();
-    let which = match slot {
-        Some("lo") => " (lower bound)",
-        Some("hi") => " (upper bound)",
-        _ => "",
-    };
-    Some(format!(
-        "{list} rule {}: {}{which}",
-        numbers.join("."),
-        rule?.describe()
-    ))
+    Some((rule?, format!("{list} rule {}", numbers.join(".")), slot))
+}
+
+/// The sweep row whose values the preset holds, if any.
+fn row_of(view: &SweepView, preset: &Preset) -> Option<usize> {
+    let current: Vec<f64> = view
+        .paths
+        .iter()
+        .map(|p| ParamPath::parse(p, preset).ok().and_then(|p| p.get(preset)))
+        .collect::<Option<_>>()?;
+    view.rows.iter().position(|r| r.params == current)
 }
 
 /// "train 1y, test 3m, rolling, embargo 0 bars, fresh account per fold".
@@ -541,8 +573,9 @@ fn full_sample_best(
         (Some((_, e0)), Some(&o0)) if *e0 > 0.0 => o0 / e0,
         _ => 1.0,
     };
+    let paths: Vec<String> = plan.paths.iter().map(|p| p.as_str().trim().to_owned()).collect();
     Ok(Some(FullSampleBest {
-        params: plan.describe(combo),
+        params: crate::research::describe(&paths, &plan.combos[combo].values),
         ts: pts.iter().map(|(t, _)| *t).collect(),
         equity: pts.iter().map(|(_, e)| e * scale).collect(),
         trades: result.trades.len(),
@@ -663,6 +696,8 @@ mod tests {
             "broker: slippage bps"
         );
         assert_eq!(describe_path(&p, "exit[3]"), None);
+        assert_eq!(rule_column(&p, "exit[0][0]").as_deref(), Some("ml_pred"));
+        assert_eq!(rule_column(&p, "exit[0][1]"), None);
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub(super) fn overfitting_ui(ui: &mut Ui, view: &SweepView) {
         .num_columns(2)
         .spacing([16.0, 3.0])
         .show(ui, |ui| {
-            let rows: [(&str, String, &str); 5] = [
+            let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_owned(), num);
+            let rows: [(&str, String, &str); 9] = [
                 (
                     "PSR",
                     pct(o.psr),
@@ -49,6 +50,26 @@ pub(super) fn overfitting_ui(ui: &mut Ui, view: &SweepView) {
                     "Trials",
                     num(o.n_trials),
                     "Combinations behind the deflation (the DSR's N)",
+                ),
+                (
+                    "Sharpe / period",
+                    opt(o.sharpe),
+                    "The selected combination's Sharpe ratio per period (not annualised), as the PSR uses it",
+                ),
+                (
+                    "Skew / kurtosis",
+                    format!("{} / {}", opt(o.skewness), opt(o.kurtosis)),
+                    "The shape of the selected combination's returns (kurtosis 3 is normal); fat tails lower the PSR",
+                ),
+                (
+                    "Degradation",
+                    opt(o.degradation_slope),
+                    "Slope of the in-sample winner's out-of-sample Sharpe on its in-sample Sharpe across CSCV splits",
+                ),
+                (
+                    "Lost OOS",
+                    pct(o.prob_oos_loss),
+                    "Share of CSCV splits whose in-sample winner lost money out of sample",
                 ),
             ];
             for (name, value, hover) in rows {

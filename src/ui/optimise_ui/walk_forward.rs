@@ -85,28 +85,39 @@ fn results_ui(ui: &mut Ui, view: &WalkForwardView) {
     equity_ui(ui, view);
     let table = view.fold_table();
     ui.label(RichText::new("Folds").strong());
+    // Fixed column widths, so the header stays above its columns while the rows scroll.
+    let n_params = view.out.paths.len();
+    let width = |c: usize| match c {
+        0 => 36.0,
+        1 | 2 => 190.0,
+        c if c <= 2 + n_params => 72.0,
+        _ => 96.0,
+    };
+    let row_h = ui.spacing().interact_size.y;
+    let cells_ui = |ui: &mut Ui, cells: &[String], header: bool| {
+        ui.horizontal(|ui| {
+            for (c, text) in cells.iter().enumerate() {
+                let rt = if header {
+                    RichText::new(text).strong().small()
+                } else {
+                    RichText::new(text).monospace()
+                };
+                ui.add_sized([width(c), row_h], egui::Label::new(rt).truncate());
+            }
+        });
+    };
     ScrollArea::horizontal().id_salt("wf_folds_h").show(ui, |ui| {
+        cells_ui(ui, &table.columns, true);
+        let rows = table.rows.len();
         ScrollArea::vertical()
             .id_salt("wf_folds_v")
             .max_height(260.0)
-            .min_scrolled_height(260.0_f32.min(22.0 * (table.rows.len() + 1) as f32))
-            .show(ui, |ui| {
-                egui::Grid::new("wf_folds")
-                    .striped(true)
-                    .num_columns(table.columns.len())
-                    .spacing([14.0, 2.0])
-                    .show(ui, |ui| {
-                        for c in &table.columns {
-                            ui.label(RichText::new(c).strong().small());
-                        }
-                        ui.end_row();
-                        for row in &table.rows {
-                            for cell in row {
-                                ui.label(RichText::new(cell).monospace());
-                            }
-                            ui.end_row();
-                        }
-                    });
+            .min_scrolled_height(260.0_f32.min((row_h + ui.spacing().item_spacing.y) * rows as f32))
+            .auto_shrink([false, true])
+            .show_rows(ui, row_h, rows, |ui, range| {
+                for row in &table.rows[range] {
+                    cells_ui(ui, row, false);
+                }
             });
     });
     ui.label(RichText::new("Parameter drift (the chosen value fold to fold)").strong());
@@ -127,14 +138,29 @@ fn drift_ui(ui: &mut Ui, view: &WalkForwardView) {
                 let ui = &mut cols[k];
                 ui.label(RichText::new(line).small());
                 let pts: Vec<[f64; 2]> = d.values.iter().enumerate().map(|(i, &v)| [(i + 1) as f64, v]).collect();
+                // Ticks at the values actually chosen (a sweep's grid has few), so a short plot
+                // still labels them.
+                let mut ticks = d.values.clone();
+                ticks.sort_by(f64::total_cmp);
+                ticks.dedup();
+                if ticks.len() > 6 {
+                    // Random sampling: many values; five evenly spaced ticks instead.
+                    ticks = (0..5).map(|k| d.min + (d.max - d.min) * f64::from(k) / 4.0).collect();
+                }
+                let span = (d.max - d.min).abs().max(1e-9);
+                let marks: Vec<egui_plot::GridMark> = ticks
+                    .iter()
+                    .map(|&value| egui_plot::GridMark { value, step_size: span })
+                    .collect();
                 Plot::new(("wf_drift", k, d.path.as_str()))
-                    .height(110.0)
+                    .height(150.0)
                     .allow_scroll(false)
                     .allow_drag(false)
                     .allow_zoom(false)
                     .x_axis_label("fold")
                     .y_axis_min_width(44.0)
                     .y_axis_formatter(|mark, _| crate::research::num(mark.value))
+                    .y_grid_spacer(move |_| marks.clone())
                     .include_y(d.min)
                     .include_y(d.max)
                     .show(ui, |plot| {
