@@ -34,7 +34,9 @@ fn step_until(h: &mut Harness<'static, Workbench>, what: &str, done: impl Fn(&Wo
     while !done(h.state()) {
         assert!(
             start.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
+            "timed out waiting for {what} (error: {:?}, last log line: {:?})",
+            h.state().error(),
+            h.state().log().last().map(|e| &e.text)
         );
         h.step();
         std::thread::sleep(Duration::from_millis(5));
@@ -242,7 +244,10 @@ fn optimise_walk_forward_cancel_stops_it_and_keeps_the_window_responsive() {
 #[test]
 fn optimise_sweep_definition_is_saved_in_the_preset_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
+    let mut p = Persisted::default();
+    p.results.optimise.walk_forward.train = "2y".into();
+    p.results.optimise.walk_forward.test = "1y".into();
+    let mut h = harness_with(dir.path(), p);
     ready(&mut h);
     set_sweep(&mut h, "0.6,0.8", "0.3,0.4");
     let file = dir.path().join("swept.ron");
@@ -259,6 +264,12 @@ fn optimise_sweep_definition_is_saved_in_the_preset_and_the_report() {
 
     click(&mut h, "Run sweep");
     step_until(&mut h, "the sweep", |a| a.sweep().is_some() && !a.sweeping());
+    // Below the sweep's results, out of the harness's view: as the button's click would.
+    h.state_mut()
+        .push(Command::Optimise(ml4t_backtest::app::OptimiseCommand::RunWalkForward));
+    step_until(&mut h, "the walk-forward", |a| {
+        a.walk_forward().is_some() && !a.walking_forward()
+    });
     let report = dir.path().join("report.html");
     h.state_mut().push(Command::ExportReport(report.clone()));
     step_until(&mut h, "the report", |_| report.exists());
@@ -275,6 +286,11 @@ fn optimise_sweep_definition_is_saved_in_the_preset_and_the_report() {
         "the research section is in the report"
     );
     assert!(html.contains("sharpe by entry[0] and exit[0][0]"), "the sweep heatmap");
+    assert!(html.contains("Walk-forward folds (train 2y, test 1y"), "the fold table");
+    assert!(
+        html.contains("the best in-sample setting ranks below the median out of sample"),
+        "the overfitting panel in words"
+    );
 }
 
 #[test]
