@@ -11,6 +11,9 @@ pub mod app;
 pub mod cli;
 /// The workbench's message log (shown in the log panel and the status bar).
 pub mod log;
+/// What sweeps and walk-forwards produced, as the Optimise view and the report's research section
+/// read it.
+pub mod research;
 /// A preset's run as a self-contained HTML tearsheet (`ml4t report`, the workbench's export).
 pub mod tearsheet;
 /// Panels and plots of the workbench (egui): they draw borrowed state and emit commands.

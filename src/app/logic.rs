@@ -170,6 +170,7 @@ impl Workbench {
         self.poll_run();
         self.poll_fills();
         self.poll_report();
+        self.poll_optimise();
         self.prints.drain_into(&mut self.log);
         if let Some(live) = &mut self.live {
             live.poll(&mut self.log);
@@ -246,6 +247,7 @@ impl Workbench {
             Command::CompareFills | Command::CancelFillComparison => self.apply_fills(&cmd),
             Command::StartLive => self.start_live(),
             Command::StopLive => self.stop_live(),
+            Command::Optimise(c) => self.apply_optimise(c),
             cmd => self.apply_script(cmd),
         }
     }
@@ -441,6 +443,7 @@ impl Workbench {
         let origin = self.preset_origin();
         let (source, files) = (data.loaded.path.clone(), data.loaded.files.clone());
         let (bars, result) = (run.bars.clone(), run.result.clone());
+        let research = self.research();
         let s = &self.persisted.results.analysis;
         let opts = ml4t_engine::results::analysis::AnalysisOptions {
             metrics: run.metrics_options,
@@ -457,7 +460,7 @@ impl Workbench {
                 data_files: &files,
                 bars: &bars,
                 result: &result,
-                research: None,
+                research: research.as_ref(),
             };
             let html = sheet.render(&opts).map_err(|e| e.to_string())?;
             ml4t_preset::atomic::write_atomic(&path, html.as_bytes())

@@ -5,6 +5,7 @@ mod dialog;
 mod fills;
 mod live;
 mod logic;
+mod optimise;
 mod prints;
 mod sample;
 mod script;
@@ -18,12 +19,13 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ui::command::{Command, StrategyKind};
 pub use crate::ui::live_ui::{LiveState, LiveView};
+pub use crate::ui::optimise_ui::OptimiseCommand;
 pub use crate::ui::{DataView, RunView};
 pub use script::ScriptEditor;
 
 use crate::log::Log;
 pub use crate::ui::layout::LeftTab;
-use crate::ui::layout::{FillsTab, LiveTab, Screen, ScriptTab, workbench_ui};
+use crate::ui::layout::{FillsTab, LiveTab, OptimiseTab, Screen, ScriptTab, workbench_ui};
 use crate::ui::results_ui::ResultsState;
 use crate::worker::Task;
 use ml4t_preset::Preset;
@@ -136,6 +138,8 @@ pub struct Workbench {
     /// No window size was remembered: size the window to the screen at the first frame that
     /// knows the monitor.
     fit_to_screen: bool,
+    /// Sweeps and walk-forwards (the Optimise view).
+    optimise: optimise::Optimise,
 }
 
 impl Workbench {
@@ -187,6 +191,7 @@ impl Workbench {
             title: String::new(),
             sample_dir,
             fit_to_screen: false,
+            optimise: Default::default(),
         };
         app.start();
         app
@@ -300,7 +305,7 @@ impl Workbench {
     }
     /// Nothing in flight, nothing scheduled, no command waiting.
     pub fn idle(&self) -> bool {
-        !self.busy() && self.run_at.is_none() && self.commands.is_empty()
+        !self.busy() && !self.optimise.busy() && self.run_at.is_none() && self.commands.is_empty()
     }
     /// Queues what a click would queue; applied at the next frame.
     pub fn push(&mut self, command: Command) {
@@ -359,6 +364,13 @@ impl Workbench {
         let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
         let unsaved_script = self.script.unsaved();
         let fills_stale = self.fills_stale();
+        let swept = self
+            .preset
+            .sweep
+            .as_ref()
+            .map(|s| s.params.iter().map(|p| p.path.trim().to_owned()).collect())
+            .unwrap_or_default();
+        let o = &self.optimise;
         let p = &mut self.persisted;
         Screen {
             commands: &mut self.commands,
@@ -401,6 +413,17 @@ impl Workbench {
                 journal: &mut p.live_journal,
                 exit_at_end: &mut p.live_exit_at_end,
             },
+            optimise: OptimiseTab {
+                swept,
+                valid_paths: &o.valid_paths,
+                path_labels: &o.path_labels,
+                plan: o.plan_status(),
+                sweep: o.sweep.as_ref(),
+                sweeping: o.sweeping(),
+                walk_forward: o.walk_forward.as_ref(),
+                walking: o.walking(),
+                applied: o.applied,
+            },
         }
     }
 }
@@ -417,6 +440,7 @@ impl eframe::App for Workbench {
         }
         if self.busy()
             || self.comparing_fills()
+            || self.optimise.busy()
             || self.run_at.is_some()
             || self.dialogs.is_open()
             || self.report_task.is_some()

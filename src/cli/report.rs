@@ -33,6 +33,10 @@ pub struct ReportArgs {
     /// Confidence of VaR and CVaR.
     #[arg(long, default_value_t = 0.95)]
     pub var_confidence: f64,
+    /// Also run the preset's sweep section and add its heatmap and overfitting statistics (the
+    /// research section, as the workbench's export has after a sweep).
+    #[arg(long)]
+    pub sweep: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -64,6 +68,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         load(&data_path, &options).with_context(|| format!("loading the data of {}", args.preset.display()))?;
     let result = ml4t_preset::run::run(&p, &args.preset, &loaded.bars, &mut Engine::new())
         .with_context(|| format!("running {}", args.preset.display()))?;
+    let research = if args.sweep {
+        Some(sweep_research(&p, &args.preset, &loaded.bars)?)
+    } else {
+        None
+    };
     let opts = AnalysisOptions {
         rolling_window: args.rolling_window,
         var_confidence: args.var_confidence,
@@ -77,7 +86,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         data_files: &loaded.files,
         bars: &loaded.bars,
         result: &result,
-        research: None,
+        research: research.as_ref(),
     }
     .render(&opts)?;
     std::fs::write(&args.out, &html).with_context(|| format!("writing the report to {}", args.out.display()))?;
@@ -91,4 +100,29 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The preset's sweep, run with returns kept, as the report's research section.
+fn sweep_research(
+    p: &ml4t_preset::Preset,
+    preset_file: &std::path::Path,
+    bars: &ml4t_engine::market::Bars,
+) -> anyhow::Result<ml4t_report::Research> {
+    let spec = p
+        .sweep
+        .clone()
+        .with_context(|| format!("--sweep: {} has no sweep section", preset_file.display()))?;
+    let objective = ml4t_sweep::Objective::parse(&spec.objective, spec.maximize)?;
+    let plan = ml4t_sweep::SweepDef::from_spec(&spec)
+        .plan(p)
+        .with_context(|| format!("the sweep of {}", preset_file.display()))?;
+    let opts = ml4t_sweep::SweepOptions {
+        keep_returns: true,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let out = ml4t_sweep::run_sweep(p, preset_file, bars, &plan, &objective, &opts)
+        .with_context(|| format!("sweeping {}", preset_file.display()))?;
+    let view = crate::research::SweepView::new(&plan, out, objective, started.elapsed().as_secs_f64(), bars.len());
+    crate::research::research(Some(&view), None, None).context("the sweep produced nothing to report")
 }

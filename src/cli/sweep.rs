@@ -229,10 +229,7 @@ fn print_summary(plan: &SweepPlan, out: &SweepOutput, objective: &Objective, bar
             f(o.min_trl)
         );
         if let Some(p) = o.pbo {
-            println!(
-                "PBO {p:.2}: the best in-sample setting ranks below the median out of sample in {:.0} % of splits",
-                p * 100.0
-            );
+            println!("{}", crate::research::pbo_sentence(p));
         }
     }
     let mut order: Vec<usize> = (0..out.rows.len()).collect();

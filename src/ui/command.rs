@@ -53,6 +53,8 @@ pub enum Command {
     CompareFills,
     /// Stop the fill comparison, keeping the assumptions that finished.
     CancelFillComparison,
+    /// Sweeps, walk-forwards and the sweep definition (the Optimise view, "sweep this").
+    Optimise(super::optimise_ui::OptimiseCommand),
 }
 
 /// The strategy kinds the Script tab switches between.

@@ -11,10 +11,12 @@ use super::data_ui::{DataPanel, data_ui};
 use super::fills_ui::{FillsPanel, fills_ui};
 use super::live_ui::{LivePanel, LiveView, live_ui};
 use super::log_ui::log_ui;
+use super::optimise_ui::{JobProgress, OptimiseCommand, OptimisePanel, optimise_ui};
 use super::results_ui::{ResultsState, ResultsView, results_ui};
 use super::script_ui::{ScriptPanel, script_ui};
 use super::{DataView, RunView, rules_ui};
 use crate::log::Log;
+use crate::research::{SweepView, WalkForwardView};
 use ml4t_preset::Preset;
 use ml4t_script::ScriptError;
 
@@ -63,6 +65,22 @@ pub struct Screen<'a> {
     pub script: ScriptTab<'a>,
     pub fills: FillsTab<'a>,
     pub live: LiveTab<'a>,
+    pub optimise: OptimiseTab<'a>,
+}
+
+/// The Optimise view's jobs and results, as the app keeps them (its settings are in `results`,
+/// the sweep definition in the preset).
+pub struct OptimiseTab<'a> {
+    /// Paths the preset's sweep varies (the editors highlight their "sweep this" buttons).
+    pub swept: Vec<String>,
+    pub valid_paths: &'a [String],
+    pub path_labels: &'a [(String, String)],
+    pub plan: Option<&'a Result<String, String>>,
+    pub sweep: Option<&'a SweepView>,
+    pub sweeping: Option<JobProgress>,
+    pub walk_forward: Option<&'a WalkForwardView>,
+    pub walking: Option<JobProgress>,
+    pub applied: Option<usize>,
 }
 
 /// The Script tab's editor, as the app keeps it.
@@ -332,9 +350,11 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     crate::ui::script_ui::strategy_kind_ui(ui, &app.preset.strategy, app.commands);
     match &mut app.preset.strategy {
         ml4t_preset::StrategySpec::Rules(rules) => {
-            if rules_ui::strategy_editor_ui(ui, rules, &signals, n_assets) {
+            let marks = rules_ui::SweepMarks::new(app.optimise.swept.clone());
+            if rules_ui::strategy_editor_sweep_ui(ui, rules, &signals, n_assets, &marks) {
                 app.commands.push(Command::StrategyEdited);
             }
+            push_sweep_clicks(&marks, app.commands);
         }
         ml4t_preset::StrategySpec::Script(source) => {
             ui.label(format!(
@@ -354,8 +374,21 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
     }
 }
 
+/// "Sweep this" clicks become commands.
+fn push_sweep_clicks(marks: &rules_ui::SweepMarks, commands: &mut Vec<Command>) {
+    for c in marks.take_clicks() {
+        commands.push(Command::Optimise(OptimiseCommand::ToggleParam {
+            path: c.path,
+            column: c.column,
+            value: c.value,
+        }));
+    }
+}
+
 fn broker_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
-    let mut changed = rules_ui::broker_editor_ui(ui, &mut app.preset.broker);
+    let marks = rules_ui::SweepMarks::new(app.optimise.swept.clone());
+    let mut changed = rules_ui::broker_editor_sweep_ui(ui, &mut app.preset.broker, &marks);
+    push_sweep_clicks(&marks, app.commands);
     ui.separator();
     ui.heading("Metrics");
     let m = &mut app.preset.metrics;
@@ -434,6 +467,26 @@ fn central_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
                     commands: app.commands,
                 };
                 fills_ui(ui, &mut panel);
+            }
+            if app.results.view == ResultsView::Optimise {
+                let o = &app.optimise;
+                optimise_ui(
+                    ui,
+                    &mut OptimisePanel {
+                        spec: &mut app.preset.sweep,
+                        valid_paths: o.valid_paths,
+                        path_labels: o.path_labels,
+                        plan: o.plan,
+                        settings: &mut app.results.optimise,
+                        sweep: o.sweep,
+                        sweeping: o.sweeping,
+                        walk_forward: o.walk_forward,
+                        walking: o.walking,
+                        applied: o.applied,
+                        has_data: app.data.is_some(),
+                        commands: &mut *app.commands,
+                    },
+                );
             }
         }
         None if app.busy() => {

@@ -16,6 +16,8 @@ pub mod layout;
 pub mod live_ui;
 /// The log panel.
 pub mod log_ui;
+/// The Optimise view: sweep definition, sweeps with heatmap and table, overfitting, walk-forward.
+pub mod optimise_ui;
 /// Time plots: equity, drawdown, price with fills, signal with thresholds, exposure; line thinning.
 pub mod plots;
 /// The results panel: metric cards, plots and trade table, with its persisted state.

@@ -37,6 +37,9 @@ pub struct ResultsState {
     pub view: ResultsView,
     /// The Analysis view's settings (benchmark, rolling window).
     pub analysis: AnalysisSettings,
+    /// The Optimise view's settings (threads, heatmap axes, table sort, walk-forward windows).
+    #[serde(default)]
+    pub optimise: super::optimise_ui::OptimiseSettings,
     /// Where "Export report" writes the HTML tearsheet.
     pub report_path: String,
     /// X range the plots jump to on the next frame (after a trade was clicked).
@@ -86,6 +89,8 @@ pub enum ResultsView {
     Analysis,
     /// The strategy rerun under three fill assumptions (drawn by `fills_ui` below the bar).
     Fills,
+    /// Parameter sweeps, their overfitting statistics and walk-forward.
+    Optimise,
 }
 
 /// What the user asked for while the panel was drawn.
@@ -137,6 +142,11 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
                 "Fill assumptions",
                 "Rerun with next-open, intrabar and same-close fills: equity curves and metrics side by side",
             ),
+            (
+                ResultsView::Optimise,
+                "Optimise",
+                "Parameter sweeps with heatmap and overfitting statistics, and walk-forward",
+            ),
         ] {
             if ui
                 .selectable_label(state.view == view, label)
@@ -173,8 +183,8 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
             export = Some(std::path::PathBuf::from(state.report_path.trim()));
         }
     });
-    if state.view == ResultsView::Fills {
-        // The comparison is the app's (a background job): the layout draws it below.
+    if matches!(state.view, ResultsView::Fills | ResultsView::Optimise) {
+        // Drawn by the caller, which holds the comparison or sweep state (background jobs).
         finish(ui, state, run, actions);
         return export;
     }

@@ -19,6 +19,7 @@ mod problem;
 mod settings_tests;
 mod settings_ui;
 mod sizer_kind;
+mod sweep_ui;
 #[cfg(test)]
 mod tests;
 
@@ -27,9 +28,12 @@ use eframe::egui;
 use ml4t_data::SignalInfo;
 use ml4t_engine::strategy::rules::{Rule, RuleError, SignalStrategy};
 
-pub use broker_ui::broker_editor_ui;
+pub use broker_ui::broker_editor_sweep_ui;
+#[cfg(test)]
+use broker_ui::broker_editor_ui;
 use edit::ListKind;
 use problem::{Place, Problem};
+pub use sweep_ui::SweepMarks;
 
 /// What every row needs to draw itself.
 struct Editor<'a> {
@@ -42,15 +46,59 @@ struct Editor<'a> {
     n_assets: usize,
     /// The first validation error, if any, with the place to show it.
     problem: Option<Problem>,
+    /// "Sweep this" buttons (None: the editor draws none).
+    sweep: Option<&'a SweepMarks>,
+    /// Row name → sweep path of the row's rule.
+    sweep_paths: std::collections::HashMap<String, String>,
+}
+
+impl Editor<'_> {
+    /// The "sweep this" button of the number `slot` ("", ".lo", ".hi") of row `row` (a rule row's
+    /// name, or "sizer"), when the editor offers sweeps.
+    fn sweep_ui(&self, ui: &mut egui::Ui, row: &str, slot: &str, column: Option<&str>, value: f64) {
+        let Some(marks) = self.sweep else { return };
+        let prefix = if row == "sizer" {
+            Some("sizer")
+        } else {
+            self.sweep_paths.get(row).map(String::as_str)
+        };
+        if let Some(prefix) = prefix {
+            sweep_ui::sweep_button_ui(ui, marks, &format!("{prefix}{slot}"), column, value);
+        }
+    }
 }
 
 /// The settings, the lists the direction uses (long entry/exit, short entry/exit), the sizer;
 /// or, for a portfolio, its settings. Returns true when the user changed anything.
+/// (The window uses [`strategy_editor_sweep_ui`]; this one, without sweep buttons, is for tests.)
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn strategy_editor_ui(
     ui: &mut egui::Ui,
     strategy: &mut SignalStrategy,
     signals: &[SignalInfo],
     n_assets: usize,
+) -> bool {
+    editor_ui(ui, strategy, signals, n_assets, None)
+}
+
+/// [`strategy_editor_ui`] with a "sweep this" button beside every number the sweep can vary;
+/// the clicks are in `marks`.
+pub fn strategy_editor_sweep_ui(
+    ui: &mut egui::Ui,
+    strategy: &mut SignalStrategy,
+    signals: &[SignalInfo],
+    n_assets: usize,
+    marks: &SweepMarks,
+) -> bool {
+    editor_ui(ui, strategy, signals, n_assets, Some(marks))
+}
+
+fn editor_ui(
+    ui: &mut egui::Ui,
+    strategy: &mut SignalStrategy,
+    signals: &[SignalInfo],
+    n_assets: usize,
+    sweep: Option<&SweepMarks>,
 ) -> bool {
     let signal_names: Vec<String> = signals.iter().map(|s| s.name.clone()).collect();
     let editor = Editor {
@@ -60,6 +108,12 @@ pub fn strategy_editor_ui(
         columns: kind::column_options(signals),
         n_assets,
         problem: problem::find_problem(strategy, &signal_names, n_assets),
+        sweep_paths: if sweep.is_some() {
+            sweep_ui::row_paths(strategy)
+        } else {
+            Default::default()
+        },
+        sweep,
     };
     let changed = match strategy.portfolio.as_deref_mut() {
         Some(portfolio) => portfolio_ui::portfolio_ui(ui, portfolio, &editor),
@@ -119,6 +173,8 @@ pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[Si
             };
             p
         }),
+        sweep: None,
+        sweep_paths: Default::default(),
     };
     let changed = list_ui::rule_list_ui(ui, ListKind::Filter, filter, &editor);
     if changed {

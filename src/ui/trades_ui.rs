@@ -227,7 +227,7 @@ fn header_ui(ui: &mut Ui, sort: TradeSort, action: &mut Option<TradeAction>) {
 }
 
 /// A small triangle at the right of a header cell (the default fonts have no arrow glyphs).
-fn sort_arrow(ui: &Ui, rect: egui::Rect, descending: bool) {
+pub(super) fn sort_arrow(ui: &Ui, rect: egui::Rect, descending: bool) {
     let c = egui::pos2(rect.right() - 8.0, rect.center().y);
     let (tip, base) = if descending { (3.5, -3.5) } else { (-3.5, 3.5) };
     let points = vec![

@@ -28,7 +28,7 @@ nav a { color:#2f6fdb; text-decoration:none; } nav a:hover { text-decoration:und
 table { border-collapse:collapse; width:100%; margin:6px 0 12px; font-variant-numeric:tabular-nums; font-size:13px; }
 th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:right; white-space:nowrap; }
 th { background:var(--card); font-weight:600; } td.l, th.l { text-align:left; }
-table.kv td:first-child { text-align:left; color:var(--muted); } table.kv { width:auto; min-width:420px; }
+table.kv td:first-child { text-align:left; color:var(--muted); } table.kv { width:auto; min-width:420px; } table.kv td:last-child { white-space:normal; }
 .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:18px; } .grid2 > div { min-width:0; }
 .chart { width:100%; height:auto; display:block; }
 .chart .grid { stroke:#eef1f5; stroke-width:1; } .chart .zero { stroke:#9aa3ae; stroke-width:1; }

@@ -4,19 +4,31 @@ use eframe::egui::{self, DragValue, Grid};
 
 use super::error_label_ui;
 use super::param_ui::{amount_drag, drag_ui, percent_drag};
+use super::sweep_ui::{SweepMarks, sweep_button_ui};
 use ml4t_engine::execution::{BrokerConfig, CashRule, FillTiming, IntrabarPriority};
 
 /// Initial cash, commission (percent, per share, per order, minimum), slippage bps, cash rule, fill
 /// timing (the UI says that same-close is optimistic), allow short, the borrow fee of shorts; also
 /// the intrabar priority and the volume cap. Returns true on change.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn broker_editor_ui(ui: &mut egui::Ui, broker: &mut BrokerConfig) -> bool {
+    broker_editor_with(ui, broker, None)
+}
+
+/// [`broker_editor_ui`] with a "sweep this" button beside each cost (cash, commission, slippage);
+/// the clicks are in `marks`.
+pub fn broker_editor_sweep_ui(ui: &mut egui::Ui, broker: &mut BrokerConfig, marks: &SweepMarks) -> bool {
+    broker_editor_with(ui, broker, Some(marks))
+}
+
+fn broker_editor_with(ui: &mut egui::Ui, broker: &mut BrokerConfig, marks: Option<&SweepMarks>) -> bool {
     let mut changed = false;
     Grid::new("broker_editor")
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            changed |= costs_ui(ui, broker);
-            changed |= execution_ui(ui, broker);
+            changed |= costs_ui(ui, broker, marks);
+            changed |= execution_ui(ui, broker, marks);
         });
     if let Err(message) = broker.validate() {
         error_label_ui(ui, &message);
@@ -25,41 +37,48 @@ pub fn broker_editor_ui(ui: &mut egui::Ui, broker: &mut BrokerConfig) -> bool {
 }
 
 /// Cash, commission and slippage rows.
-fn costs_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
+fn costs_ui(ui: &mut egui::Ui, b: &mut BrokerConfig, marks: Option<&SweepMarks>) -> bool {
     let c = &mut b.commission;
+    let sweep = |path: &'static str| marks.map(|m| (m, path));
     field_ui(
         ui,
         "Initial cash",
+        sweep("broker.initial_cash"),
         "Cash in the account at the start",
         &mut b.initial_cash,
         cash_drag,
     ) | field_ui(
         ui,
         "Commission, % of notional",
+        sweep("broker.commission.percent"),
         "Charged on each fill's value: 0.1 % = 10 bps",
         &mut c.percent,
         |v| percent_drag(v, 100.0, 0.01),
     ) | field_ui(
         ui,
         "Commission per share",
+        sweep("broker.commission.per_share"),
         "Charged per unit filled",
         &mut c.per_share,
         |v| amount_drag(v, 0.001),
     ) | field_ui(
         ui,
         "Commission per order",
+        sweep("broker.commission.per_order"),
         "Charged once per fill",
         &mut c.per_order,
         |v| amount_drag(v, 0.1),
     ) | field_ui(
         ui,
         "Minimum commission",
+        sweep("broker.commission.minimum"),
         "The least a fill is charged, whatever the parts above add up to",
         &mut c.minimum,
         |v| amount_drag(v, 0.1),
     ) | field_ui(
         ui,
         "Slippage",
+        sweep("broker.slippage_bps"),
         "Adverse price move per fill, in basis points: buys fill higher, sells lower",
         &mut b.slippage_bps,
         bps_drag,
@@ -82,7 +101,7 @@ fn bps_drag(value: &mut f64) -> DragValue<'_> {
 }
 
 /// Cash rule, fill timing, intrabar priority, volume cap, shorting rows.
-fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
+fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig, marks: Option<&SweepMarks>) -> bool {
     let mut changed = cash_rule_ui(ui, &mut b.cash_rule);
     changed |= fill_timing_ui(ui, &mut b.fill_timing);
     changed |= intrabar_ui(ui, &mut b.intrabar_priority);
@@ -99,6 +118,7 @@ fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
     changed |= field_ui(
         ui,
         "Borrow fee, % a year",
+        marks.map(|m| (m, "broker.borrow_rate")),
         "Charged on short positions at each close: |qty| × close × rate / bars per year; part of the trade's net P&L",
         &mut b.borrow_rate,
         |v| percent_drag(v, 1000.0, 0.05),
@@ -106,6 +126,7 @@ fn execution_ui(ui: &mut egui::Ui, b: &mut BrokerConfig) -> bool {
     changed |= field_ui(
         ui,
         "Bars per year (borrow fee)",
+        None,
         "How many bars make a year for the borrow fee: 252 for daily bars",
         &mut b.bars_per_year,
         |v| {
@@ -210,12 +231,21 @@ fn volume_cap_ui(ui: &mut egui::Ui, cap: &mut Option<f64>) -> bool {
 fn field_ui(
     ui: &mut egui::Ui,
     label: &str,
+    sweep: Option<(&SweepMarks, &str)>,
     hover: &str,
     value: &mut f64,
     make: impl FnOnce(&mut f64) -> DragValue<'_>,
 ) -> bool {
     let label = ui.label(label).on_hover_text(hover);
-    let changed = drag_ui(ui, value, make, |r| r.labelled_by(label.id).on_hover_text(hover));
+    let changed = ui
+        .horizontal(|ui| {
+            let changed = drag_ui(ui, value, make, |r| r.labelled_by(label.id).on_hover_text(hover));
+            if let Some((marks, path)) = sweep {
+                sweep_button_ui(ui, marks, path, None, *value);
+            }
+            changed
+        })
+        .inner;
     ui.end_row();
     changed
 }

@@ -15,52 +15,75 @@ pub(super) fn rule_params_ui(ui: &mut egui::Ui, rule: &mut Rule, name: &str, edi
     let named = |what: &str| format!("{name} {what}");
     match rule {
         Rule::SignalAbove(c, x) | Rule::SignalBelow(c, x) | Rule::CrossAbove(c, x) | Rule::CrossBelow(c, x) => {
-            column_ui(ui, c, &named("column"), editor) | threshold_ui(ui, x, c, &named("threshold"), editor)
+            let changed =
+                column_ui(ui, c, &named("column"), editor) | threshold_ui(ui, x, c, &named("threshold"), editor);
+            editor.sweep_ui(ui, name, "", Some(c), *x);
+            changed
         }
         Rule::SignalBetween(c, lo, hi) => {
             let mut changed = column_ui(ui, c, &named("column"), editor);
             changed |= threshold_ui(ui, lo, c, &named("lower bound"), editor);
+            editor.sweep_ui(ui, name, ".lo", Some(c), *lo);
             ui.label("to");
-            changed | threshold_ui(ui, hi, c, &named("upper bound"), editor)
+            changed |= threshold_ui(ui, hi, c, &named("upper bound"), editor);
+            editor.sweep_ui(ui, name, ".hi", Some(c), *hi);
+            changed
         }
         Rule::Compare(a, op, b) => {
             column_ui(ui, a, &named("column"), editor)
                 | cmp_ui(ui, op, &named("comparator"))
                 | column_ui(ui, b, &named("second column"), editor)
         }
-        Rule::StopLoss(p) => named_drag_ui(
-            ui,
-            p,
-            |v| percent_drag(v, 100.0, 0.1),
-            &named("percent"),
-            "Loss since entry",
-        ),
-        Rule::TrailingStop(p) => named_drag_ui(
-            ui,
-            p,
-            |v| percent_drag(v, 100.0, 0.1),
-            &named("percent"),
-            "Drop from the high",
-        ),
-        Rule::TakeProfit(p) => named_drag_ui(
-            ui,
-            p,
-            |v| percent_drag(v, 1000.0, 0.1),
-            &named("percent"),
-            "Gain since entry",
-        ),
-        Rule::MaxHoldingBars(n) => named_count_u32_ui(
-            ui,
-            n,
-            1,
-            " bars",
-            &named("bars"),
-            "Bars held, counting the entry bar as 1",
-        ),
+        Rule::StopLoss(p) => {
+            let changed = named_drag_ui(
+                ui,
+                p,
+                |v| percent_drag(v, 100.0, 0.1),
+                &named("percent"),
+                "Loss since entry",
+            );
+            editor.sweep_ui(ui, name, "", None, *p);
+            changed
+        }
+        Rule::TrailingStop(p) => {
+            let changed = named_drag_ui(
+                ui,
+                p,
+                |v| percent_drag(v, 100.0, 0.1),
+                &named("percent"),
+                "Drop from the high",
+            );
+            editor.sweep_ui(ui, name, "", None, *p);
+            changed
+        }
+        Rule::TakeProfit(p) => {
+            let changed = named_drag_ui(
+                ui,
+                p,
+                |v| percent_drag(v, 1000.0, 0.1),
+                &named("percent"),
+                "Gain since entry",
+            );
+            editor.sweep_ui(ui, name, "", None, *p);
+            changed
+        }
+        Rule::MaxHoldingBars(n) => {
+            let changed = named_count_u32_ui(
+                ui,
+                n,
+                1,
+                " bars",
+                &named("bars"),
+                "Bars held, counting the entry bar as 1",
+            );
+            editor.sweep_ui(ui, name, "", None, f64::from(*n));
+            changed
+        }
         Rule::TopN(c, n) | Rule::BottomN(c, n) => {
             // Validation flags N above the data's assets (unknown without data).
             let hover = format!("How many assets to keep; the data has {}", editor.n_assets);
             let changed = named_count_ui(ui, n, 1, "", &named("N"), &hover);
+            editor.sweep_ui(ui, name, "", None, *n as f64);
             ui.label("by");
             changed | column_ui(ui, c, &named("column"), editor)
         }
@@ -312,6 +335,22 @@ fn sizer_kind_ui(ui: &mut egui::Ui, sizer: &mut Sizer, editor: &Editor<'_>) -> b
 }
 
 fn sizer_params_ui(ui: &mut egui::Ui, sizer: &mut Sizer, editor: &Editor<'_>) -> bool {
+    let changed = sizer_numbers_ui(ui, sizer, editor);
+    match sizer {
+        Sizer::PercentOfCash(x)
+        | Sizer::PercentOfEquity(x)
+        | Sizer::FixedQuantity(x)
+        | Sizer::FixedNotional(x)
+        | Sizer::VolatilityTarget(_, x) => editor.sweep_ui(ui, "sizer", "", None, *x),
+        Sizer::ConfidenceScaled(_, scale, max) => {
+            editor.sweep_ui(ui, "sizer", ".scale", None, *scale);
+            editor.sweep_ui(ui, "sizer", ".max", None, *max);
+        }
+    }
+    changed
+}
+
+fn sizer_numbers_ui(ui: &mut egui::Ui, sizer: &mut Sizer, editor: &Editor<'_>) -> bool {
     match sizer {
         Sizer::PercentOfCash(p) => named_drag_ui(
             ui,
