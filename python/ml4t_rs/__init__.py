@@ -33,6 +33,7 @@ from .rules import (
     SignalStrategy,
 )
 from .strategy import Strategy
+from .sweep import sweep
 
 __all__ = [
     "ConfidenceSizer",
@@ -51,4 +52,5 @@ __all__ = [
     "StrategyError",
     "__version__",
     "run_preset",
+    "sweep",
 ]

@@ -58,7 +58,8 @@ impl Signals {
         match find(&self.names, key) {
             Some(i) => Ok(self.value(i)),
             None => Err(PyKeyError::new_err(format!(
-                "no signal {key}; the data's signals: {}",
+                "no signal {}; the data's signals: {}",
+                key.repr().map_or_else(|_| key.to_string(), |r| r.to_string()),
                 self.bars.signal_names().join(", ")
             ))),
         }
@@ -224,9 +225,13 @@ impl Account {
     }
 
     fn asset(&self, key: &Bound<'_, PyAny>) -> PyResult<AssetId> {
-        find(&self.assets, key)
-            .map(|i| AssetId(i as u32))
-            .ok_or_else(|| PyKeyError::new_err(format!("no asset {key}; the data's assets: {}", self.names.join(", "))))
+        find(&self.assets, key).map(|i| AssetId(i as u32)).ok_or_else(|| {
+            let shown = key.repr().map_or_else(|_| key.to_string(), |r| r.to_string());
+            PyKeyError::new_err(format!(
+                "no asset {shown}; the data's assets: {}",
+                self.names.join(", ")
+            ))
+        })
     }
 }
 

@@ -9,6 +9,8 @@ mod data;
 mod output;
 /// Runs: rules, callbacks, hybrids and presets, cancellable by Ctrl+C.
 mod run;
+/// Sweeps: rows as columns, a slice of the combinations at a time (for Dask).
+mod sweep;
 
 use pyo3::prelude::*;
 
@@ -42,5 +44,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::run_rules, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_callback, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_preset, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_rows, m)?)?;
     Ok(())
 }
