@@ -82,3 +82,95 @@ pub fn frame_from_stream(stream: Box<ArrowArrayStream>, origin: &str) -> Result<
     }
     DataFrame::new_infer_height(columns).map_err(DataError::polars(file))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SampleSpec, load, sample, write_parquet};
+    use polars::prelude::{IntoColumn, NamedFrom};
+    use polars_arrow::ffi::export_iterator;
+
+    fn sample_frame(dir: &Path) -> (DataFrame, std::path::PathBuf) {
+        let bars = sample(&SampleSpec {
+            assets: 2,
+            bars: 50,
+            ..SampleSpec::default()
+        })
+        .unwrap();
+        let path = dir.join("s.parquet");
+        write_parquet(&bars, &path).unwrap();
+        let df = polars::prelude::ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
+        (df, path)
+    }
+
+    use polars::prelude::SerReader;
+
+    /// Bars as text without their id (NaN signals make `==` false on equal data).
+    fn shown(bars: &ml4t_engine::market::Bars) -> String {
+        let text = format!("{bars:?}");
+        text.split_once(", ").map(|(_, rest)| rest.to_owned()).unwrap_or(text)
+    }
+
+    #[test]
+    fn frame_loads_like_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (df, path) = sample_frame(dir.path());
+        let from_file = load(&path, &LoadOptions::default()).unwrap();
+        let from_frame = load_frame(&df, "<frame>", &LoadOptions::default()).unwrap();
+        assert_eq!(shown(&from_frame.bars), shown(&from_file.bars));
+        assert!(from_frame.files.is_empty());
+    }
+
+    #[test]
+    fn arrow_stream_loads_like_the_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let (df, _) = sample_frame(dir.path());
+        let direct = load_frame(&df, "<frame>", &LoadOptions::default()).unwrap();
+        let fields: Vec<ArrowField> = df
+            .columns()
+            .iter()
+            .map(|c| c.field().to_arrow(polars::prelude::CompatLevel::newest()))
+            .collect();
+        let field = ArrowField::new("frame".into(), ArrowDataType::Struct(fields), false);
+        let batches: Vec<polars::prelude::PolarsResult<Box<dyn Array>>> = df
+            .iter_chunks(polars::prelude::CompatLevel::newest(), false)
+            .map(|batch| {
+                let arrays = batch.into_arrays();
+                let len = arrays.first().map_or(0, |a| a.len());
+                Ok(Box::new(StructArray::new(field.dtype.clone(), len, arrays, None)) as Box<dyn Array>)
+            })
+            .collect();
+        let stream = export_iterator(Box::new(batches.into_iter()), field);
+        let via_stream = load_arrow_stream(Box::new(stream), "<frame>", &LoadOptions::default()).unwrap();
+        assert_eq!(shown(&via_stream.bars), shown(&direct.bars));
+    }
+
+    #[test]
+    fn bad_frame_gets_the_bad_files_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut df, _) = sample_frame(dir.path());
+        let high: Vec<f64> = df.column("high").unwrap().f64().unwrap().into_no_null_iter().collect();
+        let low: Vec<f64> = df.column("low").unwrap().f64().unwrap().into_no_null_iter().collect();
+        let bad: Vec<f64> = high
+            .iter()
+            .zip(&low)
+            .enumerate()
+            .map(|(i, (h, l))| if i == 3 { l - 1.0 } else { *h })
+            .collect();
+        df.replace("high", Series::new("high".into(), bad).into_column())
+            .unwrap();
+        let path = dir.path().join("bad.parquet");
+        let mut copy = df.clone();
+        polars::prelude::ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut copy)
+            .unwrap();
+        let file_err = load(&path, &LoadOptions::default()).unwrap_err().to_string();
+        let frame_err = load_frame(&df, "bad.parquet", &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(frame_err, file_err.replace(&path.display().to_string(), "bad.parquet"));
+        assert!(frame_err.contains("row 3"), "{frame_err}");
+    }
+}
