@@ -33,7 +33,7 @@ from .rules import (
     SignalStrategy,
 )
 from .strategy import Strategy
-from .sweep import sweep
+from .sweep import sweep, walk_forward
 
 __all__ = [
     "ConfidenceSizer",
@@ -53,4 +53,5 @@ __all__ = [
     "__version__",
     "run_preset",
     "sweep",
+    "walk_forward",
 ]

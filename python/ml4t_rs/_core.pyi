@@ -145,3 +145,18 @@ def sweep_rows(
     end: int | None = None,
     threads: int = 0,
 ) -> dict[str, Any]: ...
+def walk_forward_rows(
+    data: Data,
+    params: list[tuple[str, str]],
+    constraints: list[str],
+    objective: str,
+    train: str,
+    test: str,
+    anchored: bool = False,
+    embargo_bars: int = 0,
+    carry_equity: bool = False,
+    preset_path: str | None = None,
+    strategy_json: str | None = None,
+    broker_json: str | None = None,
+    threads: int = 0,
+) -> dict[str, Any]: ...

@@ -100,3 +100,36 @@ def _sweep_dask(client, data, n, pairs, cons, objective, target, threads, chunks
     parts = client.gather(futures)
     # A metric can be null in every row of one chunk (no recovery yet): relaxed types reconcile it.
     return pl.concat([_frame(p) for p in parts], how="vertical_relaxed")
+
+
+def walk_forward(
+    strategy: SignalStrategy | str | os.PathLike[str],
+    data: Any,
+    params: Mapping[str, Any],
+    train: str,
+    test: str,
+    constraints: Sequence[str] = (),
+    objective: str = "sharpe",
+    broker: SimulationBroker | None = None,
+    anchored: bool = False,
+    embargo_bars: int = 0,
+    carry_equity: bool = False,
+    threads: int = 0,
+) -> Any:
+    """Walk-forward as ``ml4t walk-forward``: on each fold the sweep over the train window picks
+    the best combination by ``objective``, which then runs on the following test window.
+    ``train``/``test``: window lengths as the CLI takes them (bars ``"500"`` or a period such as
+    ``"2y"``, ``"6m"``). Returns a polars DataFrame, one row per fold: windows, chosen params,
+    in- and out-of-sample objective, test trades and final equity."""
+    import polars as pl
+
+    target = _target(strategy, broker)
+    feed = data if isinstance(data, HistoricalDataFeed) else HistoricalDataFeed(data)
+    pairs = [(str(k), _values(v)) for k, v in params.items()]
+    cols = _core.walk_forward_rows(
+        feed._data, pairs, list(constraints), objective, train, test,
+        anchored=anchored, embargo_bars=embargo_bars, carry_equity=carry_equity, threads=threads, **target,
+    )
+    df = pl.DataFrame(cols)
+    times = ("train_start", "train_end", "test_start", "test_end")
+    return df.with_columns([pl.col(c).cast(pl.Datetime("ns")) for c in times])

@@ -46,5 +46,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::run_preset, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_plan, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::walk_forward_rows, m)?)?;
     Ok(())
 }

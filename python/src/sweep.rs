@@ -8,7 +8,8 @@ use ml4t_engine::execution::BrokerConfig;
 use ml4t_engine::strategy::rules::SignalStrategy;
 use ml4t_preset::Preset;
 use ml4t_stats::OverfitOptions;
-use ml4t_sweep::{Objective, SweepDef, SweepOptions, SweepPlan, run_sweep};
+use ml4t_stats::walkforward::{WalkForwardSpec, WindowMode};
+use ml4t_sweep::{Objective, SweepDef, SweepOptions, SweepPlan, WalkForwardOptions, run_sweep, run_walk_forward};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -116,5 +117,70 @@ pub fn sweep_rows<'py>(
     let metrics: Vec<_> = out.rows.iter().map(|r| &r.metrics).collect();
     d.set_item("metrics_json", serde_json::to_string(&metrics).map_err(err)?)?;
     d.set_item("cancelled", out.cancelled)?;
+    Ok(d)
+}
+
+/// Walk-forward: per fold, the sweep on the train window picks the best combination by the
+/// objective, which then runs on the test window. Returns one row per fold as columns (fold
+/// windows as ns timestamps, the chosen params, in- and out-of-sample objective, test trades and
+/// final equity).
+#[pyfunction]
+#[pyo3(signature = (data, params, constraints, objective, train, test, anchored=false, embargo_bars=0, carry_equity=false, preset_path=None, strategy_json=None, broker_json=None, threads=0))]
+#[allow(clippy::too_many_arguments)]
+pub fn walk_forward_rows<'py>(
+    py: Python<'py>,
+    data: &Data,
+    params: Vec<(String, String)>,
+    constraints: Vec<String>,
+    objective: &str,
+    train: &str,
+    test: &str,
+    anchored: bool,
+    embargo_bars: usize,
+    carry_equity: bool,
+    preset_path: Option<PathBuf>,
+    strategy_json: Option<&str>,
+    broker_json: Option<&str>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let preset = preset_of(preset_path.as_deref(), strategy_json, broker_json)?;
+    let plan = plan_of(&preset, params, constraints)?;
+    let objective = Objective::parse(objective, true).map_err(err)?;
+    let mode = if anchored {
+        WindowMode::Anchored
+    } else {
+        WindowMode::Rolling
+    };
+    let spec = WalkForwardSpec::parse(train, test, mode, embargo_bars).map_err(err)?;
+    let file = preset_path.unwrap_or_else(|| PathBuf::from("."));
+    let bars = data.bars.clone();
+    let out = detached(py, |cancel| {
+        let opts = WalkForwardOptions {
+            spec,
+            carry_equity,
+            threads,
+            progress: None,
+            cancel: Some(cancel),
+        };
+        run_walk_forward(&preset, &file, &bars, &plan, &objective, &opts)
+    })?
+    .map_err(err)?;
+    let f = &out.folds;
+    let d = PyDict::new(py);
+    d.set_item("fold", (0..f.len()).collect::<Vec<_>>())?;
+    d.set_item("train_start", f.iter().map(|x| x.train_first_ts.0).collect::<Vec<_>>())?;
+    d.set_item("train_end", f.iter().map(|x| x.train_last_ts.0).collect::<Vec<_>>())?;
+    d.set_item("test_start", f.iter().map(|x| x.test_first_ts.0).collect::<Vec<_>>())?;
+    d.set_item("test_end", f.iter().map(|x| x.test_last_ts.0).collect::<Vec<_>>())?;
+    for (k, path) in out.paths.iter().enumerate() {
+        d.set_item(path.as_str(), f.iter().map(|x| x.params[k]).collect::<Vec<_>>())?;
+    }
+    d.set_item("is_value", f.iter().map(|x| x.is_value).collect::<Vec<_>>())?;
+    d.set_item("oos_value", f.iter().map(|x| x.oos_value).collect::<Vec<_>>())?;
+    d.set_item("test_trades", f.iter().map(|x| x.test_trades).collect::<Vec<_>>())?;
+    d.set_item(
+        "test_final_equity",
+        f.iter().map(|x| x.test_final_equity).collect::<Vec<_>>(),
+    )?;
     Ok(d)
 }

@@ -44,3 +44,21 @@ def test_dask_local_cluster_equals_local(frames):
             chunked = sweep(rules("S2"), frames["syn_2k"], params, client=client, chunks=4, threads=1)
     assert remote.equals(local)
     assert chunked.equals(local)
+
+
+def test_walk_forward_folds_pick_the_train_windows_best(frames):
+    from ml4t_rs import sweep as sweep_fn
+    from ml4t_rs import walk_forward
+
+    df = frames["syn_2k"]
+    params = {"entry[0]": "0.6:0.9:4"}
+    wf = walk_forward(rules("S1"), df, params, train="500", test="250", objective="total_return")
+    assert wf.height == 6
+    assert wf.columns[:5] == ["fold", "train_start", "train_end", "test_start", "test_end"]
+    assert (wf["test_start"] > wf["train_end"]).all()
+    # Fold 0's choice is the best row of a sweep over its train window alone.
+    train = sweep_fn(rules("S1"), df.slice(0, 500), params, objective="total_return")
+    best = train.sort("total_return", descending=True).row(0, named=True)
+    first = wf.row(0, named=True)
+    assert first["entry[0]"] == best["entry[0]"]
+    assert first["is_value"] == pytest.approx(best["total_return"], rel=1e-12)
