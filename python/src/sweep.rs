@@ -47,6 +47,21 @@ fn plan_of(preset: &Preset, params: Vec<(String, String)>, constraints: Vec<Stri
     .map_err(err)
 }
 
+/// The preset, the resolved plan and the objective of a sweep or walk-forward.
+fn prepare(
+    preset_path: &Option<PathBuf>,
+    strategy_json: Option<&str>,
+    broker_json: Option<&str>,
+    params: Vec<(String, String)>,
+    constraints: Vec<String>,
+    objective: &str,
+) -> PyResult<(Preset, SweepPlan, Objective)> {
+    let preset = preset_of(preset_path.as_deref(), strategy_json, broker_json)?;
+    let plan = plan_of(&preset, params, constraints)?;
+    let objective = Objective::parse(objective, true).map_err(err)?;
+    Ok((preset, plan, objective))
+}
+
 /// The number of combinations and the parameter paths, for chunking.
 #[pyfunction]
 #[pyo3(signature = (params, constraints, preset_path=None, strategy_json=None, broker_json=None))]
@@ -83,9 +98,8 @@ pub fn sweep_rows<'py>(
     end: Option<usize>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let preset = preset_of(preset_path.as_deref(), strategy_json, broker_json)?;
-    let mut plan = plan_of(&preset, params, constraints)?;
-    let objective = Objective::parse(objective, true).map_err(err)?;
+    let (preset, mut plan, objective) =
+        prepare(&preset_path, strategy_json, broker_json, params, constraints, objective)?;
     let n = plan.combos.len();
     let end = end.unwrap_or(n).min(n);
     if start > end {
@@ -143,9 +157,7 @@ pub fn walk_forward_rows<'py>(
     broker_json: Option<&str>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let preset = preset_of(preset_path.as_deref(), strategy_json, broker_json)?;
-    let plan = plan_of(&preset, params, constraints)?;
-    let objective = Objective::parse(objective, true).map_err(err)?;
+    let (preset, plan, objective) = prepare(&preset_path, strategy_json, broker_json, params, constraints, objective)?;
     let mode = if anchored {
         WindowMode::Anchored
     } else {
