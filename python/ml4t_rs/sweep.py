@@ -92,7 +92,8 @@ def _sweep_dask(client, data, n, pairs, cons, objective, target, threads, chunks
     workers = len(client.scheduler_info().get("workers", {})) or 1
     k = max(1, min(chunks or workers, n))
     bounds = [(i * n // k, (i + 1) * n // k) for i in range(k)]
-    shared = client.scatter(frame, broadcast=True)
+    # hash=False: a fresh key per sweep, so a release of an earlier sweep's copy cannot race this one.
+    shared = client.scatter(frame, broadcast=True, hash=False)
     futures = [
         client.submit(_run_chunk, shared, name, pairs, cons, objective, target, a, b, threads, pure=False)
         for a, b in bounds
