@@ -8,6 +8,7 @@
 mod columns;
 mod export;
 mod extract;
+mod frame;
 mod load;
 mod merge;
 mod pages;
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 
 pub use columns::{ColumnMapping, IntTimeUnit};
 pub use export::{TableFormat, export_dir, write_equity, write_fills, write_result_json, write_trades};
+pub use frame::{ArrowArrayStream, frame_from_stream, load_arrow_stream, load_frame};
 pub use load::{ColumnInfo, LoadOptions, LoadedData, SchemaInfo, inspect, load, load_files};
 pub use sample::{SampleFreq, SampleSpec, sample};
 pub use stats::{SignalInfo, signal_stats};

@@ -163,19 +163,47 @@ fn load_from(origin: &Path, paths: &[PathBuf], opts: &LoadOptions) -> Result<Loa
             return Err(DataError::UnsupportedFile { file: path.clone() });
         }
         let table = guarded(path, || read_table(path, opts))?;
-        if let Some(first) = tables.first()
-            && first.cols.signals != table.cols.signals
-        {
-            let (expected, found) = (first.cols.signals.join(", "), table.cols.signals.join(", "));
-            return Err(DataError::SignalMismatch {
-                file: path.clone(),
-                expected,
-                found,
-            });
-        }
-        validate(&table)?;
-        tables.push(table);
+        push_table(&mut tables, table, path)?;
     }
+    let files = paths.to_vec();
+    finish(origin, tables, files, opts, started)
+}
+
+/// Checks `table` against the first table's signals, validates it and appends it.
+fn push_table(tables: &mut Vec<Table>, table: Table, path: &Path) -> Result<(), DataError> {
+    if let Some(first) = tables.first()
+        && first.cols.signals != table.cols.signals
+    {
+        let (expected, found) = (first.cols.signals.join(", "), table.cols.signals.join(", "));
+        return Err(DataError::SignalMismatch {
+            file: path.to_path_buf(),
+            expected,
+            found,
+        });
+    }
+    validate(&table)?;
+    tables.push(table);
+    Ok(())
+}
+
+/// Loads one in-memory frame (from Python, an Arrow stream, ...) with the same column detection
+/// and validation as a file; `origin` names it in messages where a file name would stand.
+pub(crate) fn load_frame_at(df: &DataFrame, origin: &Path, opts: &LoadOptions) -> Result<LoadedData, DataError> {
+    let started = Instant::now();
+    let table = guarded(origin, || frame_table(df, origin, opts))?;
+    let mut tables = Vec::with_capacity(1);
+    push_table(&mut tables, table, origin)?;
+    finish(origin, tables, Vec::new(), opts, started)
+}
+
+/// Merges validated tables into [`LoadedData`]; `origin` names the input in messages.
+pub(crate) fn finish(
+    origin: &Path,
+    tables: Vec<Table>,
+    files: Vec<PathBuf>,
+    opts: &LoadOptions,
+    started: Instant,
+) -> Result<LoadedData, DataError> {
     let Some(first) = tables.first() else {
         return Err(DataError::NoFiles {
             dir: PathBuf::from("(no files given)"),
@@ -194,7 +222,7 @@ fn load_from(origin: &Path, paths: &[PathBuf], opts: &LoadOptions) -> Result<Loa
     Ok(LoadedData {
         bars,
         path,
-        files: paths.to_vec(),
+        files,
         has_volume,
         mapping_used,
         load_ms,
@@ -250,6 +278,24 @@ fn read_table(path: &Path, opts: &LoadOptions) -> Result<Table, DataError> {
         });
     }
     extract(&df, cols, path, csv)
+}
+
+/// The columns of an in-memory frame that `opts` asks for, converted (not yet validated) exactly
+/// as a Parquet file's: `origin` stands for the file name in messages.
+pub(crate) fn frame_table(df: &DataFrame, origin: &Path, opts: &LoadOptions) -> Result<Table, DataError> {
+    let schema = schema_of(df);
+    let empty: Vec<String> = schema
+        .iter()
+        .filter(|(_, d)| d.is_null())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let cols = columns::resolve(origin, &schema, &opts.mapping, opts.signals.as_deref(), &empty)?;
+    if df.height() == 0 {
+        return Err(DataError::Empty {
+            file: origin.to_path_buf(),
+        });
+    }
+    extract(df, cols, origin, false)
 }
 
 fn read_csv(path: &Path, n_rows: Option<usize>) -> Result<DataFrame, DataError> {

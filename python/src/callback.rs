@@ -1,0 +1,456 @@
+//! A Python `Strategy` subclass behind the engine's `Strategy` trait. Per bar the engine moves a
+//! shared cursor (the bar's row) and calls `on_market_data(event)` with the SAME `event` object
+//! every time: `event.asset_id`, `event.data.close` and `event.data.signals['ml_pred']` are
+//! getters reading the row's columns, so a bar allocates no Python object but the floats it
+//! returns. Signal names are matched by string identity first (literals and the names we hand out
+//! are interned), so `signals['ml_pred']` is a pointer compare and an index, not a dict lookup.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use ml4t_engine::execution::Fill;
+use ml4t_engine::market::{Bar, Bars};
+use ml4t_engine::strategy::{Context, Strategy, StrategyError, StrategyResult};
+use ml4t_engine::types::{AssetId, SignalId};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+/// Bars between two `check_signals` calls when the callback itself runs no Python bytecode that
+/// would notice a pending Ctrl+C (about 0.1 ms at 1M bars/s).
+const SIGNAL_CHECK_BARS: u32 = 128;
+
+/// The row the event objects currently show.
+type Cursor = Arc<AtomicUsize>;
+
+fn interned(py: Python<'_>, names: &[String]) -> Vec<Py<PyString>> {
+    names.iter().map(|n| PyString::intern(py, n).unbind()).collect()
+}
+
+/// Finds `key` among `names`: by identity first (interned strings), then by value.
+fn find(names: &[Py<PyString>], key: &Bound<'_, PyAny>) -> Option<usize> {
+    let ptr = key.as_ptr();
+    if let Some(i) = names.iter().position(|n| n.as_ptr() == ptr) {
+        return Some(i);
+    }
+    let text = key.cast::<PyString>().ok()?.to_str().ok()?;
+    let py = key.py();
+    names.iter().position(|n| n.bind(py).to_str().is_ok_and(|s| s == text))
+}
+
+/// `event.data.signals`: a read-only mapping from signal name to the bar's value (NaN allowed).
+#[pyclass(frozen, module = "ml4t_rs._core", mapping)]
+pub struct Signals {
+    bars: Arc<Bars>,
+    cursor: Cursor,
+    names: Vec<Py<PyString>>,
+}
+
+impl Signals {
+    fn value(&self, i: usize) -> f64 {
+        self.bars.signal_column(SignalId(i as u32))[self.cursor.load(Ordering::Relaxed)]
+    }
+}
+
+#[pymethods]
+impl Signals {
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<f64> {
+        match find(&self.names, key) {
+            Some(i) => Ok(self.value(i)),
+            None => Err(PyKeyError::new_err(format!(
+                "no signal {}; the data's signals: {}",
+                key.repr().map_or_else(|_| key.to_string(), |r| r.to_string()),
+                self.bars.signal_names().join(", ")
+            ))),
+        }
+    }
+    #[pyo3(signature = (key, default=None))]
+    fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        Ok(match find(&self.names, key) {
+            Some(i) => self.value(i).into_pyobject(py)?.into_any().unbind(),
+            None => default.unwrap_or_else(|| py.None()),
+        })
+    }
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        find(&self.names, key).is_some()
+    }
+    fn __len__(&self) -> usize {
+        self.names.len()
+    }
+    fn keys(&self, py: Python<'_>) -> Vec<Py<PyString>> {
+        self.names.iter().map(|n| n.clone_ref(py)).collect()
+    }
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let keys = self.keys(py);
+        Ok(keys.into_pyobject(py)?.try_iter()?.into_any().unbind())
+    }
+    /// The bar's signals as a new dict (allocates: for inspection, not the hot path).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (i, n) in self.names.iter().enumerate() {
+            d.set_item(n.bind(py), self.value(i))?;
+        }
+        Ok(d)
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Signals({})", self.to_dict(py)?.repr()?))
+    }
+}
+
+/// `event.data`: the bar's prices and signals.
+#[pyclass(frozen, module = "ml4t_rs._core")]
+pub struct BarData {
+    bars: Arc<Bars>,
+    cursor: Cursor,
+    signals: Py<Signals>,
+}
+
+impl BarData {
+    fn row(&self) -> usize {
+        self.cursor.load(Ordering::Relaxed)
+    }
+}
+
+#[pymethods]
+impl BarData {
+    #[getter]
+    fn open(&self) -> f64 {
+        self.bars.open()[self.row()]
+    }
+    #[getter]
+    fn high(&self) -> f64 {
+        self.bars.high()[self.row()]
+    }
+    #[getter]
+    fn low(&self) -> f64 {
+        self.bars.low()[self.row()]
+    }
+    #[getter]
+    fn close(&self) -> f64 {
+        self.bars.close()[self.row()]
+    }
+    #[getter]
+    fn volume(&self) -> f64 {
+        self.bars.volume()[self.row()]
+    }
+    #[getter]
+    fn signals(&self, py: Python<'_>) -> Py<Signals> {
+        self.signals.clone_ref(py)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "BarData(open={}, high={}, low={}, close={}, volume={})",
+            self.open(),
+            self.high(),
+            self.low(),
+            self.close(),
+            self.volume()
+        )
+    }
+}
+
+/// The market event of one asset's bar, reused for every bar of a run.
+#[pyclass(frozen, module = "ml4t_rs._core")]
+pub struct Event {
+    bars: Arc<Bars>,
+    cursor: Cursor,
+    assets: Vec<Py<PyString>>,
+    data: Py<BarData>,
+}
+
+impl Event {
+    fn row(&self) -> usize {
+        self.cursor.load(Ordering::Relaxed)
+    }
+}
+
+#[pymethods]
+impl Event {
+    /// The asset's name (the same interned string object for every bar of that asset).
+    #[getter]
+    fn asset_id(&self, py: Python<'_>) -> Py<PyString> {
+        self.assets[self.bars.asset_ids()[self.row()].index()].clone_ref(py)
+    }
+    #[getter]
+    fn data(&self, py: Python<'_>) -> Py<BarData> {
+        self.data.clone_ref(py)
+    }
+    /// The bar's time in nanoseconds since 1970 (UTC).
+    #[getter]
+    fn timestamp_ns(&self) -> i64 {
+        self.bars.ts()[self.row()]
+    }
+    /// The bar's time as `YYYY-MM-DDTHH:MM:SS` (UTC), as in the result JSON.
+    #[getter]
+    fn timestamp(&self) -> String {
+        ml4t_engine::types::TimestampNs(self.timestamp_ns()).to_iso()
+    }
+    /// The bar's 0-based row in the data.
+    #[getter]
+    fn row_index(&self) -> usize {
+        self.row()
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "MarketEvent(asset_id={}, timestamp={}, close={})",
+            self.asset_id(py),
+            self.timestamp(),
+            self.data.get().close()
+        )
+    }
+}
+
+/// The strategy's view of the account during a callback: the seed's helper methods. It points
+/// at the engine's `Context` only while a callback runs (every access holds the GIL, and the
+/// engine thread holds the GIL whenever it sets or clears the pointer).
+#[pyclass(frozen, module = "ml4t_rs._core")]
+pub struct Account {
+    ctx: AtomicPtr<()>,
+    assets: Vec<Py<PyString>>,
+    names: Vec<String>,
+}
+
+impl Account {
+    fn with<R>(&self, f: impl FnOnce(&mut Context<'_>) -> R) -> PyResult<R> {
+        let p = self.ctx.load(Ordering::Relaxed);
+        if p.is_null() {
+            return Err(PyRuntimeError::new_err(
+                "the account is only available inside a strategy callback (on_start, on_market_data, on_fill, on_end)",
+            ));
+        }
+        // SAFETY: non-null only while `PyCallback::call` runs, which holds the `&mut Context` this
+        // points to and does not touch it until the Python call returns.
+        let ctx = unsafe { &mut *p.cast::<Context<'static>>() };
+        Ok(f(ctx))
+    }
+
+    fn asset(&self, key: &Bound<'_, PyAny>) -> PyResult<AssetId> {
+        find(&self.assets, key).map(|i| AssetId(i as u32)).ok_or_else(|| {
+            let shown = key.repr().map_or_else(|_| key.to_string(), |r| r.to_string());
+            PyKeyError::new_err(format!(
+                "no asset {shown}; the data's assets: {}",
+                self.names.join(", ")
+            ))
+        })
+    }
+}
+
+#[pymethods]
+impl Account {
+    /// Signed quantity held (0 when flat).
+    fn get_position(&self, asset: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.position(a))
+    }
+    /// `close / average entry - 1` (mirrored for a short); 0 when flat.
+    fn get_unrealized_pnl_pct(&self, asset: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.unrealized_pnl_pct(a))
+    }
+    fn get_unrealized_pnl(&self, asset: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.unrealized_pnl(a))
+    }
+    fn get_cash(&self) -> PyResult<f64> {
+        self.with(|c| c.cash())
+    }
+    fn get_equity(&self) -> PyResult<f64> {
+        self.with(|c| c.equity())
+    }
+    /// Buys `floor(cash * pct / close)` shares at the next open; False if that is 0 (or on the
+    /// last bar, where no order could fill).
+    fn buy_percent(&self, asset: &Bound<'_, PyAny>, pct: f64) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.buy_percent(a, pct).is_some())
+    }
+    fn buy(&self, asset: &Bound<'_, PyAny>, qty: f64) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.buy(a, qty).is_some())
+    }
+    fn sell(&self, asset: &Bound<'_, PyAny>, qty: f64) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.sell(a, qty).is_some())
+    }
+    /// Sells (or covers) the whole position at the next open.
+    fn close_position(&self, asset: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.close_position(a).is_some())
+    }
+    /// Reduces the position by `fraction` of it (0.5 halves it), whole shares rounded down.
+    fn reduce_position(&self, asset: &Bound<'_, PyAny>, fraction: f64) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "reduce_position: fraction {fraction} must be in [0, 1] (0.5 halves the position)"
+            )));
+        }
+        self.with(|c| {
+            let qty = (c.position(a).abs() * fraction).floor();
+            qty > 0.0 && c.reduce_position(a, qty).is_some()
+        })
+    }
+    /// Orders the difference to a target of `pct` of equity (negative = short).
+    fn order_target_percent(&self, asset: &Bound<'_, PyAny>, pct: f64) -> PyResult<bool> {
+        let a = self.asset(asset)?;
+        self.with(|c| c.order_target_percent(a, pct).is_some())
+    }
+}
+
+/// Builds the reused event objects and the account for `bars`.
+pub fn event_objects<'py>(
+    py: Python<'py>,
+    bars: &Arc<Bars>,
+) -> PyResult<(Bound<'py, Event>, Bound<'py, Account>, Cursor)> {
+    let cursor: Cursor = Arc::new(AtomicUsize::new(0));
+    let assets = interned(py, bars.assets());
+    let signals = Py::new(
+        py,
+        Signals {
+            bars: bars.clone(),
+            cursor: cursor.clone(),
+            names: interned(py, bars.signal_names()),
+        },
+    )?;
+    let data = Py::new(
+        py,
+        BarData {
+            bars: bars.clone(),
+            cursor: cursor.clone(),
+            signals,
+        },
+    )?;
+    let event = Bound::new(
+        py,
+        Event {
+            bars: bars.clone(),
+            cursor: cursor.clone(),
+            assets: assets.iter().map(|a| a.clone_ref(py)).collect(),
+            data,
+        },
+    )?;
+    let account = Bound::new(
+        py,
+        Account {
+            ctx: AtomicPtr::new(std::ptr::null_mut()),
+            assets,
+            names: bars.assets().to_vec(),
+        },
+    )?;
+    Ok((event, account, cursor))
+}
+
+/// The Python methods a run calls; `None` for those the subclass did not override.
+pub struct Hooks<'py> {
+    pub on_market_data: Bound<'py, PyAny>,
+    pub on_start: Option<Bound<'py, PyAny>>,
+    pub on_fill: Option<Bound<'py, PyAny>>,
+    pub on_end: Option<Bound<'py, PyAny>>,
+}
+
+/// The engine's `Strategy` for a Python strategy object. Holds the GIL for the whole run.
+pub struct PyCallback<'py> {
+    py: Python<'py>,
+    hooks: Hooks<'py>,
+    event: Bound<'py, Event>,
+    account: Bound<'py, Account>,
+    cursor: Cursor,
+    countdown: u32,
+    /// The Python exception that stopped the run (raised again after it, traceback intact).
+    pub error: Option<PyErr>,
+}
+
+impl<'py> PyCallback<'py> {
+    pub fn new(hooks: Hooks<'py>, event: Bound<'py, Event>, account: Bound<'py, Account>, cursor: Cursor) -> Self {
+        PyCallback {
+            py: event.py(),
+            hooks,
+            event,
+            account,
+            cursor,
+            countdown: SIGNAL_CHECK_BARS,
+            error: None,
+        }
+    }
+
+    /// Runs `f` with the account pointing at `ctx`; a Python exception is kept and stops the run.
+    fn call(&mut self, ctx: &mut Context<'_>, f: impl FnOnce(&Self) -> PyResult<Bound<'py, PyAny>>) -> StrategyResult {
+        let account = self.account.get();
+        account.ctx.store((ctx as *mut Context<'_>).cast(), Ordering::Relaxed);
+        let result = f(self);
+        account.ctx.store(std::ptr::null_mut(), Ordering::Relaxed);
+        let result = result.map(drop).and_then(|()| {
+            self.countdown -= 1;
+            if self.countdown == 0 {
+                self.countdown = SIGNAL_CHECK_BARS;
+                self.py.check_signals()?;
+            }
+            Ok(())
+        });
+        result.map_err(|e| {
+            self.error = Some(e);
+            StrategyError::from("the Python strategy raised an exception")
+        })
+    }
+}
+
+fn fill_dict<'py>(py: Python<'py>, ctx: &Context<'_>, fill: &Fill) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("asset_id", ctx.asset_name(fill.asset))?;
+    d.set_item("side", fill.side.to_string())?;
+    d.set_item("qty", fill.qty)?;
+    d.set_item("price", fill.price)?;
+    d.set_item("commission", fill.commission)?;
+    d.set_item("timestamp", fill.ts.to_iso())?;
+    d.set_item("timestamp_ns", fill.ts.0)?;
+    d.set_item("position_after", fill.position_after)?;
+    Ok(d)
+}
+
+impl Strategy for PyCallback<'_> {
+    fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        match &self.hooks.on_start {
+            Some(_) => self.call(ctx, |s| {
+                s.hooks
+                    .on_start
+                    .as_ref()
+                    .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call0())
+            }),
+            None => Ok(()),
+        }
+    }
+
+    #[inline]
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
+        self.cursor.store(bar.row(), Ordering::Relaxed);
+        self.call(ctx, |s| s.hooks.on_market_data.call1((&s.event,)))
+    }
+
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        if self.hooks.on_fill.is_none() {
+            return Ok(());
+        }
+        let d = fill_dict(self.py, ctx, fill).map_err(|e| {
+            let msg = e.to_string();
+            self.error = Some(e);
+            StrategyError(msg)
+        })?;
+        self.call(ctx, |s| {
+            s.hooks
+                .on_fill
+                .as_ref()
+                .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call1((d,)))
+        })
+    }
+
+    fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
+        match &self.hooks.on_end {
+            Some(_) => self.call(ctx, |s| {
+                s.hooks
+                    .on_end
+                    .as_ref()
+                    .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call0())
+            }),
+            None => Ok(()),
+        }
+    }
+}
