@@ -407,12 +407,14 @@ impl Workbench {
                 ml4t_preset::run::run_printing(&preset, &origin, &bars, &mut engine, Some(print))
                     .map_err(|e| e.to_string())?
             };
+            let engine_ms = started.elapsed().as_secs_f64() * 1e3;
             let metrics = result.metrics(&preset.metrics);
             Ok(RunView {
                 intrabar_exits: intrabar_exits(&preset.strategy),
                 metrics_options: preset.metrics,
                 thresholds: ml4t_preset::run::thresholds(&preset.strategy),
                 elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+                engine_ms,
                 result,
                 metrics,
                 bars,
@@ -495,11 +497,13 @@ impl Workbench {
             Ok(view) => {
                 let r = &view.result;
                 self.log.info(format!(
-                    "run: {} trades, final equity {:.2}, {} bars in {:.1} ms ({:.1}M bars/s)",
+                    "run: {} trades, final equity {:.2}, {} bars in {:.1} ms ({:.1} ms engine, {:.1} ms metrics; {:.1}M bars/s)",
                     r.trades.len(),
                     r.final_equity(),
                     r.bars,
                     view.elapsed_ms,
+                    view.engine_ms,
+                    view.elapsed_ms - view.engine_ms,
                     r.bars as f64 / view.elapsed_ms.max(1e-9) / 1e3
                 ));
                 if !r.rejections.is_empty() {

@@ -60,6 +60,8 @@ pub struct RunView {
     pub thresholds: Vec<(String, f64, String)>,
     /// Wall-clock time of the run, for the status line.
     pub elapsed_ms: f64,
+    /// The engine's part of it (the rest is the metrics).
+    pub engine_ms: f64,
     /// Stops and take-profits rested intrabar (the results show the ambiguous-bar count).
     pub intrabar_exits: bool,
 }

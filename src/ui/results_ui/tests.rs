@@ -28,6 +28,7 @@ fn run_of(bars: Bars) -> RunView {
             ("ml_pred".into(), 0.4, "exit ml_pred < 0.4".into()),
         ],
         elapsed_ms: 1.0,
+        engine_ms: 1.0,
         intrabar_exits: false,
     }
 }
@@ -163,6 +164,7 @@ fn results_ui_empty_run_renders() {
         bars: Arc::new(Bars::default()),
         thresholds: Vec::new(),
         elapsed_ms: 0.0,
+        engine_ms: 0.0,
         intrabar_exits: false,
     };
     let mut h = harness(&run);
