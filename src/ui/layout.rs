@@ -117,7 +117,7 @@ impl Screen<'_> {
 }
 
 /// Default width of the left panel (data, rules, broker, live).
-const LEFT_PANEL_WIDTH: f32 = 500.0;
+const LEFT_PANEL_WIDTH: f32 = 520.0;
 /// Default width of the left panel on the Script tab: 100 columns of code plus the gutter.
 const SCRIPT_PANEL_WIDTH: f32 = 860.0;
 

@@ -125,7 +125,8 @@ impl RuleKind {
         matches!(self, RuleKind::All | RuleKind::Any | RuleKind::Not)
     }
 
-    /// A fresh rule of this kind (a new row): the first signal, thresholds at its mean.
+    /// A fresh rule of this kind (a new row): the first signal, thresholds at its mean (to two
+    /// significant digits: 0.5, not 0.49998).
     pub(super) fn new_rule(self, signals: &[SignalInfo]) -> Rule {
         self.build(Parts::default(), None, signals)
     }
@@ -154,7 +155,10 @@ impl RuleKind {
         } = parts;
         let column = column.unwrap_or_else(|| default_column(signals));
         let stats = stats_for(&column, signals);
-        let mid = stats.map(|s| s.mean).filter(|m| m.is_finite()).unwrap_or(0.0);
+        let mid = stats
+            .map(|s| round_to_two_digits(s.mean))
+            .filter(|m| m.is_finite())
+            .unwrap_or(0.0);
         let above = lo.or(hi).unwrap_or(mid);
         let below = hi.or(lo).unwrap_or(mid);
         match self {
@@ -560,5 +564,31 @@ mod tests {
             column_options(&signals()),
             ["ml_pred", "vol_20", "open", "high", "low", "close", "volume"]
         );
+    }
+}
+
+/// `x` to two significant digits (0.49998 -> 0.5, -0.00913 -> -0.0091): a default a user reads
+/// at a glance and that keeps a rule row narrow.
+fn round_to_two_digits(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(x.abs().log10().floor() as i32 - 1);
+    let r = (x / scale).round() * scale;
+    // Through text, so the stored number is the shortest one that prints as the rounded value.
+    format!("{r:.12}").parse().unwrap_or(r)
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::round_to_two_digits;
+
+    #[test]
+    fn defaults_round_to_two_significant_digits() {
+        assert_eq!(round_to_two_digits(0.49998), 0.5);
+        assert_eq!(round_to_two_digits(-0.00913), -0.0091);
+        assert_eq!(round_to_two_digits(1234.5), 1200.0);
+        assert_eq!(round_to_two_digits(0.0), 0.0);
+        assert!(round_to_two_digits(f64::NAN).is_nan());
     }
 }
