@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 
@@ -36,7 +37,17 @@ def long_frame(n: int) -> pl.DataFrame:
     )
 
 
-def test_keyboard_interrupt_cancels_a_callback_run_quickly():
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own Ctrl+C handler, as in a terminal or a notebook. A process started with SIGINT
+    ignored (a background job of a non-interactive shell, as some CI runners start their steps)
+    keeps it ignored, and `_thread.interrupt_main` then does nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_keyboard_interrupt_cancels_a_callback_run_quickly(ctrl_c_raises):
     # Seconds of work in a debug or a release build; the interrupt comes after 0.5 s.
     feed = HistoricalDataFeed(long_frame(5_000_000))
     sent = {}
