@@ -717,3 +717,22 @@ fn parquet_page_claiming_2_pow_61_values_is_an_error_not_an_abort() {
         &["page_count_2e61.parquet", "the Parquet file is damaged", "values"],
     );
 }
+
+/// Found by the fuzzer: a damaged Parquet file that polars decodes into columns shorter than
+/// the file's row count. It indexed past the short column (a crash); now it is an error that
+/// names the file and the column.
+#[test]
+fn parquet_decoding_to_a_short_column_is_a_damaged_file_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/parquet");
+    for i in 1..=4 {
+        let path = root.join(format!("short-column-{i}.parquet"));
+        let err = load_default(&path).expect_err("a damaged file");
+        let text = err.to_string();
+        assert!(text.contains(&format!("short-column-{i}.parquet")), "{text}");
+        assert!(
+            matches!(err, DataError::CorruptParquet { .. } | DataError::ReaderPanic { .. }),
+            "{text}"
+        );
+        println!("{text}");
+    }
+}

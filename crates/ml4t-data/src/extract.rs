@@ -96,6 +96,28 @@ pub(crate) fn extract(df: &DataFrame, cols: Resolved, file: &Path, csv: bool) ->
         .iter()
         .map(|s| num(s, Nulls::Nan))
         .collect::<Result<Vec<_>, _>>()?;
+    // A damaged file can decode into columns of different lengths (polars trusts the row counts
+    // it reads): refuse it here rather than index past a short column later.
+    let lengths = [
+        (cols.timestamp.as_str(), ts.len()),
+        (cols.asset.as_deref().unwrap_or("asset"), asset.len()),
+        (cols.open.as_str(), open.len()),
+        (cols.high.as_str(), high.len()),
+        (cols.low.as_str(), low.len()),
+        (cols.close.as_str(), close.len()),
+        (cols.volume.as_deref().unwrap_or("volume"), volume.len()),
+    ];
+    let signal_lengths = cols
+        .signals
+        .iter()
+        .map(String::as_str)
+        .zip(signals.iter().map(Vec::len));
+    if let Some((name, len)) = lengths.into_iter().chain(signal_lengths).find(|&(_, len)| len != n) {
+        return Err(DataError::CorruptParquet {
+            file: file.to_path_buf(),
+            detail: format!("column '{name}' holds {len} values where the file has {n} rows"),
+        });
+    }
     Ok(Table {
         file: file.to_path_buf(),
         csv,
