@@ -724,7 +724,7 @@ fn parquet_page_claiming_2_pow_61_values_is_an_error_not_an_abort() {
 #[test]
 fn parquet_decoding_to_a_short_column_is_a_damaged_file_error() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/parquet");
-    for i in 1..=4 {
+    for i in 1..=7 {
         let path = root.join(format!("short-column-{i}.parquet"));
         let err = load_default(&path).expect_err("a damaged file");
         let text = err.to_string();
