@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 use super::dialog::{DialogAnswer, DialogKind};
 use super::{Command, DataView, LoadOutcome, Workbench};
 use crate::ui::RunView;
+use crate::ui::plots::series::RunSeries;
 use crate::worker::Task;
 use ml4t_data::{inspect, load, signal_stats};
+use ml4t_engine::results::RunResult;
+use ml4t_engine::results::metrics::{Metrics, MetricsOptions};
 use ml4t_engine::{Engine, Progress};
 use ml4t_preset::Preset;
 
@@ -408,8 +411,9 @@ impl Workbench {
                     .map_err(|e| e.to_string())?
             };
             let engine_ms = started.elapsed().as_secs_f64() * 1e3;
-            let metrics = result.metrics(&preset.metrics);
+            let (metrics, series) = metrics_and_series(&result, &preset.metrics);
             Ok(RunView {
+                series: Arc::new(series),
                 intrabar_exits: intrabar_exits(&preset.strategy),
                 metrics_options: preset.metrics,
                 thresholds: ml4t_preset::run::thresholds(&preset.strategy),
@@ -627,4 +631,20 @@ impl Workbench {
 fn intrabar_exits(spec: &ml4t_preset::StrategySpec) -> bool {
     spec.rules()
         .is_some_and(|r| r.portfolio.is_none() && r.exit_fills == ml4t_engine::strategy::rules::ExitFills::Intrabar)
+}
+
+/// The run's metrics and its plot series, on two threads when one can be started (each is a
+/// pass over the whole equity curve; a 1M-bar run's plots are then ready with its metrics).
+fn metrics_and_series(result: &RunResult, options: &MetricsOptions) -> (Metrics, RunSeries) {
+    std::thread::scope(|scope| {
+        let series = std::thread::Builder::new()
+            .name("ml4t-run-series".into())
+            .spawn_scoped(scope, || RunSeries::new(result));
+        let metrics = result.metrics(options);
+        let series = match series {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => RunSeries::new(result),
+        };
+        (metrics, series)
+    })
 }

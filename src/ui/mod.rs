@@ -64,4 +64,6 @@ pub struct RunView {
     pub engine_ms: f64,
     /// Stops and take-profits rested intrabar (the results show the ambiguous-bar count).
     pub intrabar_exits: bool,
+    /// The run's equity, drawdown and exposure as plot series, built beside the metrics.
+    pub series: Arc<plots::series::RunSeries>,
 }

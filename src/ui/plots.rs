@@ -58,40 +58,60 @@ pub fn thin(xs: &[f64], ys: &[f64], x_min: f64, x_max: f64, max_points: usize) -
     };
     let buckets = (max_points / 2).max(1);
     let scale = if b > a { buckets as f64 / (b - a) } else { 0.0 };
+    let bucket_of = |x: f64| (((x - a) * scale) as usize).min(buckets - 1);
     let mut out = Vec::with_capacity(2 * buckets + 2);
-    // Current bucket: its number and the indices of its lowest and highest point.
-    let mut current: Option<(usize, usize, usize)> = None;
-    let flush = |out: &mut Vec<[f64; 2]>, bucket: Option<(usize, usize, usize)>| {
-        if let Some((_, lo, hi)) = bucket {
-            out.push([xs[lo.min(hi)], ys[lo.min(hi)]]);
-            if lo != hi {
-                out.push([xs[lo.max(hi)], ys[lo.max(hi)]]);
-            }
+    let keep = |out: &mut Vec<[f64; 2]>, i: usize| {
+        if !ys[i].is_nan() {
+            out.push([xs[i], ys[i]]);
         }
     };
-    for i in window {
-        let (x, y) = (xs[i], ys[i]);
-        if y.is_nan() {
-            continue;
-        }
-        if x < a || x > b {
-            flush(&mut out, current.take());
-            out.push([x, y]);
-            continue;
-        }
-        let bucket = (((x - a) * scale) as usize).min(buckets - 1);
-        current = match current {
-            Some((k, lo, hi)) if k == bucket => {
-                Some((k, if y < ys[lo] { i } else { lo }, if y > ys[hi] { i } else { hi }))
-            }
-            other => {
-                flush(&mut out, other);
-                Some((bucket, i, i))
-            }
-        };
+    // The neighbour left of the range, then the range a bucket at a time (its end found by binary
+    // search: `xs` ascends, so the bucket number does too), then the neighbour right of it.
+    let mut i = start;
+    while i < end && xs[i] < a {
+        keep(&mut out, i);
+        i += 1;
     }
-    flush(&mut out, current);
+    let in_range = i + xs[i..end].partition_point(|&x| x <= b);
+    while i < in_range {
+        let k = bucket_of(xs[i]);
+        let next = i + xs[i..in_range].partition_point(|&x| bucket_of(x) <= k);
+        if let Some((lo, hi)) = lowest_and_highest(&ys[i..next]) {
+            let (first, second) = (i + lo.min(hi), i + lo.max(hi));
+            out.push([xs[first], ys[first]]);
+            if second != first {
+                out.push([xs[second], ys[second]]);
+            }
+        }
+        i = next;
+    }
+    for j in in_range..end {
+        keep(&mut out, j);
+    }
     out
+}
+
+/// Positions of the first lowest and the first highest non-NaN value (`None` if all are NaN).
+fn lowest_and_highest(ys: &[f64]) -> Option<(usize, usize)> {
+    let (mut lo, mut hi) = (usize::MAX, usize::MAX);
+    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (j, &y) in ys.iter().enumerate() {
+        if y < y_lo {
+            y_lo = y;
+            lo = j;
+        }
+        if y > y_hi {
+            y_hi = y;
+            hi = j;
+        }
+    }
+    // Only infinities of one sign (or NaN): the one comparison that never held takes the other's.
+    match (lo, hi) {
+        (usize::MAX, usize::MAX) => None,
+        (usize::MAX, h) => Some((h, h)),
+        (l, usize::MAX) => Some((l, l)),
+        (l, h) => Some((l, h)),
+    }
 }
 
 /// Lowest and highest finite y of the points with x in `[x_min, x_max]` (all points if none is
@@ -174,12 +194,12 @@ impl View {
     /// [`thin`] for this view, cached under `name` until the data or the view changes (hovering
     /// repaints every frame; re-thinning a million points each time would not be smooth).
     pub fn thin(&self, name: &str, xs: &[f64], ys: &[f64]) -> Vec<[f64; 2]> {
-        let key = (
-            self.data_key,
-            self.x_min.to_bits(),
-            self.x_max.to_bits(),
-            self.max_points,
-        );
+        self.thin_keyed(name, self.data_key, xs, ys)
+    }
+    /// [`Self::thin`] for a line that has its own data key (one kept across runs, such as the
+    /// benchmark, whose thinned line then is too).
+    pub fn thin_keyed(&self, name: &str, data_key: u64, xs: &[f64], ys: &[f64]) -> Vec<[f64; 2]> {
+        let key = (data_key, self.x_min.to_bits(), self.x_max.to_bits(), self.max_points);
         let points = series::memo(&self.ctx, self.id.with(name), key, || {
             thin(xs, ys, self.x_min, self.x_max, self.max_points)
         });
@@ -428,6 +448,98 @@ mod tests {
         assert_eq!(got.last(), Some(&[9_999.0, 9.999]));
         // 50 buckets of 200 points: the first keeps its min (x = 0) and max (x = 199).
         assert_eq!(got[1], [199.0, 0.199]);
+    }
+
+    /// The bucket-by-bucket thinning as it was first written, one point at a time: the fast
+    /// [`thin`] must keep exactly the same points.
+    fn thin_point_by_point(xs: &[f64], ys: &[f64], x_min: f64, x_max: f64, max_points: usize) -> Vec<[f64; 2]> {
+        let n = xs.len().min(ys.len());
+        let clipped = x_min.is_finite() && x_max.is_finite() && x_min <= x_max;
+        let (start, end) = if clipped {
+            let lo = xs[..n].partition_point(|&x| x < x_min);
+            let hi = xs[..n].partition_point(|&x| x <= x_max);
+            (lo.saturating_sub(1), (hi + 1).min(n))
+        } else {
+            (0, n)
+        };
+        if start >= end {
+            return Vec::new();
+        }
+        if end - start <= max_points.max(2) {
+            return (start..end)
+                .filter(|&i| !ys[i].is_nan())
+                .map(|i| [xs[i], ys[i]])
+                .collect();
+        }
+        let (a, b) = if clipped {
+            (x_min, x_max)
+        } else {
+            (xs[start], xs[end - 1])
+        };
+        let buckets = (max_points / 2).max(1);
+        let scale = if b > a { buckets as f64 / (b - a) } else { 0.0 };
+        let mut out = Vec::new();
+        let mut current: Option<(usize, usize, usize)> = None;
+        let flush = |out: &mut Vec<[f64; 2]>, bucket: Option<(usize, usize, usize)>| {
+            if let Some((_, lo, hi)) = bucket {
+                out.push([xs[lo.min(hi)], ys[lo.min(hi)]]);
+                if lo != hi {
+                    out.push([xs[lo.max(hi)], ys[lo.max(hi)]]);
+                }
+            }
+        };
+        for i in start..end {
+            let (x, y) = (xs[i], ys[i]);
+            if y.is_nan() {
+                continue;
+            }
+            if x < a || x > b {
+                flush(&mut out, current.take());
+                out.push([x, y]);
+                continue;
+            }
+            let bucket = (((x - a) * scale) as usize).min(buckets - 1);
+            current = match current {
+                Some((k, lo, hi)) if k == bucket => {
+                    Some((k, if y < ys[lo] { i } else { lo }, if y > ys[hi] { i } else { hi }))
+                }
+                other => {
+                    flush(&mut out, other);
+                    Some((bucket, i, i))
+                }
+            };
+        }
+        flush(&mut out, current);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn thin_keeps_the_points_of_the_point_by_point_thinning(
+            steps in proptest::collection::vec(0u8..4, 0..600),
+            ys in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => -1e3f64..1e3,
+                    1 => proptest::strategy::Just(f64::NAN),
+                    1 => proptest::prop_oneof![
+                        proptest::strategy::Just(f64::INFINITY),
+                        proptest::strategy::Just(f64::NEG_INFINITY),
+                        proptest::strategy::Just(0.0),
+                    ],
+                ],
+                0..600,
+            ),
+            range in proptest::option::of((-50.0f64..700.0, 0.0f64..400.0)),
+            max_points in 0usize..80,
+        ) {
+            // Ascending xs with repeats (steps of 0) and gaps.
+            let xs: Vec<f64> = steps.iter().scan(0.0, |x, &s| { *x += f64::from(s); Some(*x) }).collect();
+            let (lo, hi) = range.map_or((f64::NEG_INFINITY, f64::INFINITY), |(a, w)| (a, a + w));
+            let fast = thin(&xs, &ys, lo, hi, max_points);
+            let slow = thin_point_by_point(&xs, &ys, lo, hi, max_points);
+            let bits = |p: &[[f64; 2]]| p.iter().map(|q| (q[0].to_bits(), q[1].to_bits())).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(bits(&fast), bits(&slow));
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@ use egui::{ScrollArea, Ui};
 
 use super::RunView;
 use super::analysis_ui::{AnalysisAction, AnalysisSettings, analysis_ui};
-use super::plots::series::{AssetSeries, RunSeries, memo, run_key, signal_values, sub_key};
+use super::plots::series::{
+    AssetData, AssetSeries, BenchSeries, asset_key, bench_key, memo, run_key, signal_values, sub_key,
+};
 use super::plots::time_axis::ts_to_x;
 use super::plots::{self, PriceInput, SignalInput, TimeAxes, TradeMark};
 pub use super::trades_ui::TradeSort;
@@ -300,7 +302,11 @@ fn plots_ui(
     let ctx = ui.ctx().clone();
     let key = run_key(run);
     let memo_id = ui.make_persistent_id("results_memo");
-    let series = memo(&ctx, memo_id.with("run"), key, || RunSeries::new(run));
+    let series = &run.series;
+    let bench_key = bench_key(&run.bars, run.result.initial_cash);
+    let bench = memo(&ctx, memo_id.with("bench"), bench_key, || {
+        BenchSeries::new(&run.bars, run.result.initial_cash)
+    });
     let full_x = match (series.xs.first(), series.xs.last()) {
         (Some(&a), Some(&b)) => Some((a, b)),
         _ => None,
@@ -314,16 +320,22 @@ fn plots_ui(
     let h = |share: f32, min: f32, max: f32| (avail * share).clamp(min, max);
 
     ui.strong("Equity vs. equal-weight buy & hold");
-    plots::equity_ui(ui, &axes, key, &series, h(0.32, 180.0, 420.0));
-    plots::drawdown_ui(ui, &axes, key, &series, h(0.13, 80.0, 200.0));
+    plots::equity_ui(ui, &axes, (key, bench_key), (series, &bench), h(0.32, 180.0, 420.0));
+    plots::drawdown_ui(ui, &axes, key, series, h(0.13, 80.0, 200.0));
 
     let asset = resolve_asset(run, state);
     let signal = resolve_signal(run, state);
     controls_ui(ui, run, state, asset, signal, actions);
     if let Some(aid) = asset {
         let name = run.bars.assets()[aid.index()].as_str();
-        let s = memo(&ctx, memo_id.with("asset"), (key, aid), || AssetSeries::new(run, aid));
-        let asset_key = sub_key((key, aid.0));
+        let data_key = asset_key(&run.bars, aid);
+        let data = memo(&ctx, memo_id.with("asset_data"), data_key, || {
+            AssetData::new(&run.bars, aid)
+        });
+        let s = memo(&ctx, memo_id.with("asset"), (key, aid), || {
+            AssetSeries::new(run, aid, data)
+        });
+        let run_asset_key = sub_key((key, aid.0));
         let trade = state
             .selected_trade
             .and_then(|i| run.result.trades.get(i))
@@ -339,11 +351,12 @@ fn plots_ui(
             candles: state.candles,
             trade,
         };
-        plots::price_ui(ui, &axes, asset_key, price, h(0.32, 180.0, 420.0));
+        plots::price_ui(ui, &axes, data_key, price, h(0.32, 180.0, 420.0));
         if let Some(sid) = signal {
             let sig_name = run.bars.signal_names()[sid.index()].as_str();
-            let values = memo(&ctx, memo_id.with("signal"), (key, aid, sid), || {
-                let values = signal_values(&run.bars, &s.rows, sid);
+            let signal_key = sub_key((data_key, sid.0));
+            let values = memo(&ctx, memo_id.with("signal"), signal_key, || {
+                let values = signal_values(&run.bars, &s.data.rows, sid);
                 let all_nan = values.iter().all(|v| v.is_nan());
                 (values, all_nan)
             });
@@ -356,20 +369,19 @@ fn plots_ui(
                 .filter(|(n, _, _)| n == sig_name)
                 .map(|(_, v, label)| (*v, label.clone()))
                 .collect();
-            let signal_key = sub_key((asset_key, sid.0));
             let height = h(0.16, 90.0, 240.0);
             let input = SignalInput {
                 name: sig_name,
-                xs: &s.xs,
+                xs: &s.data.xs,
                 values: &values.0,
                 thresholds: &thresholds,
             };
             plots::signal_ui(ui, &axes, signal_key, input, height);
         }
         ui.strong("Position and exposure");
-        plots::position_ui(ui, &axes, asset_key, name, &s, h(0.12, 70.0, 160.0));
+        plots::position_ui(ui, &axes, run_asset_key, name, &s, h(0.12, 70.0, 160.0));
     }
-    plots::exposure_ui(ui, &axes, key, &series, h(0.12, 70.0, 160.0));
+    plots::exposure_ui(ui, &axes, key, series, h(0.12, 70.0, 160.0));
 }
 
 /// Asset and signal choice, candles toggle.

@@ -5,11 +5,19 @@ use eframe::egui;
 use egui::Ui;
 use egui_plot::Line;
 
-use super::series::{AssetSeries, RunSeries};
+use super::series::{AssetSeries, BenchSeries, RunSeries};
 use super::{BAD, EQUITY, GOOD, MUTED, TimeAxes, YFormat, merge_range, time_plot_ui};
 
 /// Strategy equity and the equal-weight buy and hold of the run's assets.
-pub(crate) fn equity_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries, height: f32) {
+/// `keys`: the run's and the benchmark's (which is kept, and its thinned line, across runs on the
+/// same data).
+pub(crate) fn equity_ui(
+    ui: &mut Ui,
+    axes: &TimeAxes,
+    (key, bench_key): (u64, u64),
+    (s, b): (&RunSeries, &BenchSeries),
+    height: f32,
+) {
     time_plot_ui(
         ui,
         "equity_plot",
@@ -20,7 +28,7 @@ pub(crate) fn equity_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, s: &RunSeries, h
         &[("equity", EQUITY), ("buy & hold", MUTED)],
         move |pui, view| {
             let equity = view.thin("equity", &s.xs, &s.equity);
-            let bench = view.thin("bench", &s.bench_xs, &s.benchmark);
+            let bench = view.thin_keyed("bench", bench_key, &b.xs, &b.values);
             let y = merge_range(view.y_range(&equity), view.y_range(&bench));
             pui.line(Line::new("buy & hold", bench).color(MUTED).width(1.0));
             pui.line(Line::new("equity", equity).color(EQUITY).width(1.5));

@@ -51,14 +51,14 @@ pub(crate) fn price_ui(ui: &mut Ui, axes: &TimeAxes, key: u64, input: PriceInput
         YFormat::Value,
         &legend,
         move |pui, view| {
-            let (lo, hi) = visible(&s.xs, view);
+            let (lo, hi) = visible(&s.data.xs, view);
             let mut y = if candles && hi - lo < MAX_CANDLES {
                 let boxes = candle_boxes(bars, s, lo, hi);
-                let y = candle_range(bars, &s.rows[lo..hi]);
+                let y = candle_range(bars, &s.data.rows[lo..hi]);
                 pui.box_plot(BoxPlot::new(name, boxes).element_formatter(Box::new(|e, _| e.name.clone())));
                 y
             } else {
-                let line = view.thin("close", &s.xs, &s.close);
+                let line = view.thin("close", &s.data.xs, &s.data.close);
                 let y = view.y_range(&line);
                 pui.line(Line::new(name, line).color(EQUITY).width(1.2));
                 y
@@ -108,7 +108,7 @@ fn visible_markers(points: &[[f64; 2]], view: &View) -> Vec<[f64; 2]> {
 }
 
 fn candle_boxes(bars: &Bars, s: &AssetSeries, lo: usize, hi: usize) -> Vec<BoxElem> {
-    let xs = &s.xs;
+    let xs = &s.data.xs;
     let spacing = if hi - lo >= 2 {
         (xs[hi - 1] - xs[lo]) / (hi - lo - 1) as f64
     } else if xs.len() >= 2 {
@@ -118,7 +118,7 @@ fn candle_boxes(bars: &Bars, s: &AssetSeries, lo: usize, hi: usize) -> Vec<BoxEl
     };
     (lo..hi)
         .map(|i| {
-            let r = s.rows[i];
+            let r = s.data.rows[i];
             let (o, h, l, c) = (bars.open()[r], bars.high()[r], bars.low()[r], bars.close()[r]);
             let color = if c >= o { GOOD } else { BAD };
             let label = format!(

@@ -9,6 +9,7 @@ use super::time_axis::ts_to_x;
 use crate::ui::RunView;
 use ml4t_engine::execution::Fill;
 use ml4t_engine::market::Bars;
+use ml4t_engine::results::RunResult;
 use ml4t_engine::types::{AssetId, SignalId};
 
 /// Equity of an equal-weight buy and hold of all assets in `bars`, one value per distinct
@@ -51,40 +52,83 @@ pub fn fill_kind(fill: &Fill) -> (bool, bool) {
     (opens, closes)
 }
 
-/// The whole run's series on the equity timestamps (x in seconds).
+/// The whole run's series on the equity timestamps (x in seconds). Built on the run's worker
+/// thread while the metrics are computed (see [`RunView::series`]), so a new result reaches the
+/// window with its plot data ready.
 #[derive(Debug, Default)]
 pub struct RunSeries {
     pub xs: Vec<f64>,
     pub equity: Vec<f64>,
     pub drawdown_pct: Vec<f64>,
     pub exposure_pct: Vec<f64>,
-    /// Buy and hold on the data's own timestamps.
-    pub bench_xs: Vec<f64>,
-    pub benchmark: Vec<f64>,
 }
 
 impl RunSeries {
-    pub fn new(run: &RunView) -> Self {
-        let curve = &run.result.equity;
+    pub fn new(result: &RunResult) -> Self {
+        let curve = &result.equity;
         let equity = curve.equity();
         RunSeries {
             xs: curve.ts().iter().map(|&t| ts_to_x(t)).collect(),
-            drawdown_pct: drawdown_pct(run.result.initial_cash, &equity),
+            drawdown_pct: drawdown_pct(result.initial_cash, &equity),
             exposure_pct: exposure_pct(&curve.gross_exposure(), &equity),
             equity,
-            bench_xs: run.bars.timestamps().map(|t| ts_to_x(t.0)).collect(),
-            benchmark: buy_and_hold(&run.bars, run.result.initial_cash),
         }
     }
 }
 
-/// One asset's prices, fill markers and position.
+/// Buy and hold on the data's own timestamps: depends on the data and the initial cash only, so
+/// it is kept across runs ([`bench_key`]).
 #[derive(Debug, Default)]
-pub struct AssetSeries {
+pub struct BenchSeries {
+    pub xs: Vec<f64>,
+    pub values: Vec<f64>,
+}
+
+impl BenchSeries {
+    pub fn new(bars: &Bars, initial_cash: f64) -> Self {
+        BenchSeries {
+            xs: bars.timestamps().map(|t| ts_to_x(t.0)).collect(),
+            values: buy_and_hold(bars, initial_cash),
+        }
+    }
+}
+
+/// The cache key of a data set's benchmark: the data's identity and the initial cash.
+pub fn bench_key(bars: &Bars, initial_cash: f64) -> u64 {
+    sub_key((bars.id(), initial_cash.to_bits()))
+}
+
+/// One asset's rows, times and closes: depends on the data only, so it is kept across runs
+/// ([`asset_key`]).
+#[derive(Debug, Default)]
+pub struct AssetData {
     /// Its rows in `Bars`, in time order.
     pub rows: Vec<usize>,
     pub xs: Vec<f64>,
     pub close: Vec<f64>,
+}
+
+impl AssetData {
+    pub fn new(bars: &Bars, asset: AssetId) -> Self {
+        let rows = bars.rows_of(asset);
+        let (ts, closes) = (bars.ts(), bars.close());
+        AssetData {
+            xs: rows.iter().map(|&r| ts_to_x(ts[r])).collect(),
+            close: rows.iter().map(|&r| closes[r]).collect(),
+            rows,
+        }
+    }
+}
+
+/// The cache key of an asset's data (and of lines drawn from it alone: its close, a signal).
+pub fn asset_key(bars: &Bars, asset: AssetId) -> u64 {
+    sub_key((bars.id(), asset.0))
+}
+
+/// One asset's prices (kept across runs), and this run's fill markers and position.
+#[derive(Debug, Default)]
+pub struct AssetSeries {
+    pub data: Arc<AssetData>,
     /// `[x, fill price]` of opening and closing fills, in time order.
     pub entries: Vec<[f64; 2]>,
     pub exits: Vec<[f64; 2]>,
@@ -94,11 +138,8 @@ pub struct AssetSeries {
 }
 
 impl AssetSeries {
-    pub fn new(run: &RunView, asset: AssetId) -> Self {
+    pub fn new(run: &RunView, asset: AssetId, data: Arc<AssetData>) -> Self {
         let bars = &run.bars;
-        let rows = bars.rows_of(asset);
-        let xs: Vec<f64> = rows.iter().map(|&r| ts_to_x(bars.ts()[r])).collect();
-        let close = rows.iter().map(|&r| bars.close()[r]).collect();
         let (mut entries, mut exits) = (Vec::new(), Vec::new());
         let (mut position_xs, mut position) = (Vec::new(), Vec::new());
         let span = bars.time_range().map(|(a, b)| (ts_to_x(a.0), ts_to_x(b.0)));
@@ -125,9 +166,7 @@ impl AssetSeries {
             position.push(held);
         }
         AssetSeries {
-            rows,
-            xs,
-            close,
+            data,
             entries,
             exits,
             position_xs,
@@ -223,6 +262,22 @@ mod tests {
             assert!((g - e).abs() < 1e-9, "{got:?}");
         }
         assert!(buy_and_hold(&Bars::default(), 1000.0).is_empty());
+    }
+
+    #[test]
+    fn data_keys_change_with_the_data_not_with_its_address_or_contents() {
+        // The same contents built twice (a reloaded file) get new keys: the cached benchmark and
+        // asset lines are rebuilt, never reused for data they were not made from.
+        let (a, b) = (bars(), bars());
+        assert_eq!(a, b);
+        assert_ne!(bench_key(&a, 1000.0), bench_key(&b, 1000.0));
+        assert_ne!(asset_key(&a, AssetId(0)), asset_key(&b, AssetId(0)));
+        assert_ne!(bench_key(&a, 1000.0), bench_key(&a, 2000.0), "the cash is in the key");
+        // A clone is the same data: its lines can be kept.
+        assert_eq!(asset_key(&a, AssetId(1)), asset_key(&a.clone(), AssetId(1)));
+        let data = AssetData::new(&a, AssetId(1));
+        assert_eq!(data.rows, vec![2, 4]);
+        assert_eq!(data.close, vec![20.0, 18.0]);
     }
 
     #[test]

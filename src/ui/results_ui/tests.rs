@@ -7,6 +7,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 use super::*;
+use crate::ui::plots::series::RunSeries;
 use crate::ui::trades_ui::{TradeColumn, cell_text};
 use ml4t_data::{SampleSpec, sample};
 use ml4t_engine::execution::BrokerConfig;
@@ -19,6 +20,7 @@ fn run_of(bars: Bars) -> RunView {
     let result = ml4t_engine::backtest(&bars, &mut strategy, BrokerConfig::default()).unwrap();
     let metrics = result.metrics(&Default::default());
     RunView {
+        series: Arc::new(RunSeries::new(&result)),
         result,
         metrics,
         metrics_options: Default::default(),
@@ -158,6 +160,7 @@ fn results_ui_empty_run_renders() {
     };
     let metrics = result.metrics(&Default::default());
     let run = RunView {
+        series: Arc::new(RunSeries::new(&result)),
         result,
         metrics,
         metrics_options: Default::default(),
