@@ -123,35 +123,44 @@ pub fn cards(m: &Metrics) -> Vec<Card> {
 /// Inner width of a card; cards have a fixed width so rows can be planned before drawing
 /// (a wrapping layout cannot wrap frames, whose size is known only afterwards).
 const CARD_WIDTH: f32 = 84.0;
+/// Cards shrink to this width (and their values to [`VALUE_SIZE_MIN`]) to keep one row, so the
+/// plots below get the room; below it they wrap onto a second row.
+const CARD_WIDTH_MIN: f32 = 66.0;
+const VALUE_SIZE: f32 = 20.0;
+const VALUE_SIZE_MIN: f32 = 16.0;
 
-/// The cards in as many rows as the width needs.
+/// The metric cards: one row when they fit at [`CARD_WIDTH_MIN`] or wider, else wrapped.
 pub fn cards_ui(ui: &mut Ui, m: &Metrics) {
     let cards = cards(m);
     let frame = Frame::group(ui.style());
-    let outer = CARD_WIDTH + frame.total_margin().sum().x + ui.spacing().item_spacing.x;
-    let per_row = (((ui.available_width() + ui.spacing().item_spacing.x) / outer).floor() as usize).max(1);
+    let gap = frame.total_margin().sum().x + ui.spacing().item_spacing.x;
+    let fits = (ui.available_width() + ui.spacing().item_spacing.x) / cards.len().max(1) as f32 - gap;
+    let width = fits.clamp(CARD_WIDTH_MIN, CARD_WIDTH);
+    let value_size =
+        VALUE_SIZE_MIN + (VALUE_SIZE - VALUE_SIZE_MIN) * (width - CARD_WIDTH_MIN) / (CARD_WIDTH - CARD_WIDTH_MIN);
+    let per_row = (((ui.available_width() + ui.spacing().item_spacing.x) / (width + gap)).floor() as usize).max(1);
     for row in cards.chunks(per_row) {
         ui.horizontal(|ui| {
             for card in row {
-                card_ui(ui, frame, card);
+                card_ui(ui, frame, card, (width, value_size));
             }
         });
     }
 }
 
-fn card_ui(ui: &mut Ui, frame: Frame, card: &Card) {
+fn card_ui(ui: &mut Ui, frame: Frame, card: &Card, (width, value_size): (f32, f32)) {
     let color = match card.tone {
         Tone::Good => Some(GOOD),
         Tone::Bad => Some(BAD),
         Tone::Neutral => None,
     };
-    let mut value = RichText::new(&card.value).size(20.0).strong();
+    let mut value = RichText::new(&card.value).size(value_size).strong();
     if let Some(c) = color {
         value = value.color(c);
     }
     frame
         .show(ui, |ui| {
-            ui.set_width(CARD_WIDTH);
+            ui.set_width(width);
             ui.vertical(|ui| {
                 ui.add(
                     Label::new(RichText::new(card.title).small().weak())
