@@ -348,3 +348,65 @@ fn report_cli_with_sweep_has_the_research_section() {
         "{err}"
     );
 }
+
+/// The paths of the preset's sweep, in order.
+fn swept_paths(app: &Workbench) -> Vec<String> {
+    let spec = app.preset().sweep.clone().unwrap_or_default();
+    spec.params.iter().map(|p| p.path.clone()).collect()
+}
+
+#[test]
+fn optimise_settings_and_portfolio_numbers_have_sweep_buttons() {
+    use ml4t_engine::strategy::rules::EntryOrder;
+    use ml4t_preset::StrategySpec;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && a.idle());
+    click(&mut h, "Rules");
+    // A limit entry with a margin check: the offset, validity and margin get "sweep this".
+    if let StrategySpec::Rules(r) = &mut h.state_mut().preset_mut().strategy {
+        r.entry_order = EntryOrder::Limit {
+            offset: 0.01,
+            valid_bars: 4,
+        };
+        r.initial_margin = Some(0.5);
+    }
+    h.step();
+    h.step();
+    click(&mut h, "Sweep entry_order.offset");
+    click(&mut h, "Sweep entry_order.valid_bars");
+    click(&mut h, "Sweep initial_margin");
+    assert_eq!(
+        swept_paths(h.state()),
+        ["entry_order.offset", "entry_order.valid_bars", "initial_margin"]
+    );
+    let spec = h.state().preset().sweep.clone().unwrap();
+    // ±50 % around the value, counts as whole numbers.
+    assert_eq!(spec.params[0].values, "0.005:0.015:5");
+    assert_eq!(spec.params[1].values, "2,3,4,5,6");
+    h.state_mut().preset_mut().sweep = None;
+
+    // The portfolio kind: schedule, counts, weights and minimum trade.
+    click(&mut h, "Portfolio");
+    for path in [
+        "portfolio.every",
+        "portfolio.n_long",
+        "portfolio.w_long",
+        "portfolio.min_notional",
+    ] {
+        click(&mut h, &format!("Sweep {path}"));
+    }
+    assert_eq!(
+        swept_paths(h.state()),
+        [
+            "portfolio.every",
+            "portfolio.n_long",
+            "portfolio.w_long",
+            "portfolio.min_notional"
+        ]
+    );
+    // Every one of them is a path the sweep engine accepts: the grid counts its combinations.
+    click(&mut h, "Optimise");
+    h.get_by_label_contains("combinations");
+    assert_eq!(h.state().error(), None);
+}

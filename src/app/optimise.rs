@@ -614,6 +614,8 @@ pub(super) fn default_values(
             "broker.slippage_bps" => (0.0, 10.0),
             "broker.commission.percent" => (0.0, 0.002),
             "broker.commission.per_share" => (0.0, 0.01),
+            "broker.borrow_rate" => (0.0, 0.05),
+            "portfolio.min_notional" => (0.0, 5_000.0),
             _ => (0.0, 1.0),
         }
     } else {
@@ -743,6 +745,11 @@ mod tests {
         assert_eq!(default_values("exit[0][3]", None, 20.0, true, None), "10,15,20,25,30");
         assert_eq!(default_values("exit[0][3]", None, 2.0, true, None), "1,2,3");
         assert_eq!(default_values("broker.slippage_bps", None, 0.0, false, None), "0:10:5");
+        assert_eq!(
+            default_values("portfolio.min_notional", None, 0.0, false, None),
+            "0:5000:5"
+        );
+        assert_eq!(default_values("portfolio.w_short", None, 0.0, false, None), "0:1:5");
         assert_eq!(round_sig(123_456.0), "123456");
         assert_eq!(round_sig(0.012345), "0.0123");
     }

@@ -68,6 +68,16 @@ impl Editor<'_> {
     }
 }
 
+impl Editor<'_> {
+    /// The "sweep this" button of a setting's number at sweep path `path` (such as
+    /// "entry_order.offset" or "portfolio.n_long"), when the editor offers sweeps.
+    fn sweep_setting_ui(&self, ui: &mut egui::Ui, path: &str, value: f64) {
+        if let Some(marks) = self.sweep {
+            sweep_ui::sweep_button_ui(ui, marks, path, None, value);
+        }
+    }
+}
+
 /// The settings, the lists the direction uses (long entry/exit, short entry/exit), the sizer;
 /// or, for a portfolio, its settings. Returns true when the user changed anything.
 /// (The window uses [`strategy_editor_sweep_ui`]; this one, without sweep buttons, is for tests.)

@@ -24,16 +24,16 @@ pub(super) fn portfolio_ui(ui: &mut egui::Ui, p: &mut Rebalance, editor: &Editor
                 .num_columns(2)
                 .spacing([8.0, 4.0])
                 .show(ui, |ui| {
-                    let mut changed = schedule_ui(ui, &mut p.every);
+                    let mut changed = schedule_ui(ui, &mut p.every, editor);
                     ui.label("Rank by")
                         .on_hover_text("Highest first, ties by asset name; assets without a bar or with NaN target 0");
                     changed |= signal_column_ui(ui, &mut p.signal, "portfolio rank signal", editor);
                     ui.end_row();
-                    changed |= side_ui(ui, Side::Long, &mut p.n_long, &mut p.long_fraction, editor.n_assets);
-                    changed |= side_ui(ui, Side::Short, &mut p.n_short, &mut p.short_fraction, editor.n_assets);
+                    changed |= side_ui(ui, Side::Long, &mut p.n_long, &mut p.long_fraction, editor);
+                    changed |= side_ui(ui, Side::Short, &mut p.n_short, &mut p.short_fraction, editor);
                     changed |= weighting_ui(ui, &mut p.weighting, editor);
-                    changed |= exposure_ui(ui, p);
-                    changed | min_trade_ui(ui, p)
+                    changed |= exposure_ui(ui, p, editor);
+                    changed | min_trade_ui(ui, p, editor)
                 })
                 .inner
         })
@@ -44,7 +44,7 @@ pub(super) fn portfolio_ui(ui: &mut egui::Ui, p: &mut Rebalance, editor: &Editor
     changed
 }
 
-fn schedule_ui(ui: &mut egui::Ui, every: &mut RebalanceEvery) -> bool {
+fn schedule_ui(ui: &mut egui::Ui, every: &mut RebalanceEvery, editor: &Editor<'_>) -> bool {
     ui.label("Rebalance")
         .on_hover_text("When the targets are recomputed (at the close; orders fill at the next open)");
     let changed = ui
@@ -78,6 +78,7 @@ fn schedule_ui(ui: &mut egui::Ui, every: &mut RebalanceEvery) -> bool {
             *every = chosen;
             if let RebalanceEvery::Bars(k) = every {
                 changed |= named_count_u32_ui(ui, k, 1, " bars", "portfolio every k bars", "Bars between rebalances");
+                editor.sweep_setting_ui(ui, "portfolio.every", f64::from(*k));
             }
             changed
         })
@@ -93,10 +94,11 @@ enum Side {
 }
 
 /// "Long top [3 ▾ assets]" or "Long top [10 %]": a count or a fraction of the ranked assets.
-fn side_ui(ui: &mut egui::Ui, side: Side, n: &mut usize, fraction: &mut Option<f64>, n_assets: usize) -> bool {
-    let (label, word, what) = match side {
-        Side::Long => ("Long", "top", "portfolio long"),
-        Side::Short => ("Short", "bottom", "portfolio short"),
+fn side_ui(ui: &mut egui::Ui, side: Side, n: &mut usize, fraction: &mut Option<f64>, editor: &Editor<'_>) -> bool {
+    let n_assets = editor.n_assets;
+    let (label, word, what, path) = match side {
+        Side::Long => ("Long", "top", "portfolio long", "portfolio.long"),
+        Side::Short => ("Short", "bottom", "portfolio short", "portfolio.short"),
     };
     ui.label(label).on_hover_text(match side {
         Side::Long => "The head of the ranking is held long",
@@ -116,6 +118,7 @@ fn side_ui(ui: &mut egui::Ui, side: Side, n: &mut usize, fraction: &mut Option<f
                         &format!("{what} fraction"),
                         "Share of the assets ranked at the rebalance (floor, at least one): 10 % = a decile",
                     );
+                    editor.sweep_setting_ui(ui, &format!("{path}_fraction"), *f);
                 }
             } else {
                 let unit = if *n == 1 { " asset" } else { " assets" };
@@ -127,6 +130,8 @@ fn side_ui(ui: &mut egui::Ui, side: Side, n: &mut usize, fraction: &mut Option<f
                     &format!("{what} count"),
                     &format!("How many assets; the data has {n_assets}"),
                 );
+                let short = path.trim_start_matches("portfolio.");
+                editor.sweep_setting_ui(ui, &format!("portfolio.n_{short}"), *n as f64);
             }
             let mut unit = by_fraction;
             ComboBox::from_id_salt(format!("{what} unit"))
@@ -227,7 +232,7 @@ pub(super) fn set_gross_net(p: &mut Rebalance, gross: f64, net: f64) {
     p.w_short = (gross - net) / 2.0;
 }
 
-fn exposure_ui(ui: &mut egui::Ui, p: &mut Rebalance) -> bool {
+fn exposure_ui(ui: &mut egui::Ui, p: &mut Rebalance, editor: &Editor<'_>) -> bool {
     ui.label("Exposure").on_hover_text(
         "Gross = long + short weight, net = long − short, as % of equity; each side's weight is split among its assets",
     );
@@ -258,12 +263,17 @@ fn exposure_ui(ui: &mut egui::Ui, p: &mut Rebalance) -> bool {
         .inner;
     ui.end_row();
     ui.label("");
-    ui.weak(format!("long {} % · short {} %", pct(p.w_long), pct(p.w_short)));
+    ui.horizontal(|ui| {
+        ui.weak(format!("long {} %", pct(p.w_long)));
+        editor.sweep_setting_ui(ui, "portfolio.w_long", p.w_long);
+        ui.weak(format!("· short {} %", pct(p.w_short)));
+        editor.sweep_setting_ui(ui, "portfolio.w_short", p.w_short);
+    });
     ui.end_row();
     changed
 }
 
-fn min_trade_ui(ui: &mut egui::Ui, p: &mut Rebalance) -> bool {
+fn min_trade_ui(ui: &mut egui::Ui, p: &mut Rebalance, editor: &Editor<'_>) -> bool {
     ui.label("Minimum trade")
         .on_hover_text("Differences to the target smaller than this are not traded");
     let changed = ui
@@ -275,6 +285,7 @@ fn min_trade_ui(ui: &mut egui::Ui, p: &mut Rebalance) -> bool {
                 "portfolio minimum trade shares",
                 "Smallest difference traded, in shares (default 1)",
             );
+            editor.sweep_setting_ui(ui, "portfolio.min_trade", p.min_trade);
             ui.label("or");
             let n = named_drag_ui(
                 ui,
@@ -283,6 +294,7 @@ fn min_trade_ui(ui: &mut egui::Ui, p: &mut Rebalance) -> bool {
                 "portfolio minimum trade notional",
                 "Smallest difference traded, in money at the decision close (0: no threshold)",
             );
+            editor.sweep_setting_ui(ui, "portfolio.min_notional", p.min_notional);
             q | n
         })
         .inner;

@@ -34,8 +34,8 @@ pub(super) fn settings_ui(ui: &mut egui::Ui, strategy: &mut SignalStrategy, edit
                 .show(ui, |ui| {
                     let mut changed = direction_ui(ui, &mut strategy.direction);
                     changed |= exit_fills_ui(ui, &mut strategy.exit_fills);
-                    changed |= entry_order_ui(ui, &mut strategy.entry_order);
-                    changed | margin_ui(ui, &mut strategy.initial_margin)
+                    changed |= entry_order_ui(ui, &mut strategy.entry_order, editor);
+                    changed | margin_ui(ui, &mut strategy.initial_margin, editor)
                 })
                 .inner
         })
@@ -158,7 +158,7 @@ impl OrderKind {
     }
 }
 
-fn entry_order_ui(ui: &mut egui::Ui, order: &mut EntryOrder) -> bool {
+fn entry_order_ui(ui: &mut egui::Ui, order: &mut EntryOrder, editor: &Editor<'_>) -> bool {
     ui.label("Entry order")
         .on_hover_text("The order each entry places, long and short alike");
     let changed = ui
@@ -184,9 +184,11 @@ fn entry_order_ui(ui: &mut egui::Ui, order: &mut EntryOrder) -> bool {
             if let EntryOrder::Limit { offset, valid_bars } | EntryOrder::Stop { offset, valid_bars } = order {
                 let hover = "Distance from the decision bar's close, in % of it";
                 changed |= named_drag_ui(ui, offset, |v| percent_drag(v, 99.0, 0.05), "entry order offset", hover);
+                editor.sweep_setting_ui(ui, "entry_order.offset", *offset);
                 ui.label("for");
                 let hover = "Bars the order may fill on after the decision; then it is cancelled";
                 changed |= named_count_u32_ui(ui, valid_bars, 1, " bars", "entry order valid bars", hover);
+                editor.sweep_setting_ui(ui, "entry_order.valid_bars", f64::from(*valid_bars));
             }
             changed
         })
@@ -195,7 +197,7 @@ fn entry_order_ui(ui: &mut egui::Ui, order: &mut EntryOrder) -> bool {
     changed
 }
 
-fn margin_ui(ui: &mut egui::Ui, margin: &mut Option<f64>) -> bool {
+fn margin_ui(ui: &mut egui::Ui, margin: &mut Option<f64>, editor: &Editor<'_>) -> bool {
     ui.label("Initial margin")
         .on_hover_text("Refuse an entry when the equity is below this fraction of the gross exposure after it");
     let changed = ui
@@ -210,13 +212,15 @@ fn margin_ui(ui: &mut egui::Ui, margin: &mut Option<f64>) -> bool {
                 *margin = on.then_some(0.5);
             }
             let edited = margin.as_mut().is_some_and(|m| {
-                named_drag_ui(
+                let edited = named_drag_ui(
                     ui,
                     m,
                     |v| percent_drag(v, 1000.0, 0.5),
                     "initial margin percent",
                     "Equity needed as a share of the gross exposure after the entry (50 %: 2× leverage)",
-                )
+                );
+                editor.sweep_setting_ui(ui, "initial_margin", *m);
+                edited
             });
             if margin.is_none() {
                 ui.weak("off");
