@@ -410,3 +410,26 @@ fn optimise_settings_and_portfolio_numbers_have_sweep_buttons() {
     h.get_by_label_contains("combinations");
     assert_eq!(h.state().error(), None);
 }
+
+#[test]
+fn optimise_hybrid_filter_numbers_have_sweep_buttons() {
+    use ml4t_preset::{ScriptSource, StrategySpec};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    step_until(&mut h, "the first run", |a| a.run().is_some() && a.idle());
+    h.state_mut().preset_mut().strategy = StrategySpec::Hybrid {
+        filter: vec![Rule::any([Rule::signal_above("ml_pred", 0.8), Rule::InPosition])],
+        script: ScriptSource {
+            source: Some("fn on_bar(bar, ctx) {}\n".into()),
+            ..ScriptSource::default()
+        },
+    };
+    click(&mut h, "Script");
+    click(&mut h, "Sweep filter[0][0]");
+    assert_eq!(swept_paths(h.state()), ["filter[0][0]"]);
+    let spec = h.state().preset().sweep.clone().unwrap();
+    // A threshold on a signal: the column's 5th..95th percentile.
+    assert!(spec.params[0].values.ends_with(":5"), "{}", spec.params[0].values);
+    click(&mut h, "Optimise");
+    h.get_by_label_contains("5 combinations");
+}

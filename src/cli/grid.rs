@@ -9,7 +9,7 @@ use ml4t_sweep::{Objective, SweepDef};
 #[derive(Debug, Args)]
 pub struct GridArgs {
     /// A swept number: PATH=SPEC, e.g. entry[0]=0.55:0.95:10 (10 values from 0.55 to 0.95) or
-    /// exit[0]=0.1,0.2,0.4. PATH: entry[i], exit[i], short_entry[i], short_exit[i], exit[i][j]
+    /// exit[0]=0.1,0.2,0.4. PATH: entry[i], exit[i], short_entry[i], short_exit[i], filter[i], exit[i][j]
     /// (inside a group), .lo/.hi for rules with two numbers, sizer, entry_order.offset,
     /// initial_margin, portfolio.n_long (and the portfolio's other numbers), broker.slippage_bps,
     /// broker.commission.percent, broker.borrow_rate. Repeatable; without it the preset's sweep

@@ -332,6 +332,7 @@ fn left_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
                     runtime_error: app.script.runtime_error,
                     changed_on_disk: app.script.changed_on_disk,
                     unsaved: app.script.unsaved,
+                    swept: app.optimise.swept.clone(),
                     commands: &mut *app.commands,
                 },
             ),
@@ -375,7 +376,7 @@ fn rules_tab_ui(ui: &mut egui::Ui, app: &mut Screen<'_>) {
 }
 
 /// "Sweep this" clicks become commands.
-fn push_sweep_clicks(marks: &rules_ui::SweepMarks, commands: &mut Vec<Command>) {
+pub(crate) fn push_sweep_clicks(marks: &rules_ui::SweepMarks, commands: &mut Vec<Command>) {
     for c in marks.take_clicks() {
         commands.push(Command::Optimise(OptimiseCommand::ToggleParam {
             path: c.path,

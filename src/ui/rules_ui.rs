@@ -159,7 +159,14 @@ fn rules_ui(ui: &mut egui::Ui, strategy: &mut SignalStrategy, editor: &Editor<'_
 
 /// A hybrid's filter: one rule list edited like an entry list (all must hold). Returns true when
 /// the user changed anything.
-pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[SignalInfo], n_assets: usize) -> bool {
+/// `sweep`: "sweep this" beside the filter's numbers (paths `filter[i]`), when given.
+pub fn filter_editor_ui(
+    ui: &mut egui::Ui,
+    filter: &mut Vec<Rule>,
+    signals: &[SignalInfo],
+    n_assets: usize,
+    sweep: Option<&SweepMarks>,
+) -> bool {
     let signal_names: Vec<String> = signals.iter().map(|s| s.name.clone()).collect();
     let check = SignalStrategy {
         entry: filter.clone(),
@@ -183,8 +190,12 @@ pub fn filter_editor_ui(ui: &mut egui::Ui, filter: &mut Vec<Rule>, signals: &[Si
             };
             p
         }),
-        sweep: None,
-        sweep_paths: Default::default(),
+        sweep_paths: if sweep.is_some() {
+            sweep_ui::list_paths(ListKind::Filter, filter, "filter")
+        } else {
+            Default::default()
+        },
+        sweep,
     };
     let changed = list_ui::rule_list_ui(ui, ListKind::Filter, filter, &editor);
     if changed {

@@ -35,6 +35,8 @@ pub struct ScriptPanel<'a> {
     pub changed_on_disk: bool,
     /// Unsaved edits of a file-based script.
     pub unsaved: bool,
+    /// Sweep paths in the preset's sweep (the hybrid filter's "sweep this" buttons).
+    pub swept: Vec<String>,
     pub commands: &'a mut Vec<Command>,
 }
 
@@ -52,9 +54,11 @@ pub fn script_ui(ui: &mut egui::Ui, app: &mut ScriptPanel<'_>) {
     if let StrategySpec::Hybrid { filter, .. } = &mut *app.strategy {
         let signals = app.signals.to_vec();
         let n_assets = app.n_assets;
-        if rules_ui::filter_editor_ui(ui, filter, &signals, n_assets) {
+        let marks = rules_ui::SweepMarks::new(app.swept.clone());
+        if rules_ui::filter_editor_ui(ui, filter, &signals, n_assets, Some(&marks)) {
             app.commands.push(Command::StrategyEdited);
         }
+        crate::ui::layout::push_sweep_clicks(&marks, app.commands);
         ui.separator();
     }
     source_ui(ui, app, src.source.is_some());

@@ -3,7 +3,8 @@
 //! - `entry[i]` / `exit[i]`: the number of the i-th rule of that list (0-based); `exit[0][2]` is
 //!   the third rule inside the first exit group (`Any`/`All`); `Not` and switched-off rules are
 //!   looked through. A rule with two numbers names them: `entry[1].lo`, `entry[1].hi`.
-//!   `short_entry[i]` / `short_exit[i]` likewise for the short lists.
+//!   `short_entry[i]` / `short_exit[i]` likewise for the short lists, and `filter[i]` for a
+//!   hybrid's compiled filter.
 //! - `sizer` (`sizer.scale` and `sizer.max` for the confidence-scaled sizer).
 //! - `entry_order.offset`, `entry_order.valid_bars` (limit and stop entries), `initial_margin`
 //!   (when the margin check is on).
@@ -30,14 +31,18 @@ enum List {
     Exit,
     ShortEntry,
     ShortExit,
+    /// A hybrid's filter rules.
+    Filter,
 }
 
-/// The rule lists by name, in the order `valid_paths` lists them.
-const LISTS: [(&str, List); 4] = [
+/// The rule lists by name, in the order `valid_paths` lists them (a rule strategy's four, then a
+/// hybrid's filter).
+const LISTS: [(&str, List); 5] = [
     ("entry", List::Entry),
     ("exit", List::Exit),
     ("short_entry", List::ShortEntry),
     ("short_exit", List::ShortExit),
+    ("filter", List::Filter),
 ];
 
 /// Which of a rule's or sizer's numbers: the only one, or the first/second of two.
@@ -238,6 +243,17 @@ fn parse_target(s: &str) -> Option<Target> {
 
 /// The number slot `target` points at in `preset`, or why there is none.
 fn slot_mut<'a>(preset: &'a mut Preset, target: &Target) -> Result<NumMut<'a>, String> {
+    if let Target::Rule {
+        list: List::Filter,
+        index,
+        slot,
+    } = target
+    {
+        return match &mut preset.strategy {
+            StrategySpec::Hybrid { filter, .. } => rule_in(filter, "filter", index, *slot),
+            _ => Err("only a hybrid strategy has filter rules".into()),
+        };
+    }
     let b = &mut preset.broker;
     let rules = match &mut preset.strategy {
         StrategySpec::Rules(r) => Some(r),
@@ -326,30 +342,37 @@ fn slot_mut<'a>(preset: &'a mut Preset, target: &Target) -> Result<NumMut<'a>, S
         }
         Target::Rule { list, index, slot } => {
             let rules = rules.ok_or("only rule strategies have entry and exit rules")?;
-            let (name, mut level) = match list {
+            let (name, level) = match list {
                 List::Entry => ("entry", &mut rules.entry),
                 List::Exit => ("exit", &mut rules.exit),
                 List::ShortEntry => ("short_entry", &mut rules.short_entry),
                 List::ShortExit => ("short_exit", &mut rules.short_exit),
+                List::Filter => return Err("only a hybrid strategy has filter rules".into()),
             };
-            let (last, groups) = index.split_last().ok_or("no rule index")?;
-            for &i in groups {
-                let len = level.len();
-                let rule = level
-                    .get_mut(i)
-                    .ok_or_else(|| format!("{name} has no rule {i} here (it has {len})"))?;
-                level = match unwrap_mut(rule) {
-                    Rule::All(v) | Rule::Any(v) => v,
-                    other => return Err(format!("'{}' is not a group", other.describe())),
-                };
-            }
-            let len = level.len();
-            let rule = level
-                .get_mut(*last)
-                .ok_or_else(|| format!("{name} has no rule {last} here (it has {len})"))?;
-            rule_slot(unwrap_mut(rule), *slot)
+            rule_in(level, name, index, *slot)
         }
     }
+}
+
+/// The number `slot` of the rule at `index` (a group's index, then the rule's inside it) of the
+/// list `name`.
+fn rule_in<'a>(mut level: &'a mut Vec<Rule>, name: &str, index: &[usize], slot: Slot) -> Result<NumMut<'a>, String> {
+    let (last, groups) = index.split_last().ok_or("no rule index")?;
+    for &i in groups {
+        let len = level.len();
+        let rule = level
+            .get_mut(i)
+            .ok_or_else(|| format!("{name} has no rule {i} here (it has {len})"))?;
+        level = match unwrap_mut(rule) {
+            Rule::All(v) | Rule::Any(v) => v,
+            other => return Err(format!("'{}' is not a group", other.describe())),
+        };
+    }
+    let len = level.len();
+    let rule = level
+        .get_mut(*last)
+        .ok_or_else(|| format!("{name} has no rule {last} here (it has {len})"))?;
+    rule_slot(unwrap_mut(rule), slot)
 }
 
 /// Looks through `Not` and `Disabled` to the rule with the numbers.
@@ -400,6 +423,11 @@ pub fn valid_paths(preset: &Preset) -> Vec<String> {
         match r.sizer {
             Sizer::ConfidenceScaled(..) => out.extend(["sizer.scale".to_string(), "sizer.max".to_string()]),
             _ => out.push("sizer".into()),
+        }
+    }
+    if let StrategySpec::Hybrid { filter, .. } = &preset.strategy {
+        for (i, rule) in filter.iter().enumerate() {
+            rule_paths(&format!("filter[{i}]"), rule, &mut out);
         }
     }
     // Every other number: listed when it is there to sweep (resolving tells).

@@ -285,3 +285,33 @@ proptest! {
         assert_rows_equal_single_runs(&preset, &b, &plan, &out);
     }
 }
+
+#[test]
+fn sweep_varies_a_hybrid_filter_and_its_rows_equal_single_runs() {
+    use ml4t_preset::{ScriptSource, StrategySpec};
+    let b = bars(600, 1, 7);
+    let script = "fn on_bar(bar, ctx) {\n  if ctx.position() == 0.0 { if bar.confidence > 0.5 { ctx.buy_percent(0.9); } }\n  else if bar.ml_pred < 0.3 { ctx.close_position(); }\n}\n";
+    let mut preset = s0();
+    preset.strategy = StrategySpec::Hybrid {
+        filter: vec![Rule::any([Rule::signal_above("ml_pred", 0.7), Rule::InPosition])],
+        script: ScriptSource {
+            source: Some(script.into()),
+            ..ScriptSource::default()
+        },
+    };
+    // The filter's threshold is a path like any rule's; the script has no numbers to list.
+    assert_eq!(valid_paths(&preset)[0], "filter[0][0]");
+    let def = SweepDef::grid([("filter[0][0]", "0.5,0.7,0.9")]);
+    let (plan, out) = sweep(&preset, &b, &def, 2);
+    assert_eq!(out.rows.len(), 3);
+    assert_rows_equal_single_runs(&preset, &b, &plan, &out);
+    // A higher bar lets fewer bars through to the script: fewer trades.
+    let trades: Vec<usize> = out.rows.iter().map(|r| r.n_trades()).collect();
+    assert!(trades[0] > trades[2] && trades[2] > 0, "{trades:?}");
+    // A filter path on a rule strategy says what is wrong.
+    let err = SweepDef::grid([("filter[0]", "1,2")])
+        .plan(&s0())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only a hybrid strategy has filter rules"), "{err}");
+}

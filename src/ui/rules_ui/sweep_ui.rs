@@ -59,9 +59,16 @@ pub(super) fn row_paths(strategy: &SignalStrategy) -> HashMap<String, String> {
         (ListKind::ShortEntry, &strategy.short_entry, "short_entry"),
         (ListKind::ShortExit, &strategy.short_exit, "short_exit"),
     ] {
-        for (i, rule) in rules.iter().enumerate() {
-            walk(list, rule, &mut vec![i], format!("{name}[{i}]"), &mut out);
-        }
+        out.extend(list_paths(list, rules, name));
+    }
+    out
+}
+
+/// [`row_paths`] of one list, whose sweep paths start with `name` (`filter` for a hybrid's).
+pub(super) fn list_paths(list: ListKind, rules: &[Rule], name: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (i, rule) in rules.iter().enumerate() {
+        walk(list, rule, &mut vec![i], format!("{name}[{i}]"), &mut out);
     }
     out
 }
