@@ -862,6 +862,31 @@ fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
 }
 
 #[test]
+fn gui_clicking_a_trade_scrolls_the_price_plot_into_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    for _ in 0..3 {
+        h.step();
+    }
+    // The price plot's controls sit below the equity and drawdown plots, under the fold.
+    let table_top = h.get_by_label_contains("of 2600 trades").rect().min.y;
+    let price_top = |h: &Harness<'static, Workbench>| h.get_by_label("candles").rect().min.y;
+    assert!(price_top(&h) > table_top, "the price plot starts out of view");
+    // A trade's row: the price plot (where its entry and exit are marked) scrolls up into view.
+    h.query_all_by_label("long").nth(3).expect("a trade row").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(h.state().persisted().results.selected_trade.is_some());
+    let top = price_top(&h);
+    assert!(top < table_top - 100.0, "price plot at y {top}, table at {table_top}");
+}
+
+#[test]
 fn gui_loading_data_resets_the_plots_and_the_selected_trade() {
     use ml4t_data::write_parquet;
     let dir = tempfile::tempdir().unwrap();

@@ -53,6 +53,10 @@ pub struct ResultsState {
     /// The last range the plots were zoomed to (a trade or a drawdown), until "Show all".
     #[serde(skip)]
     zoomed: Option<(f64, f64)>,
+    /// Scroll the plots to the price plot on the next frame (a trade was clicked: its entry and
+    /// exit are marked there).
+    #[serde(skip)]
+    reveal_price: bool,
 }
 
 impl ResultsState {
@@ -123,6 +127,7 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
     let avail = ui.available_height().max(480.0);
     let zoom = state.zoom_x.take();
     let reset = std::mem::take(&mut state.reset_x);
+    let reveal_price = std::mem::take(&mut state.reveal_price);
     let mut actions = Vec::new();
     cards::cards_ui(ui, &run.metrics);
     super::fills_ui::ambiguous_note_ui(ui, run);
@@ -219,7 +224,7 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
             if run.result.equity.is_empty() || run.bars.is_empty() {
                 ui.weak("no bars: nothing to plot");
             } else {
-                plots_ui(ui, run, state, (zoom, reset), avail, &mut actions);
+                plots_ui(ui, run, state, (zoom, reset, reveal_price), avail, &mut actions);
             }
         });
     finish(ui, state, run, actions);
@@ -257,6 +262,7 @@ pub fn apply(state: &mut ResultsState, run: &RunView, action: ResultsAction) {
             let (a, b) = (ts_to_x(t.entry_ts.0), ts_to_x(t.exit_ts.0));
             let pad = (0.5 * (b - a)).max(10.0 * bar_spacing(run));
             state.zoom_to((a - pad, b + pad));
+            state.reveal_price = true;
         }
     }
 }
@@ -295,7 +301,7 @@ fn plots_ui(
     ui: &mut Ui,
     run: &RunView,
     state: &ResultsState,
-    (zoom, reset): (Option<(f64, f64)>, bool),
+    (zoom, reset, reveal_price): (Option<(f64, f64)>, bool, bool),
     avail: f32,
     actions: &mut Vec<ResultsAction>,
 ) {
@@ -325,6 +331,10 @@ fn plots_ui(
 
     let asset = resolve_asset(run, state);
     let signal = resolve_signal(run, state);
+    if reveal_price {
+        // The clicked trade is drawn on the price plot: bring it to the top of the plot area.
+        ui.scroll_to_cursor(Some(egui::Align::TOP));
+    }
     controls_ui(ui, run, state, asset, signal, actions);
     if let Some(aid) = asset {
         let name = run.bars.assets()[aid.index()].as_str();
