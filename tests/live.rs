@@ -774,16 +774,7 @@ fn renamed(bars: &Bars, name: &str) -> Bars {
         for (i, s) in signals.iter_mut().enumerate() {
             *s = b.signal(SignalId(i as u32));
         }
-        cols.push(
-            b.ts().0,
-            b.asset(),
-            b.open(),
-            b.high(),
-            b.low(),
-            b.close(),
-            b.volume(),
-            &signals,
-        );
+        cols.push_bar(&b, &signals);
     }
     Bars::new(vec![name.into()], bars.signal_names().to_vec(), cols).unwrap()
 }
