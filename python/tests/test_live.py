@@ -134,6 +134,23 @@ def test_live_model_gives_the_backtest_trades_on_five_assets(five_assets, strate
     assert live.trades["asset"].n_unique() > 1, "several assets trade"
 
 
+class Keeper(Strategy):
+    """Keeps the event object past its callback (the docs say not to)."""
+
+    def on_market_data(self, event):
+        self.kept = event
+        self.close_seen = event.data.close
+
+
+def test_a_live_event_kept_past_its_callback_raises_instead_of_reading_stale_bars(one_asset_server, one_asset):
+    keeper = Keeper()
+    feed = LiveDataFeed(one_asset_server.url, signal_computer=TableModel(one_asset), assets=["A000"], signals=[])
+    Engine(feed, keeper).run()
+    assert keeper.close_seen == one_asset["close"][-1]
+    with pytest.raises(RuntimeError, match="readable only during the on_market_data call"):
+        keeper.kept.data.signals["ml_pred"]
+
+
 def test_stop_halfway_then_restart_from_the_journal(one_asset, tmp_path):
     df = one_asset.head(JOURNAL_TIMESTAMPS)
     expected = backtest(df, A1())
