@@ -93,7 +93,8 @@ class LiveDataFeed:
     seconds ahead of the wall clock (0: no limit).
 
     :meth:`stop` (from any thread, or from a callback) ends the run after the timestamp in
-    progress; so does Ctrl+C, which then raises ``KeyboardInterrupt``.
+    progress; so does Ctrl+C, which then raises ``KeyboardInterrupt``. Connections, retries and
+    rejected messages are logged to the ``logging`` logger ``ml4t_rs.live``.
     """
 
     def __init__(

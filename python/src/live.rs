@@ -11,6 +11,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,8 @@ use ml4t_engine::strategy::hybrid::LiveHybrid;
 use ml4t_engine::strategy::rules::{Rule, SignalStrategy};
 use ml4t_engine::types::SignalId;
 use ml4t_live::{
-    LiveError, LiveFeedConfig, PaperConfig, ReplayOptions, SignalComputer, first_timestamp_names, run_paper_computing,
+    FeedEvent, LiveError, LiveFeedConfig, PaperConfig, ReplayOptions, SignalComputer, first_timestamp_names,
+    run_paper_computing,
 };
 use ml4t_preset::StrategySpec;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -195,7 +197,7 @@ impl LiveSource {
             (Some(a), Some(s)) => (a.clone(), s.clone()),
             _ => {
                 let probe = self.config(Vec::new(), Vec::new());
-                let (a, s) = detached_with(py, &self.stop, |_| first_timestamp_names(&probe))?.map_err(|e| {
+                let (a, s) = detached_with(py, &self.stop, |_| {}, |_| first_timestamp_names(&probe))?.map_err(|e| {
                     LiveRunError::new_err(format!(
                         "reading the asset and signal names from the feed's first timestamp: {e}; pass assets=[...] \
                          and signals=[...] to LiveDataFeed"
@@ -463,17 +465,25 @@ pub fn run_live(
             ));
         }
     };
+    let (events, log) = sync_channel(1024);
+    let mut live_feed = feed.config(assets, own);
+    live_feed.events = Some(events);
     let config = PaperConfig {
-        feed: feed.config(assets, own),
+        feed: live_feed,
         broker,
         journal,
         strategy_id,
     };
     let started = Instant::now();
-    let outcome = detached_with(py, &feed.stop, |_| {
-        // One thread state for the whole run, released except while Python code runs.
-        Python::attach(|py| py.detach(|| run_paper_computing(config, strategy.as_dyn(), None, &mut computer)))
-    });
+    let outcome = detached_with(
+        py,
+        &feed.stop,
+        move |py| pass_on(py, &log),
+        |_| {
+            // One thread state for the whole run, released except while Python code runs.
+            Python::attach(|py| py.detach(|| run_paper_computing(config, strategy.as_dyn(), None, &mut computer)))
+        },
+    );
     if let Some(object) = callback {
         object.call_method0("_unbind")?;
     }
@@ -495,6 +505,27 @@ pub fn run_live(
         seconds: started.elapsed().as_secs_f64(),
     };
     Ok(RunOutput::new(run.result, label, MetricsOptions::default(), bars, scenario).replayed(run.replayed_timestamps))
+}
+
+/// Passes the feed's connection events on to Python's `logging` (logger `ml4t_rs.live`):
+/// connections at INFO, lost connections, retries and rejected messages at WARNING.
+fn pass_on(py: Python<'_>, log: &Receiver<FeedEvent>) {
+    let mut logger = None;
+    while let Ok(ev) = log.try_recv() {
+        if logger.is_none() {
+            logger = py
+                .import("logging")
+                .and_then(|m| m.call_method1("getLogger", ("ml4t_rs.live",)))
+                .ok();
+        }
+        let Some(logger) = &logger else { return };
+        let level = match ev {
+            FeedEvent::Connected { .. } | FeedEvent::EndOfStream { .. } | FeedEvent::Waiting { .. } => "info",
+            _ => "warning",
+        };
+        // Logging never stops a run.
+        let _ = logger.call_method1(level, (ev.to_string(),));
+    }
 }
 
 /// A replay server streaming loaded bars in the live protocol (what `ml4t replay` runs).

@@ -31,13 +31,15 @@ pub fn strategy_err(e: impl std::fmt::Display) -> PyErr {
 /// [`SIGNAL_POLL`] to run Python's signal handlers, and raises the cancel flag on Ctrl+C, so a
 /// long run stops within milliseconds with `KeyboardInterrupt`.
 pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + Send) -> PyResult<T> {
-    detached_with(py, &AtomicBool::new(false), work)
+    detached_with(py, &AtomicBool::new(false), |_| {}, work)
 }
 
-/// [`detached`] raising `cancel` (a live feed's stop flag) on Ctrl+C.
+/// [`detached`] raising `cancel` (a live feed's stop flag) on Ctrl+C, and calling `tick` on the
+/// calling thread with the GIL at every poll and once at the end (to pass on a run's log).
 pub fn detached_with<T: Send>(
     py: Python<'_>,
     cancel: &AtomicBool,
+    mut tick: impl FnMut(Python<'_>) + Send,
     work: impl FnOnce(&AtomicBool) -> T + Send,
 ) -> PyResult<T> {
     let outcome = py.detach(|| {
@@ -52,13 +54,18 @@ pub fn detached_with<T: Send>(
             let mut interrupt = None;
             while !handle.is_finished() {
                 std::thread::park_timeout(SIGNAL_POLL);
+                let signals = Python::attach(|py| {
+                    tick(py);
+                    py.check_signals()
+                });
                 if interrupt.is_none()
-                    && let Err(e) = Python::attach(|py| py.check_signals())
+                    && let Err(e) = signals
                 {
                     cancel.store(true, Ordering::Relaxed);
                     interrupt = Some(e);
                 }
             }
+            Python::attach(&mut tick);
             (handle.join(), interrupt)
         })
     });

@@ -5,6 +5,8 @@ a clear ValueError, and Ctrl+C stops a run waiting on a slow feed."""
 
 from __future__ import annotations
 
+import logging
+
 import polars as pl
 import pytest
 from conftest import DATA, assert_interrupt_stops
@@ -109,10 +111,13 @@ def one_asset_server(one_asset):
         yield server
 
 
-def test_live_model_gives_the_backtest_trades_with_rules(one_asset, one_asset_server):
+def test_live_model_gives_the_backtest_trades_with_rules(one_asset, one_asset_server, caplog):
     model = TableModel(one_asset)
     feed = LiveDataFeed(one_asset_server.url, signal_computer=model)
-    live = Engine(feed, rules(), PaperBroker()).run()
+    with caplog.at_level(logging.INFO, logger="ml4t_rs.live"):
+        live = Engine(feed, rules(), PaperBroker()).run()
+    logged = [r.getMessage() for r in caplog.records if r.name == "ml4t_rs.live"]
+    assert any(m.startswith(f"connected to {one_asset_server.url}") for m in logged), logged
     assert_same_trading(live, backtest(one_asset, rules()))
     assert model.calls == ONE_ASSET_TIMESTAMPS
     # The bar the model gets: the server's prices and its own signals, a new object per bar.
