@@ -434,6 +434,8 @@ pub fn run_live(
     let mut all = own.clone();
     all.extend_from_slice(&feed.computed);
     let mut computer = PyComputer::new(py, feed, &assets, &own)?;
+    // The strategy's helpers are bound to the account once nothing can fail before the run.
+    let mut bind = None;
     let mut strategy = match (strategy_json, callback) {
         (Some(json), None) => {
             let rules: SignalStrategy =
@@ -446,7 +448,7 @@ pub fn run_live(
         (None, Some(object)) => {
             let cursor = Cursor::live();
             let (event, account) = event_objects(py, &assets, &all, &cursor)?;
-            object.call_method1("_bind", (&account,))?;
+            bind = Some((object, account.clone_ref(py)));
             let callback = PyCallback::new(Hooks::of(object)?, event, account, cursor);
             match filter_json {
                 Some(json) => {
@@ -461,7 +463,7 @@ pub fn run_live(
         }
         _ => {
             return Err(PyValueError::new_err(
-                "run_live needs strategy_json or callback, not both",
+                "run_live needs exactly one of strategy_json and callback",
             ));
         }
     };
@@ -474,6 +476,9 @@ pub fn run_live(
         journal,
         strategy_id,
     };
+    if let Some((object, account)) = &bind {
+        object.call_method1("_bind", (account,))?;
+    }
     let started = Instant::now();
     let outcome = detached_with(
         py,
@@ -484,7 +489,7 @@ pub fn run_live(
             Python::attach(|py| py.detach(|| run_paper_computing(config, strategy.as_dyn(), None, &mut computer)))
         },
     );
-    if let Some(object) = callback {
+    if let Some((object, _)) = bind {
         object.call_method0("_unbind")?;
     }
     let run = outcome?;
