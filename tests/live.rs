@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ml4t_engine::feed::DataFeed;
-use ml4t_engine::market::Bars;
+use ml4t_engine::market::{BarSlice, Bars};
 use ml4t_engine::results::RunResult;
 use ml4t_engine::results::compare::compare;
 use ml4t_engine::results::json::{ResultJson, RunLabel};
@@ -25,8 +25,8 @@ use ml4t_engine::types::{SignalId, TimestampNs};
 use ml4t_engine::{Engine, backtest};
 use ml4t_live::journal::{JOURNAL_FILE, TimestampRecord};
 use ml4t_live::{
-    FeedEvent, LiveFeed, LiveFeedConfig, PaperConfig, PaperEvent, PaperRun, ReplayOptions, ReplayServer, run_paper,
-    serve,
+    FeedEvent, LiveFeed, LiveFeedConfig, PaperConfig, PaperEvent, PaperRun, ReplayOptions, ReplayServer,
+    SignalComputer, run_paper, run_paper_computing, serve,
 };
 use ml4t_preset::Preset;
 use tungstenite::Message;
@@ -304,6 +304,94 @@ fn live_clean_stop_then_resume_from_journal() {
     );
     assert_eq!(third.replayed_timestamps, bars.n_timestamps());
     assert_same_run("S2 replayed whole", &third.result, &expected);
+}
+
+/// A model that computes `ml_pred` as the file has it, counting its calls; it raises the feed's
+/// stop flag at its `stop_at`-th call.
+struct FileModel {
+    bars: Arc<Bars>,
+    names: Vec<String>,
+    calls: usize,
+    stop_at: Option<(usize, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+impl SignalComputer for FileModel {
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    fn compute(&mut self, slice: &BarSlice<'_>, out: &mut [f64]) -> Result<(), String> {
+        let col = self
+            .bars
+            .signal_column(self.bars.signal_id("ml_pred").ok_or("no ml_pred")?);
+        for (b, v) in slice.iter().zip(out.iter_mut()) {
+            let first = self.bars.ts().partition_point(|&t| t < b.ts().0);
+            let row = (first..self.bars.len())
+                .find(|&r| self.bars.asset_ids()[r] == b.asset())
+                .ok_or("bar not in the file")?;
+            *v = col[row];
+        }
+        self.calls += 1;
+        if let Some((at, stop)) = &self.stop_at
+            && self.calls == *at
+        {
+            stop.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn live_computed_signals_are_journaled_and_replayed_not_recomputed() {
+    let (p, bars, expected) = backtest_preset("S2");
+    let srv = server(&bars, ReplayOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    // The feed reads the file's other signals; the model supplies ml_pred, after them.
+    let own: Vec<String> = bars
+        .signal_names()
+        .iter()
+        .filter(|s| *s != "ml_pred")
+        .cloned()
+        .collect();
+    let mut all = own.clone();
+    all.push("ml_pred".into());
+    let run = |stop_at: Option<usize>| {
+        let mut feed = feed_config(&srv.url(), &bars);
+        feed.signals = own.clone();
+        let mut model = FileModel {
+            bars: bars.clone(),
+            names: vec!["ml_pred".into()],
+            calls: 0,
+            stop_at: stop_at.map(|n| (n, feed.stop.clone())),
+        };
+        let config = paper_config(feed, &p, Some(dir.path().to_path_buf()));
+        let mut strategy = ml4t_preset::run::build_live_strategy(&p.strategy, &all, 1, Path::new("live.ron")).unwrap();
+        bounded("a run with computed signals", move || {
+            let run = run_paper_computing(config, strategy.as_mut(), None, &mut model).unwrap();
+            (run, model.calls)
+        })
+    };
+    let (first, calls) = run(Some(700));
+    assert_eq!(
+        (first.result.timestamps, calls, first.replayed_timestamps),
+        (700, 700, 0)
+    );
+
+    let (second, calls) = run(None);
+    assert_eq!(second.replayed_timestamps, 700);
+    assert_eq!(
+        calls,
+        bars.n_timestamps() - 700,
+        "journaled timestamps are not computed again"
+    );
+    assert_same_run("S2 with ml_pred computed live", &second.result, &expected);
+    // The run's bars: the journal's and the live ones, with the computed column.
+    let seen = second.bars.unwrap();
+    assert_eq!(seen.signal_names(), all.as_slice());
+    assert_eq!(
+        seen.signal_column(seen.signal_id("ml_pred").unwrap()),
+        bars.signal_column(bars.signal_id("ml_pred").unwrap())
+    );
 }
 
 #[test]
@@ -774,16 +862,7 @@ fn renamed(bars: &Bars, name: &str) -> Bars {
         for (i, s) in signals.iter_mut().enumerate() {
             *s = b.signal(SignalId(i as u32));
         }
-        cols.push(
-            b.ts().0,
-            b.asset(),
-            b.open(),
-            b.high(),
-            b.low(),
-            b.close(),
-            b.volume(),
-            &signals,
-        );
+        cols.push_bar(&b, &signals);
     }
     Bars::new(vec![name.into()], bars.signal_names().to_vec(), cols).unwrap()
 }

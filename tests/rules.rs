@@ -205,16 +205,7 @@ fn wide_bars() -> &'static Bars {
         for r in (0..full.len()).filter(|r| r % 7 != 3) {
             let b = full.bar(r);
             let sig: Vec<f64> = (0..k).map(|i| full.signal_column(SignalId(i as u32))[r]).collect();
-            out.push(
-                b.ts().0,
-                b.asset(),
-                b.open(),
-                b.high(),
-                b.low(),
-                b.close(),
-                b.volume(),
-                &sig,
-            );
+            out.push_bar(&b, &sig);
         }
         let names = ["s", "t", "vol", "mom"].map(String::from).to_vec();
         Bars::new(full.assets().to_vec(), names, out).unwrap()

@@ -16,12 +16,18 @@ The seed's API on polars/pandas/pyarrow frames, running on the Rust engine::
     feed = HistoricalDataFeed(df, signal_columns=["ml_pred"])
     results = Engine(feed, MLStrategy(), SimulationBroker(initial_cash=100_000)).run()
     print(results.summary())
+
+The same strategy trades live (paper) with signals computed by a Python model as bars arrive::
+
+    feed = LiveDataFeed("ws://127.0.0.1:9001", signal_computer=MyMLModel())
+    results = Engine(feed, MLStrategy(), PaperBroker(initial_cash=100_000, journal="paper")).run()
 """
 
-from ._core import DataError, StrategyError, __version__
-from .broker import SimulationBroker
+from ._core import DataError, LiveBar, LiveRunError, StrategyError, __version__
+from .broker import PaperBroker, SimulationBroker
 from .engine import Engine, run_preset
-from .feed import HistoricalDataFeed
+from .feed import HistoricalDataFeed, LiveDataFeed
+from .replay import ReplayServer
 from .results import Results
 from .rules import (
     ConfidenceSizer,
@@ -43,7 +49,12 @@ __all__ = [
     "FixedNotionalSizer",
     "FixedSizer",
     "HistoricalDataFeed",
+    "LiveBar",
+    "LiveDataFeed",
+    "LiveRunError",
+    "PaperBroker",
     "PercentSizer",
+    "ReplayServer",
     "Results",
     "Rule",
     "SignalStrategy",

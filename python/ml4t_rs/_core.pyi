@@ -11,6 +11,10 @@ class DataError(ValueError):
 class StrategyError(ValueError):
     """A strategy, preset or broker setting the engine cannot run."""
 
+class LiveRunError(RuntimeError):
+    """A live run could not start or stopped: the connection gave up, the journal is in use,
+    damaged or of another setup."""
+
 class Data:
     """Loaded, validated bars (shared by every run on them)."""
 
@@ -107,6 +111,79 @@ class RunOutput:
     def scenario(self) -> str: ...
     @property
     def assets(self) -> list[str]: ...
+    @property
+    def replayed_timestamps(self) -> int: ...
+
+class StopFlag:
+    """A live feed's stop flag: set() ends the run after the timestamp in progress."""
+
+    def __init__(self) -> None: ...
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    @property
+    def is_set(self) -> bool: ...
+
+class LiveSource:
+    """A live feed's settings, checked once (LiveDataFeed's)."""
+
+    def __init__(
+        self,
+        url: str,
+        stop: StopFlag,
+        assets: list[str] | None = None,
+        signals: list[str] | None = None,
+        computer: Any = None,
+        computed: list[str] = ...,
+        exit_at_end: bool = True,
+        max_attempts: int = 10,
+        read_timeout: float = 15.0,
+        max_clock_skew: float = 86400.0,
+    ) -> None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def computed(self) -> list[str]: ...
+
+class LiveBar:
+    """One asset's bar as a signal computer gets it (a new object per bar)."""
+
+    @property
+    def asset(self) -> str: ...
+    @property
+    def timestamp(self) -> str: ...
+    @property
+    def timestamp_ns(self) -> int: ...
+    @property
+    def open(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def close(self) -> float: ...
+    @property
+    def volume(self) -> float: ...
+    @property
+    def signals(self) -> dict[str, float]: ...
+
+class ReplayServer:
+    """Streams loaded bars in the live protocol (what `ml4t replay` runs)."""
+
+    def __init__(
+        self,
+        data: Data,
+        rate: float | None = None,
+        port: int = 0,
+        bind: str = "127.0.0.1",
+        stop_after_bars: int | None = None,
+    ) -> None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def is_stopped(self) -> bool: ...
+    def stop(self) -> None: ...
 
 def load_frame(
     frame: Any,
@@ -126,6 +203,16 @@ def run_callback(
     data: Data, strategy: Any, broker_json: str, filter_json: str | None = None, scenario: str = "python"
 ) -> RunOutput: ...
 def run_preset(path: str | PathLike[str], frame: Any = None, name: str | None = None) -> RunOutput: ...
+def run_live(
+    feed: LiveSource,
+    broker_json: str,
+    strategy_id: str,
+    journal: str | PathLike[str] | None = None,
+    strategy_json: str | None = None,
+    callback: Any = None,
+    filter_json: str | None = None,
+    scenario: str = "python",
+) -> RunOutput: ...
 def sweep_plan(
     params: list[tuple[str, str]],
     constraints: list[str],

@@ -1,8 +1,10 @@
-"""SimulationBroker: the account and execution settings of a backtest."""
+"""SimulationBroker: the account and execution settings of a backtest; PaperBroker: the same
+fills on a live feed, journaled."""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 
@@ -59,3 +61,23 @@ class SimulationBroker:
 
     def __repr__(self) -> str:
         return f"SimulationBroker({self.to_json()})"
+
+
+class PaperBroker(SimulationBroker):
+    """The paper broker of ``ml4t paper``: exactly the :class:`SimulationBroker`'s fills (same
+    options) on a :class:`LiveDataFeed`, plus a journal.
+
+    ``journal``: a folder. Every committed timestamp (its bars with their signals, computed ones
+    included, fills, orders, cash and positions) is appended and synced there; running again with
+    the same folder replays the journal through the strategy (no signal is computed again) and
+    resumes the feed after its last timestamp, ending as an uninterrupted run would. A journal
+    resumes only the setup that wrote it (assets, signals, broker settings, strategy) and is locked
+    while a run uses it. ``None`` keeps nothing across runs.
+    """
+
+    def __init__(self, initial_cash: float = 100_000.0, *, journal: str | os.PathLike[str] | None = None, **options: Any) -> None:
+        super().__init__(initial_cash, **options)
+        self.journal = os.fspath(journal) if journal is not None else None
+
+    def __repr__(self) -> str:
+        return f"PaperBroker({self.to_json()}, journal={self.journal!r})"

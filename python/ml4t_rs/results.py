@@ -60,6 +60,11 @@ class Results:
         return self._out.bars
 
     @property
+    def replayed_timestamps(self) -> int:
+        """Timestamps a live run replayed from its journal before going live (0 otherwise)."""
+        return self._out.replayed_timestamps
+
+    @property
     def seconds(self) -> float:
         """Wall time of the run itself (not loading)."""
         return self._out.seconds

@@ -25,8 +25,10 @@ class Strategy:
 
     The engine calls ``on_market_data(event)`` for each asset's bar at its close, in asset-name
     order, with ONE reused event object: read ``event.asset_id``, ``event.data.close``,
-    ``event.data.signals['ml_pred']`` during the call, don't keep the object. Orders placed
-    through the helpers fill at the next bar's open (SEMANTICS.md).
+    ``event.data.signals['ml_pred']`` during the call, don't keep the object (on a live feed a
+    kept event raises ``RuntimeError`` when read after its call). Orders placed through the
+    helpers fill at the next bar's open (SEMANTICS.md). The same subclass runs on a
+    :class:`ml4t_rs.LiveDataFeed` unchanged.
 
     ``filter``: optional compiled rules (a list of :class:`ml4t_rs.Rule`, all must hold) that
     decide on which bars ``on_market_data`` is called at all (the hybrid level): the engine

@@ -4,6 +4,10 @@
 //! getters reading the row's columns, so a bar allocates no Python object but the floats it
 //! returns. Signal names are matched by string identity first (literals and the names we hand out
 //! are interned), so `signals['ml_pred']` is a pointer compare and an index, not a dict lookup.
+//!
+//! Each call attaches to Python itself (a counter increment when the thread already holds the
+//! GIL, as in a backtest), so the same strategy runs on a live feed's thread, which holds the GIL
+//! only during calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -20,8 +24,66 @@ use pyo3::types::{PyDict, PyString};
 /// would notice a pending Ctrl+C (about 0.1 ms at 1M bars/s).
 const SIGNAL_CHECK_BARS: u32 = 128;
 
-/// The row the event objects currently show.
-type Cursor = Arc<AtomicUsize>;
+/// The bar the event objects show: a row of some `Bars`. In a backtest the bars are fixed and
+/// `anchor` keeps them alive as long as any event object lives (a kept event reads a valid, if
+/// stale, row). On a live feed the bars are refilled every timestamp, so the pointer is set only
+/// while a callback runs, and set and cleared with the GIL held: Python never reads bars that the
+/// engine is changing.
+pub struct Cursor {
+    row: AtomicUsize,
+    bars: AtomicPtr<Bars>,
+    anchor: Option<Arc<Bars>>,
+}
+
+impl Cursor {
+    /// A backtest's cursor over `bars`.
+    pub fn fixed(bars: &Arc<Bars>) -> Arc<Cursor> {
+        Arc::new(Cursor {
+            row: AtomicUsize::new(0),
+            bars: AtomicPtr::new(Arc::as_ptr(bars).cast_mut()),
+            anchor: Some(bars.clone()),
+        })
+    }
+
+    /// A live run's cursor: shows a bar only during the callback that receives it.
+    pub fn live() -> Arc<Cursor> {
+        Arc::new(Cursor {
+            row: AtomicUsize::new(0),
+            bars: AtomicPtr::new(std::ptr::null_mut()),
+            anchor: None,
+        })
+    }
+
+    /// Shows `bar` (call with the GIL held; on a live feed, [`Cursor::hide`] before releasing it).
+    fn show(&self, bar: &Bar<'_>) {
+        self.row.store(bar.row(), Ordering::Relaxed);
+        if self.anchor.is_none() {
+            self.bars
+                .store(std::ptr::from_ref(bar.source()).cast_mut(), Ordering::Relaxed);
+        }
+    }
+
+    fn hide(&self) {
+        if self.anchor.is_none() {
+            self.bars.store(std::ptr::null_mut(), Ordering::Relaxed);
+        }
+    }
+
+    /// The bars and row shown.
+    fn get(&self) -> PyResult<(&Bars, usize)> {
+        let p = self.bars.load(Ordering::Relaxed);
+        if p.is_null() {
+            return Err(PyRuntimeError::new_err(
+                "a live bar's event is readable only during the on_market_data call that received it; \
+                 copy the values you need (event.data.close, event.data.signals.to_dict())",
+            ));
+        }
+        // SAFETY: non-null means either the anchor's bars (alive as long as `self`) or, on a live
+        // feed, the bars of the callback running now, which the engine does not touch until the
+        // callback returns and the pointer is cleared (both with the GIL held, as every read is).
+        Ok((unsafe { &*p }, self.row.load(Ordering::Relaxed)))
+    }
+}
 
 fn interned(py: Python<'_>, names: &[String]) -> Vec<Py<PyString>> {
     names.iter().map(|n| PyString::intern(py, n).unbind()).collect()
@@ -41,14 +103,15 @@ fn find(names: &[Py<PyString>], key: &Bound<'_, PyAny>) -> Option<usize> {
 /// `event.data.signals`: a read-only mapping from signal name to the bar's value (NaN allowed).
 #[pyclass(frozen, module = "ml4t_rs._core", mapping)]
 pub struct Signals {
-    bars: Arc<Bars>,
-    cursor: Cursor,
+    cursor: Arc<Cursor>,
     names: Vec<Py<PyString>>,
+    plain: Vec<String>,
 }
 
 impl Signals {
-    fn value(&self, i: usize) -> f64 {
-        self.bars.signal_column(SignalId(i as u32))[self.cursor.load(Ordering::Relaxed)]
+    fn value(&self, i: usize) -> PyResult<f64> {
+        let (bars, row) = self.cursor.get()?;
+        Ok(bars.signal_column(SignalId(i as u32))[row])
     }
 }
 
@@ -56,18 +119,18 @@ impl Signals {
 impl Signals {
     fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<f64> {
         match find(&self.names, key) {
-            Some(i) => Ok(self.value(i)),
+            Some(i) => self.value(i),
             None => Err(PyKeyError::new_err(format!(
                 "no signal {}; the data's signals: {}",
                 key.repr().map_or_else(|_| key.to_string(), |r| r.to_string()),
-                self.bars.signal_names().join(", ")
+                self.plain.join(", ")
             ))),
         }
     }
     #[pyo3(signature = (key, default=None))]
     fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         Ok(match find(&self.names, key) {
-            Some(i) => self.value(i).into_pyobject(py)?.into_any().unbind(),
+            Some(i) => self.value(i)?.into_pyobject(py)?.into_any().unbind(),
             None => default.unwrap_or_else(|| py.None()),
         })
     }
@@ -88,7 +151,7 @@ impl Signals {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (i, n) in self.names.iter().enumerate() {
-            d.set_item(n.bind(py), self.value(i))?;
+            d.set_item(n.bind(py), self.value(i)?)?;
         }
         Ok(d)
     }
@@ -100,76 +163,70 @@ impl Signals {
 /// `event.data`: the bar's prices and signals.
 #[pyclass(frozen, module = "ml4t_rs._core")]
 pub struct BarData {
-    bars: Arc<Bars>,
-    cursor: Cursor,
+    cursor: Arc<Cursor>,
     signals: Py<Signals>,
 }
 
 impl BarData {
-    fn row(&self) -> usize {
-        self.cursor.load(Ordering::Relaxed)
+    fn read(&self, column: fn(&Bars) -> &[f64]) -> PyResult<f64> {
+        let (bars, row) = self.cursor.get()?;
+        Ok(column(bars)[row])
     }
 }
 
 #[pymethods]
 impl BarData {
     #[getter]
-    fn open(&self) -> f64 {
-        self.bars.open()[self.row()]
+    fn open(&self) -> PyResult<f64> {
+        self.read(Bars::open)
     }
     #[getter]
-    fn high(&self) -> f64 {
-        self.bars.high()[self.row()]
+    fn high(&self) -> PyResult<f64> {
+        self.read(Bars::high)
     }
     #[getter]
-    fn low(&self) -> f64 {
-        self.bars.low()[self.row()]
+    fn low(&self) -> PyResult<f64> {
+        self.read(Bars::low)
     }
     #[getter]
-    fn close(&self) -> f64 {
-        self.bars.close()[self.row()]
+    fn close(&self) -> PyResult<f64> {
+        self.read(Bars::close)
     }
     #[getter]
-    fn volume(&self) -> f64 {
-        self.bars.volume()[self.row()]
+    fn volume(&self) -> PyResult<f64> {
+        self.read(Bars::volume)
     }
     #[getter]
     fn signals(&self, py: Python<'_>) -> Py<Signals> {
         self.signals.clone_ref(py)
     }
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!(
             "BarData(open={}, high={}, low={}, close={}, volume={})",
-            self.open(),
-            self.high(),
-            self.low(),
-            self.close(),
-            self.volume()
-        )
+            self.open()?,
+            self.high()?,
+            self.low()?,
+            self.close()?,
+            self.volume()?
+        ))
     }
 }
 
 /// The market event of one asset's bar, reused for every bar of a run.
 #[pyclass(frozen, module = "ml4t_rs._core")]
 pub struct Event {
-    bars: Arc<Bars>,
-    cursor: Cursor,
+    cursor: Arc<Cursor>,
     assets: Vec<Py<PyString>>,
     data: Py<BarData>,
-}
-
-impl Event {
-    fn row(&self) -> usize {
-        self.cursor.load(Ordering::Relaxed)
-    }
 }
 
 #[pymethods]
 impl Event {
     /// The asset's name (the same interned string object for every bar of that asset).
     #[getter]
-    fn asset_id(&self, py: Python<'_>) -> Py<PyString> {
-        self.assets[self.bars.asset_ids()[self.row()].index()].clone_ref(py)
+    fn asset_id(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+        let (bars, row) = self.cursor.get()?;
+        Ok(self.assets[bars.asset_ids()[row].index()].clone_ref(py))
     }
     #[getter]
     fn data(&self, py: Python<'_>) -> Py<BarData> {
@@ -177,26 +234,27 @@ impl Event {
     }
     /// The bar's time in nanoseconds since 1970 (UTC).
     #[getter]
-    fn timestamp_ns(&self) -> i64 {
-        self.bars.ts()[self.row()]
+    fn timestamp_ns(&self) -> PyResult<i64> {
+        let (bars, row) = self.cursor.get()?;
+        Ok(bars.ts()[row])
     }
     /// The bar's time as `YYYY-MM-DDTHH:MM:SS` (UTC), as in the result JSON.
     #[getter]
-    fn timestamp(&self) -> String {
-        ml4t_engine::types::TimestampNs(self.timestamp_ns()).to_iso()
+    fn timestamp(&self) -> PyResult<String> {
+        Ok(ml4t_engine::types::TimestampNs(self.timestamp_ns()?).to_iso())
     }
-    /// The bar's 0-based row in the data.
+    /// The bar's 0-based row in the data (a backtest); on a live feed, in its timestamp.
     #[getter]
-    fn row_index(&self) -> usize {
-        self.row()
+    fn row_index(&self) -> PyResult<usize> {
+        Ok(self.cursor.get()?.1)
     }
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "MarketEvent(asset_id={}, timestamp={}, close={})",
-            self.asset_id(py),
-            self.timestamp(),
-            self.data.get().close()
-        )
+            self.asset_id(py)?,
+            self.timestamp()?,
+            self.data.get().close()?
+        ))
     }
 }
 
@@ -296,73 +354,91 @@ impl Account {
     }
 }
 
-/// Builds the reused event objects and the account for `bars`.
-pub fn event_objects<'py>(
-    py: Python<'py>,
-    bars: &Arc<Bars>,
-) -> PyResult<(Bound<'py, Event>, Bound<'py, Account>, Cursor)> {
-    let cursor: Cursor = Arc::new(AtomicUsize::new(0));
-    let assets = interned(py, bars.assets());
+/// Builds the reused event objects and the account for bars of `assets` and `signals`, shown by
+/// `cursor`.
+pub fn event_objects(
+    py: Python<'_>,
+    assets: &[String],
+    signals: &[String],
+    cursor: &Arc<Cursor>,
+) -> PyResult<(Py<Event>, Py<Account>)> {
+    let interned_assets = interned(py, assets);
     let signals = Py::new(
         py,
         Signals {
-            bars: bars.clone(),
             cursor: cursor.clone(),
-            names: interned(py, bars.signal_names()),
+            names: interned(py, signals),
+            plain: signals.to_vec(),
         },
     )?;
     let data = Py::new(
         py,
         BarData {
-            bars: bars.clone(),
             cursor: cursor.clone(),
             signals,
         },
     )?;
-    let event = Bound::new(
+    let event = Py::new(
         py,
         Event {
-            bars: bars.clone(),
             cursor: cursor.clone(),
-            assets: assets.iter().map(|a| a.clone_ref(py)).collect(),
+            assets: interned_assets.iter().map(|a| a.clone_ref(py)).collect(),
             data,
         },
     )?;
-    let account = Bound::new(
+    let account = Py::new(
         py,
         Account {
             ctx: AtomicPtr::new(std::ptr::null_mut()),
-            assets,
-            names: bars.assets().to_vec(),
+            assets: interned_assets,
+            names: assets.to_vec(),
         },
     )?;
-    Ok((event, account, cursor))
+    Ok((event, account))
 }
 
 /// The Python methods a run calls; `None` for those the subclass did not override.
-pub struct Hooks<'py> {
-    pub on_market_data: Bound<'py, PyAny>,
-    pub on_start: Option<Bound<'py, PyAny>>,
-    pub on_fill: Option<Bound<'py, PyAny>>,
-    pub on_end: Option<Bound<'py, PyAny>>,
+pub struct Hooks {
+    pub on_market_data: Py<PyAny>,
+    pub on_start: Option<Py<PyAny>>,
+    pub on_fill: Option<Py<PyAny>>,
+    pub on_end: Option<Py<PyAny>>,
 }
 
-/// The engine's `Strategy` for a Python strategy object. Holds the GIL for the whole run.
-pub struct PyCallback<'py> {
-    py: Python<'py>,
-    hooks: Hooks<'py>,
-    event: Bound<'py, Event>,
-    account: Bound<'py, Account>,
-    cursor: Cursor,
+impl Hooks {
+    /// The hooks of a `ml4t_rs.Strategy` instance (its `_overrides` says which it overrides).
+    pub fn of(strategy: &Bound<'_, PyAny>) -> PyResult<Hooks> {
+        let hook = |name: &str| -> PyResult<Option<Py<PyAny>>> {
+            let overridden: bool = strategy.call_method1("_overrides", (name,))?.extract()?;
+            Ok(if overridden {
+                Some(strategy.getattr(name)?.unbind())
+            } else {
+                None
+            })
+        };
+        Ok(Hooks {
+            on_market_data: strategy.getattr("on_market_data")?.unbind(),
+            on_start: hook("on_start")?,
+            on_fill: hook("on_fill")?,
+            on_end: hook("on_end")?,
+        })
+    }
+}
+
+/// The engine's `Strategy` for a Python strategy object.
+pub struct PyCallback {
+    hooks: Hooks,
+    event: Py<Event>,
+    account: Py<Account>,
+    cursor: Arc<Cursor>,
     countdown: u32,
     /// The Python exception that stopped the run (raised again after it, traceback intact).
     pub error: Option<PyErr>,
 }
 
-impl<'py> PyCallback<'py> {
-    pub fn new(hooks: Hooks<'py>, event: Bound<'py, Event>, account: Bound<'py, Account>, cursor: Cursor) -> Self {
+impl PyCallback {
+    pub fn new(hooks: Hooks, event: Py<Event>, account: Py<Account>, cursor: Arc<Cursor>) -> Self {
         PyCallback {
-            py: event.py(),
             hooks,
             event,
             account,
@@ -372,30 +448,61 @@ impl<'py> PyCallback<'py> {
         }
     }
 
-    /// Runs `f` with the account pointing at `ctx`; a Python exception is kept and stops the run.
-    fn call(&mut self, ctx: &mut Context<'_>, f: impl FnOnce(&Self) -> PyResult<Bound<'py, PyAny>>) -> StrategyResult {
-        let account = self.account.get();
-        account.ctx.store((ctx as *mut Context<'_>).cast(), Ordering::Relaxed);
-        let result = f(self);
-        account.ctx.store(std::ptr::null_mut(), Ordering::Relaxed);
-        let result = result.map(drop).and_then(|()| {
-            self.countdown -= 1;
-            if self.countdown == 0 {
-                self.countdown = SIGNAL_CHECK_BARS;
-                self.py.check_signals()?;
+    /// Runs `f` attached to Python, with the account pointing at `ctx` and the event showing
+    /// `bar`; a Python exception is kept and stops the run.
+    fn call(
+        &mut self,
+        ctx: &mut Context<'_>,
+        bar: Option<&Bar<'_>>,
+        f: impl FnOnce(Python<'_>, &Self) -> PyResult<()>,
+    ) -> StrategyResult {
+        let result = Python::attach(|py| {
+            let account = self.account.get();
+            account.ctx.store((ctx as *mut Context<'_>).cast(), Ordering::Relaxed);
+            if let Some(bar) = bar {
+                self.cursor.show(bar);
             }
-            Ok(())
+            let result = f(py, self);
+            self.cursor.hide();
+            account.ctx.store(std::ptr::null_mut(), Ordering::Relaxed);
+            result.and_then(|()| {
+                self.countdown -= 1;
+                if self.countdown == 0 {
+                    self.countdown = SIGNAL_CHECK_BARS;
+                    py.check_signals()?;
+                }
+                Ok(())
+            })
         });
         result.map_err(|e| {
             self.error = Some(e);
             StrategyError::from("the Python strategy raised an exception")
         })
     }
+
+    /// Calls the optional hook `pick(hooks)` with `args`.
+    fn call_hook(
+        &mut self,
+        ctx: &mut Context<'_>,
+        pick: fn(&Hooks) -> Option<&Py<PyAny>>,
+        args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>>,
+    ) -> StrategyResult {
+        if pick(&self.hooks).is_none() {
+            return Ok(());
+        }
+        self.call(ctx, None, |py, s| {
+            let args = pyo3::types::PyTuple::new(py, args(py)?)?;
+            match pick(&s.hooks) {
+                Some(f) => f.bind(py).call1(args).map(drop),
+                None => Ok(()),
+            }
+        })
+    }
 }
 
-fn fill_dict<'py>(py: Python<'py>, ctx: &Context<'_>, fill: &Fill) -> PyResult<Bound<'py, PyDict>> {
+fn fill_dict<'py>(py: Python<'py>, asset: &str, fill: &Fill) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("asset_id", ctx.asset_name(fill.asset))?;
+    d.set_item("asset_id", asset)?;
     d.set_item("side", fill.side.to_string())?;
     d.set_item("qty", fill.qty)?;
     d.set_item("price", fill.price)?;
@@ -406,51 +513,32 @@ fn fill_dict<'py>(py: Python<'py>, ctx: &Context<'_>, fill: &Fill) -> PyResult<B
     Ok(d)
 }
 
-impl Strategy for PyCallback<'_> {
+impl Strategy for PyCallback {
     fn on_start(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
-        match &self.hooks.on_start {
-            Some(_) => self.call(ctx, |s| {
-                s.hooks
-                    .on_start
-                    .as_ref()
-                    .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call0())
-            }),
-            None => Ok(()),
-        }
+        self.call_hook(ctx, |h| h.on_start.as_ref(), |_| Ok(Vec::new()))
     }
 
     #[inline]
     fn on_bar(&mut self, ctx: &mut Context<'_>, bar: Bar<'_>) -> StrategyResult {
-        self.cursor.store(bar.row(), Ordering::Relaxed);
-        self.call(ctx, |s| s.hooks.on_market_data.call1((&s.event,)))
-    }
-
-    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
-        if self.hooks.on_fill.is_none() {
-            return Ok(());
-        }
-        let d = fill_dict(self.py, ctx, fill).map_err(|e| {
-            let msg = e.to_string();
-            self.error = Some(e);
-            StrategyError(msg)
-        })?;
-        self.call(ctx, |s| {
-            s.hooks
-                .on_fill
-                .as_ref()
-                .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call1((d,)))
+        self.call(ctx, Some(&bar), |py, s| {
+            s.hooks.on_market_data.bind(py).call1((s.event.bind(py),)).map(drop)
         })
     }
 
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) -> StrategyResult {
+        let name = ctx.asset_name(fill.asset).to_owned();
+        let fill = *fill;
+        self.call_hook(
+            ctx,
+            |h| h.on_fill.as_ref(),
+            move |py| {
+                let d = fill_dict(py, &name, &fill)?;
+                Ok(vec![d.into_any()])
+            },
+        )
+    }
+
     fn on_end(&mut self, ctx: &mut Context<'_>) -> StrategyResult {
-        match &self.hooks.on_end {
-            Some(_) => self.call(ctx, |s| {
-                s.hooks
-                    .on_end
-                    .as_ref()
-                    .map_or(Ok(s.py.None().into_bound(s.py)), |f| f.call0())
-            }),
-            None => Ok(()),
-        }
+        self.call_hook(ctx, |h| h.on_end.as_ref(), |_| Ok(Vec::new()))
     }
 }

@@ -5,6 +5,8 @@
 mod callback;
 /// Frames and files in: the Arrow C stream of any frame, through `ml4t-data`'s validation.
 mod data;
+/// Live paper trading: the feed's settings, a Python signal computer, the run, a replay server.
+mod live;
 /// A finished run: columns for the result frames, metrics, summary, JSON, tearsheet.
 mod output;
 /// Runs: rules, callbacks, hybrids and presets, cancellable by Ctrl+C.
@@ -32,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("DataError", py.get_type::<DataError>())?;
     m.add("StrategyError", py.get_type::<StrategyError>())?;
+    m.add("LiveRunError", py.get_type::<live::LiveRunError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<data::Data>()?;
     m.add_class::<callback::Event>()?;
@@ -39,11 +42,16 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<callback::Signals>()?;
     m.add_class::<callback::Account>()?;
     m.add_class::<output::RunOutput>()?;
+    m.add_class::<live::StopFlag>()?;
+    m.add_class::<live::LiveSource>()?;
+    m.add_class::<live::LiveBar>()?;
+    m.add_class::<live::ReplayServer>()?;
     m.add_function(wrap_pyfunction!(data::load_frame, m)?)?;
     m.add_function(wrap_pyfunction!(data::load_file, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_rules, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_callback, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_preset, m)?)?;
+    m.add_function(wrap_pyfunction!(live::run_live, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_plan, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_rows, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::walk_forward_rows, m)?)?;

@@ -21,6 +21,7 @@ pub struct RunOutput {
     metrics: MetricsOptions,
     bars: Arc<Bars>,
     title: String,
+    replayed_timestamps: usize,
 }
 
 impl RunOutput {
@@ -31,7 +32,14 @@ impl RunOutput {
             metrics,
             bars,
             title,
+            replayed_timestamps: 0,
         }
+    }
+
+    /// A live run that replayed `timestamps` from its journal before going live.
+    pub fn replayed(mut self, timestamps: usize) -> Self {
+        self.replayed_timestamps = timestamps;
+        self
     }
 
     fn json(&self) -> ResultJson {
@@ -239,6 +247,11 @@ impl RunOutput {
     #[getter]
     fn scenario(&self) -> &str {
         &self.label.scenario
+    }
+    /// Timestamps a live run replayed from its journal (0 for a backtest or a fresh journal).
+    #[getter]
+    fn replayed_timestamps(&self) -> usize {
+        self.replayed_timestamps
     }
     #[getter]
     fn assets(&self) -> Vec<String> {

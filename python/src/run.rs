@@ -15,7 +15,7 @@ use ml4t_preset::Preset;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use crate::callback::{Hooks, PyCallback, event_objects};
+use crate::callback::{Cursor, Hooks, PyCallback, event_objects};
 use crate::data::{Data, file_name};
 use crate::output::RunOutput;
 use crate::{DataError, StrategyError};
@@ -23,7 +23,7 @@ use crate::{DataError, StrategyError};
 /// How often the waiting Python thread looks for Ctrl+C while a run works without the GIL.
 const SIGNAL_POLL: Duration = Duration::from_millis(10);
 
-fn strategy_err(e: impl std::fmt::Display) -> PyErr {
+pub fn strategy_err(e: impl std::fmt::Display) -> PyErr {
     StrategyError::new_err(e.to_string())
 }
 
@@ -31,7 +31,17 @@ fn strategy_err(e: impl std::fmt::Display) -> PyErr {
 /// [`SIGNAL_POLL`] to run Python's signal handlers, and raises the cancel flag on Ctrl+C, so a
 /// long run stops within milliseconds with `KeyboardInterrupt`.
 pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + Send) -> PyResult<T> {
-    let cancel = AtomicBool::new(false);
+    detached_with(py, &AtomicBool::new(false), |_| {}, work)
+}
+
+/// [`detached`] raising `cancel` (a live feed's stop flag) on Ctrl+C, and calling `tick` on the
+/// calling thread with the GIL at every poll and once at the end (to pass on a run's log).
+pub fn detached_with<T: Send>(
+    py: Python<'_>,
+    cancel: &AtomicBool,
+    mut tick: impl FnMut(Python<'_>) + Send,
+    work: impl FnOnce(&AtomicBool) -> T + Send,
+) -> PyResult<T> {
     let outcome = py.detach(|| {
         std::thread::scope(|s| {
             let waiter = std::thread::current();
@@ -44,13 +54,18 @@ pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + S
             let mut interrupt = None;
             while !handle.is_finished() {
                 std::thread::park_timeout(SIGNAL_POLL);
+                let signals = Python::attach(|py| {
+                    tick(py);
+                    py.check_signals()
+                });
                 if interrupt.is_none()
-                    && let Err(e) = Python::attach(|py| py.check_signals())
+                    && let Err(e) = signals
                 {
                     cancel.store(true, Ordering::Relaxed);
                     interrupt = Some(e);
                 }
             }
+            Python::attach(&mut tick);
             (handle.join(), interrupt)
         })
     });
@@ -71,7 +86,7 @@ fn label(scenario: &str, data: &Data, seconds: f64) -> RunLabel {
     }
 }
 
-fn broker_of(json: &str) -> PyResult<BrokerConfig> {
+pub fn broker_of(json: &str) -> PyResult<BrokerConfig> {
     let config: BrokerConfig = serde_json::from_str(json).map_err(|e| strategy_err(format!("broker settings: {e}")))?;
     config
         .validate()
@@ -173,22 +188,10 @@ pub fn run_callback(
     scenario: String,
 ) -> PyResult<RunOutput> {
     let config = broker_of(broker_json)?;
-    let (event, account, cursor) = event_objects(py, &data.bars)?;
+    let cursor = Cursor::fixed(&data.bars);
+    let (event, account) = event_objects(py, data.bars.assets(), data.bars.signal_names(), &cursor)?;
     strategy.call_method1("_bind", (&account,))?;
-    let hook = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
-        let overridden: bool = strategy.call_method1("_overrides", (name,))?.extract()?;
-        Ok(if overridden {
-            Some(strategy.getattr(name)?)
-        } else {
-            None
-        })
-    };
-    let hooks = Hooks {
-        on_market_data: strategy.getattr("on_market_data")?,
-        on_start: hook("on_start")?,
-        on_fill: hook("on_fill")?,
-        on_end: hook("on_end")?,
-    };
+    let hooks = Hooks::of(strategy)?;
     let callback = PyCallback::new(hooks, event, account, cursor);
     let bars = &data.bars;
     let started = Instant::now();

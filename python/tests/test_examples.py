@@ -38,3 +38,13 @@ def test_a2_runs_on_several_assets():
 def test_examples_run_on_the_bundled_sample(name, capsys):
     run_example(name, str(ROOT / "sample_data" / "sample.parquet"))
     assert "trades" in capsys.readouterr().out.lower()
+
+
+def test_live_model_trades_and_resumes_from_its_journal(tmp_path):
+    module = runpy.run_path(str(EXAMPLES / "live_model.py"), run_name="example")
+    data = str(DATA / "syn_2k_5a.parquet")
+    first = module["main"](data, str(tmp_path), 60)
+    again = module["main"](data, str(tmp_path), 60)
+    assert first.n_trades > 0
+    assert again.replayed_timestamps == 60
+    assert again.trades.equals(first.trades)

@@ -137,6 +137,21 @@ impl BarColumns {
         }
     }
 
+    /// Appends `bar`'s time, asset and prices with `signals` (one value per signal column): a
+    /// copy of a bar with other signals.
+    pub fn push_bar(&mut self, bar: &Bar<'_>, signals: &[f64]) {
+        self.push(
+            bar.ts().0,
+            bar.asset(),
+            bar.open(),
+            bar.high(),
+            bar.low(),
+            bar.close(),
+            bar.volume(),
+            signals,
+        );
+    }
+
     pub fn len(&self) -> usize {
         self.ts.len()
     }

@@ -7,6 +7,8 @@
 //! - [`feed`]: [`LiveFeed`], reconnecting and resuming without losing or repeating a bar.
 //! - [`replay`]: a WebSocket server that streams a data file in the protocol (`ml4t replay`).
 //! - [`journal`] and [`paper`]: the paper broker, its journal, and [`run_paper`] (`ml4t paper`).
+//! - [`computed`]: signals computed from each live bar by a model before the strategy sees them
+//!   ([`run_paper_computing`]; the Python package's `LiveDataFeed(url, signal_computer=...)`).
 //!
 //! # A real broker
 //!
@@ -28,6 +30,7 @@
 //!
 //! [`DataFeed`]: ml4t_engine::feed::DataFeed
 
+pub mod computed;
 pub mod feed;
 pub mod journal;
 pub mod paper;
@@ -36,9 +39,10 @@ pub mod replay;
 
 use std::path::PathBuf;
 
+pub use computed::{ComputedFeed, SignalComputer};
 pub use feed::{FeedEvent, LiveFeed, LiveFeedConfig, first_timestamp_names};
 pub use journal::Journal;
-pub use paper::{PaperBroker, PaperConfig, PaperEvent, PaperRun, run_paper};
+pub use paper::{PaperBroker, PaperConfig, PaperEvent, PaperRun, run_paper, run_paper_computing};
 pub use replay::{ReplayEvent, ReplayOptions, ReplayServer, serve};
 
 use ml4t_engine::EngineError;

@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use super::LiveError;
+use super::computed::{ComputedFeed, SignalComputer};
 use super::feed::{LiveFeed, LiveFeedConfig};
 use super::journal::{Header, JOURNAL_FORMAT, Journal, JournalPosition, TimestampRecord, journal_bars, orders_json};
 use ml4t_engine::Engine;
 use ml4t_engine::broker::{Broker, BrokerError, SimulationBroker};
 use ml4t_engine::execution::{BrokerConfig, Fill, Order, Rejection};
-use ml4t_engine::market::BarSlice;
+use ml4t_engine::market::{BarSlice, Bars};
 use ml4t_engine::portfolio::Portfolio;
 use ml4t_engine::results::RunResult;
 use ml4t_engine::strategy::Strategy;
@@ -325,6 +326,8 @@ pub struct PaperRun {
     pub replayed_fills: usize,
     /// Bytes of a torn last journal line cut off at the start.
     pub journal_truncated_bytes: u64,
+    /// Every bar the strategy saw, journal included (runs with computed signals only).
+    pub bars: Option<Bars>,
 }
 
 /// Runs `strategy` on live bars with a [`PaperBroker`] until the feed ends (`end_of_stream` with
@@ -335,7 +338,37 @@ pub fn run_paper<S: Strategy + ?Sized>(
     strategy: &mut S,
     on_event: Option<PaperEventFn>,
 ) -> Result<PaperRun, LiveError> {
+    run(config, strategy, on_event, None)
+}
+
+/// [`run_paper`] with signals computed from each live bar by `computer` (a model; see
+/// [`crate::computed`]): the feed reads `config.feed.signals` from the server, the computed ones
+/// follow them, and both are journaled, so a restart replays the computed values. The run's
+/// bars come back in [`PaperRun::bars`].
+pub fn run_paper_computing<S: Strategy + ?Sized>(
+    config: PaperConfig,
+    strategy: &mut S,
+    on_event: Option<PaperEventFn>,
+    computer: &mut dyn SignalComputer,
+) -> Result<PaperRun, LiveError> {
+    run(config, strategy, on_event, Some(computer))
+}
+
+fn run<S: Strategy + ?Sized>(
+    mut config: PaperConfig,
+    strategy: &mut S,
+    on_event: Option<PaperEventFn>,
+    computer: Option<&mut dyn SignalComputer>,
+) -> Result<PaperRun, LiveError> {
     config.broker.validate().map_err(LiveError::Config)?;
+    if let Some(c) = &computer {
+        if let Some(both) = c.names().iter().find(|n| config.feed.signals.contains(n)) {
+            return Err(LiveError::Config(format!(
+                "the signal '{both}' is both read from the feed and computed; leave it out of the feed's signals"
+            )));
+        }
+        config.feed.signals.extend_from_slice(c.names());
+    }
     let (mut broker, history, truncated) = match &config.journal {
         Some(dir) => {
             let header = Header {
@@ -356,12 +389,21 @@ pub fn run_paper<S: Strategy + ?Sized>(
         broker = broker.on_event(f);
     }
     let replayed_timestamps = broker.replay_len();
-    let mut feed = match history {
+    let live = match history {
         Some(h) if h.n_timestamps() > 0 => LiveFeed::resume(config.feed, h)?,
         _ => LiveFeed::connect(config.feed)?,
     };
-    let result = Engine::new().run(&mut feed, &mut broker, strategy);
-    drop(feed);
+    let (result, bars) = match computer {
+        Some(c) => {
+            let mut feed = ComputedFeed::new(live, c, replayed_timestamps)?;
+            let result = Engine::new().run(&mut feed, &mut broker, strategy);
+            (result, Some(feed.into_bars()?))
+        }
+        None => {
+            let mut feed = live;
+            (Engine::new().run(&mut feed, &mut broker, strategy), None)
+        }
+    };
     if let Some(e) = broker.take_error() {
         return Err(e);
     }
@@ -370,5 +412,6 @@ pub fn run_paper<S: Strategy + ?Sized>(
         replayed_timestamps,
         replayed_fills: broker.replayed_fills(),
         journal_truncated_bytes: truncated,
+        bars,
     })
 }
