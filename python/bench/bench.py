@@ -1,7 +1,11 @@
 """Speed of the Python API: rules (compiled, GIL released) and the seed's A1 logic as a Python
 `on_market_data` callback, on one synthetic asset. Prints machine, data, bars, trades and bars/s.
 
-    python python/bench/bench.py [--bars 2000000] [--repeat 3]
+    python python/bench/bench.py [--bars 2000000] [--repeat 3] [--cli target/release/ml4t]
+
+With ``--cli``, the same frame (written to a temporary Parquet file) and the same rules (as a
+preset) also run through ``ml4t bench --preset``, the Rust path, in the same session: the rules
+row and the CLI's engine row must show the same trades, and their speeds compare like for like.
 
 Build the extension optimised first (a debug build measures the debug engine):
     cd python && maturin develop --release
@@ -10,8 +14,11 @@ Build the extension optimised first (a debug build measures the debug engine):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -65,6 +72,37 @@ A3 = SignalStrategy(
 )
 
 
+# A3 as a preset, with SimulationBroker(initial_cash=100_000)'s defaults (0.1 % commission).
+A3_PRESET = """(
+    version: 1,
+    name: "A3 (bench)",
+    data: (path: "bench.parquet"),
+    strategy: Rules(
+        entry: [SignalAbove("ml_pred", 0.8), NotInPosition],
+        exit: [Any([StopLoss(0.05), TakeProfit(0.15)])],
+        sizer: PercentOfCash(0.95),
+    ),
+    broker: (initial_cash: 100000.0, commission: (percent: 0.001), slippage_bps: 0.0),
+)
+"""
+
+
+def cli_engine(ml4t: str, df: pl.DataFrame, repeat: int) -> dict:
+    """`ml4t bench --preset` on the same frame and rules: the engine-only row (compile + run)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "bench.parquet")
+        preset = os.path.join(tmp, "a3.ron")
+        df.write_parquet(data)
+        with open(preset, "w") as f:
+            f.write(A3_PRESET)
+        out = subprocess.run(
+            [ml4t, "bench", "--preset", preset, "--data", data, "--repeat", str(repeat), "--json"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    rows = json.loads(out)["results"]
+    return next(r for r in rows if r["scope"] == "engine")
+
+
 def best_of(repeat: int, run):
     best = None
     for _ in range(repeat):
@@ -80,6 +118,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bars", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cli", metavar="ML4T", help="the ml4t binary: also run the rules through `ml4t bench`")
     args = ap.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -102,6 +141,10 @@ def main() -> None:
     for name, run in rows:
         wall, r = best_of(args.repeat, run)
         print(f"| {name} | {r.bars:,} | {r.n_trades:,} | {wall * 1e3:.1f} | {r.bars / wall:,.0f} |")
+    if args.cli:
+        row = cli_engine(args.cli, df, args.repeat)
+        print(f"| same rules from Rust (`ml4t bench --preset`, engine) | {row['bars']:,} | {row['trades']:,} "
+              f"| {row['seconds'] * 1e3:.1f} | {row['bars_per_sec']:,.0f} |")
 
 
 if __name__ == "__main__":
