@@ -8,19 +8,30 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
+/// Progress of a job younger than this does not wake the UI (nor does the UI show it): most runs
+/// finish sooner, and a frame painted for a progress bar nobody sees only delays the frame that
+/// shows the result.
+pub const QUIET_START: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// What a job sees: progress reporting and the cancel flag.
 #[derive(Clone)]
 pub struct JobHandle {
     progress: SyncSender<f32>,
     cancel: Arc<AtomicBool>,
     wake: Arc<dyn Fn() + Send + Sync>,
+    started: std::time::Instant,
 }
 
 impl JobHandle {
-    /// Reports progress in [0, 1]; dropped when the UI is behind (it only needs the latest).
+    /// Reports progress in [0, 1]; dropped when the UI is behind (it only needs the latest). The
+    /// UI is woken for it once the job is older than [`QUIET_START`].
     pub fn progress(&self, fraction: f32) {
         match self.progress.try_send(fraction) {
-            Ok(()) | Err(TrySendError::Full(_)) => (self.wake)(),
+            Ok(()) | Err(TrySendError::Full(_)) => {
+                if self.started.elapsed() >= QUIET_START {
+                    (self.wake)();
+                }
+            }
             Err(TrySendError::Disconnected(_)) => {}
         }
     }
@@ -56,10 +67,12 @@ impl<T: Send + 'static> Task<T> {
         let (progress_tx, progress_rx) = sync_channel(8);
         let (result_tx, result_rx) = sync_channel(1);
         let cancel = Arc::new(AtomicBool::new(false));
+        let started = std::time::Instant::now();
         let handle = JobHandle {
             progress: progress_tx,
             cancel: cancel.clone(),
             wake: wake.clone(),
+            started,
         };
         let thread = std::thread::Builder::new()
             .name(name.to_owned())
@@ -76,7 +89,7 @@ impl<T: Send + 'static> Task<T> {
             cancel,
             thread: Some(thread),
             progress: 0.0,
-            started: std::time::Instant::now(),
+            started,
         })
     }
 
@@ -155,6 +168,30 @@ mod tests {
         .unwrap();
         assert_eq!(wait(&mut t), Ok(42));
         assert_eq!(t.progress(), 0.5);
+    }
+
+    #[test]
+    fn progress_wakes_the_ui_only_once_the_job_is_not_young() {
+        use std::sync::atomic::AtomicUsize;
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = wakes.clone();
+        let wake = Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let mut t = Task::spawn("test-quiet", wake, |h| {
+            // A young job's progress is recorded but wakes nobody; an older one's wakes the UI.
+            h.progress(0.25);
+            let early = h.started.elapsed() < QUIET_START;
+            std::thread::sleep(QUIET_START);
+            h.progress(0.75);
+            Ok(early)
+        })
+        .unwrap();
+        let early = wait(&mut t).unwrap();
+        assert!(early, "the first report came within the quiet start");
+        // One wake for the late progress, one for the result.
+        assert_eq!(wakes.load(Ordering::Relaxed), 2);
+        assert_eq!(t.progress(), 0.75);
     }
 
     #[test]

@@ -365,7 +365,12 @@ impl Workbench {
     /// The window's view of the state for one frame.
     fn screen(&mut self) -> Screen<'_> {
         let loading = self.load_task.as_ref().map(|t| t.elapsed());
-        let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
+        // A run shows its progress once it is older than QUIET_START (most finish sooner).
+        let running = self
+            .run_task
+            .as_ref()
+            .map(|t| (t.progress(), t.elapsed()))
+            .filter(|(_, elapsed)| *elapsed >= crate::worker::QUIET_START);
         let unsaved_script = self.script.unsaved();
         let fills_stale = self.fills_stale();
         let swept = self
@@ -450,7 +455,14 @@ impl eframe::App for Workbench {
             || self.report_task.is_some()
             || self.watcher.as_ref().is_some_and(|w| w.has_pending())
         {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            // A young run is not drawn (its result wakes the window): the next frame waits until
+            // its progress would show.
+            let young_run = self.run_task.as_ref().map(crate::worker::Task::elapsed);
+            let delay = match young_run {
+                Some(age) if age < crate::worker::QUIET_START => crate::worker::QUIET_START - age,
+                _ => std::time::Duration::from_millis(50),
+            };
+            ctx.request_repaint_after(delay);
         }
     }
 
