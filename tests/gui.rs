@@ -887,6 +887,77 @@ fn gui_clicking_a_trade_scrolls_the_price_plot_into_view() {
 }
 
 #[test]
+fn gui_opening_the_log_keeps_the_split_between_plots_and_trades() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
+    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
+    for _ in 0..3 {
+        h.step();
+    }
+    // Plots from the view's tabs down to the table; the table from there down to the bottom.
+    let split = |h: &Harness<'static, Workbench>| {
+        let top = h.get_by_label("Equity vs. equal-weight buy & hold").rect().min.y;
+        let table = h.get_by_label_contains("of 2600 trades").rect().min.y;
+        let bottom = h.get_by_label_contains("still open at the end").rect().max.y;
+        (table - top, bottom - table)
+    };
+    let (plots, table) = split(&h);
+    h.get_by_label("Log").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    let (plots_log, table_log) = split(&h);
+    assert!(
+        table_log < table,
+        "the log takes room from the table too ({table} -> {table_log})"
+    );
+    let (before, after) = (plots / (plots + table), plots_log / (plots_log + table_log));
+    assert!(
+        (before - after).abs() < 0.08,
+        "the plots' share went from {before:.2} to {after:.2} (plots {plots} -> {plots_log}, table {table} -> {table_log})"
+    );
+
+    // Dragging the table's top edge up by 100 points gives the table those 100 points, and the
+    // split stays put over the frames that follow (no creep).
+    // The edge is a few points above the table's first line (the panel's margin): feel for it
+    // as a user would, a point at a time.
+    let first_line = h.get_by_label_contains("of 2600 trades").rect().min.y;
+    let x = 1200.0;
+    let mut dragged = None;
+    for offset in 2..24 {
+        let edge = first_line - offset as f32;
+        h.hover_at(egui::pos2(x, edge));
+        h.step();
+        h.drag_at(egui::pos2(x, edge));
+        h.step();
+        for dy in [20.0, 50.0, 100.0] {
+            h.hover_at(egui::pos2(x, edge - dy));
+            h.step();
+        }
+        h.drop_at(egui::pos2(x, edge - 100.0));
+        for _ in 0..6 {
+            h.step();
+        }
+        if split(&h).1 != table_log {
+            dragged = Some(split(&h));
+            break;
+        }
+    }
+    let (plots_dragged, table_dragged) = dragged.expect("the table's top edge can be dragged");
+    assert!(
+        (table_dragged - table_log - 100.0).abs() < 8.0,
+        "the table went from {table_log} to {table_dragged} after a 100-point drag"
+    );
+    for _ in 0..10 {
+        h.step();
+    }
+    assert_eq!(split(&h), (plots_dragged, table_dragged), "the split creeps");
+}
+
+#[test]
 fn gui_loading_data_resets_the_plots_and_the_selected_trade() {
     use ml4t_data::write_parquet;
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,10 @@ pub struct ResultsState {
     pub optimise: super::optimise_ui::OptimiseSettings,
     /// Where "Export report" writes the HTML tearsheet.
     pub report_path: String,
+    /// The trade table's share of the Backtest view's height below the tabs, once the user has
+    /// dragged the split (`None`: room for about 24 rows, at most two thirds).
+    #[serde(default)]
+    pub table_share: Option<f32>,
     /// X range the plots jump to on the next frame (after a trade was clicked).
     #[serde(skip)]
     zoom_x: Option<(f64, f64)>,
@@ -210,13 +214,36 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
     let row_h = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
     // The rows, the filter line, the header and the panel's margins.
     let table_h = TRADE_ROWS_SHOWN * row_h + 3.0 * row_h + 16.0;
-    let room = ui.available_height();
+    let room = ui.available_height().max(1.0);
+    // The split is kept as a share of the room, so the table and the plots both keep their part
+    // when the room changes (the log opens, the window is resized); dragging the edge sets it.
+    let (min_h, max_h) = (4.0 * row_h, (room - 4.0 * row_h).max(4.0 * row_h));
+    let share = state.table_share.unwrap_or(table_h.min(room * 0.66) / room);
+    let wanted = (share * room).clamp(min_h, max_h);
+    let panel_id = ui.scope_id().with("trades_panel");
+    let size = egui::vec2(ui.available_width(), wanted);
+    ui.ctx().data_mut(|d| {
+        d.insert_persisted(
+            panel_id,
+            egui::PanelState {
+                outer_rect: egui::Rect::from_min_size(egui::Pos2::ZERO, size),
+            },
+        );
+    });
+    let bottom = ui.available_rect_before_wrap().bottom();
     egui::Panel::bottom("trades_panel")
         .resizable(true)
-        .default_size(table_h.min(room * 0.66))
-        .min_size(4.0 * row_h)
-        .max_size((room - 4.0 * row_h).max(4.0 * row_h))
+        .min_size(min_h)
+        .max_size(max_h)
         .show(ui, |ui| table_ui(ui, run, state, &mut actions));
+    // The user drags the table's top edge (egui's resize handle of the panel, which sizes the
+    // panel from the pointer): the new share is where the pointer is.
+    if let Some(edge) = ui.ctx().read_response(panel_id.with("__resize"))
+        && (edge.dragged() || edge.drag_stopped())
+        && let Some(pointer) = edge.interact_pointer_pos()
+    {
+        state.table_share = Some(((bottom - pointer.y).clamp(min_h, max_h) / room).clamp(0.0, 1.0));
+    }
     ScrollArea::vertical()
         .id_salt("results_scroll")
         .auto_shrink([false, false])
