@@ -838,10 +838,9 @@ fn gui_keeps_one_copy_of_the_data() {
     assert!(Arc::ptr_eq(&data.bars, &h.state().run().unwrap().bars));
 }
 
-#[test]
-fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
+/// The workbench at 1600x1000 on the bundled sample, its first run shown.
+fn sample_at_1600x1000(dir: &std::path::Path) -> Harness<'static, Workbench> {
+    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.to_path_buf());
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
@@ -849,6 +848,13 @@ fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
     for _ in 0..3 {
         h.step();
     }
+    h
+}
+
+#[test]
+fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = sample_at_1600x1000(dir.path());
     // Every row has a side cell ("long"); rows are laid out only while in view, so the cells
     // inside the window are the visible rows.
     let visible = h
@@ -864,14 +870,7 @@ fn gui_trade_table_shows_twenty_rows_at_1600x1000() {
 #[test]
 fn gui_clicking_a_trade_scrolls_the_price_plot_into_view() {
     let dir = tempfile::tempdir().unwrap();
-    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
-    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
-    for _ in 0..3 {
-        h.step();
-    }
+    let mut h = sample_at_1600x1000(dir.path());
     // The price plot's controls sit below the equity and drawdown plots, under the fold.
     let table_top = h.get_by_label_contains("of 2600 trades").rect().min.y;
     let price_top = |h: &Harness<'static, Workbench>| h.get_by_label("candles").rect().min.y;
@@ -889,14 +888,7 @@ fn gui_clicking_a_trade_scrolls_the_price_plot_into_view() {
 #[test]
 fn gui_opening_the_log_keeps_the_split_between_plots_and_trades() {
     let dir = tempfile::tempdir().unwrap();
-    let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().to_path_buf());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
-    step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
-    for _ in 0..3 {
-        h.step();
-    }
+    let mut h = sample_at_1600x1000(dir.path());
     // Plots from the view's tabs down to the table; the table from there down to the bottom.
     let split = |h: &Harness<'static, Workbench>| {
         let top = h.get_by_label("Equity vs. equal-weight buy & hold").rect().min.y;
