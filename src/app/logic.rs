@@ -501,7 +501,7 @@ impl Workbench {
             Ok(view) => {
                 let r = &view.result;
                 self.log.info(format!(
-                    "run: {} trades, final equity {:.2}, {} bars in {:.1} ms ({:.1} ms engine, {:.1} ms metrics; {:.1}M bars/s)",
+                    "run: {} trades, final equity {:.2}, {} bars in {:.1} ms ({:.1} ms engine, {:.1} ms metrics and plot series; {:.1}M bars/s)",
                     r.trades.len(),
                     r.final_equity(),
                     r.bars,
