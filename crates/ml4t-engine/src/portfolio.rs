@@ -141,6 +141,14 @@ impl Portfolio {
         crate::results::advise_huge_pages(&mut self.trades);
     }
 
+    /// Records trades into `buffer` (emptied) if none were recorded yet and it is larger.
+    pub(crate) fn reuse_trades(&mut self, mut buffer: Vec<Trade>) {
+        if self.trades.is_empty() && self.trades.capacity() < buffer.capacity() {
+            buffer.clear();
+            self.trades = buffer;
+        }
+    }
+
     /// Moves the closed trades out (the end of a run).
     pub(crate) fn take_trades(&mut self) -> Vec<Trade> {
         std::mem::take(&mut self.trades)

@@ -51,6 +51,16 @@ impl SimulationBroker {
         }
     }
 
+    /// Storage of an earlier run's trades and fill kinds (emptied) for this run's records, if
+    /// it has none yet (see [`crate::results::ResultBuffers`]).
+    pub(crate) fn reuse_records(&mut self, trades: Vec<Trade>, mut fill_kinds: Vec<FillKind>) {
+        self.portfolio.reuse_trades(trades);
+        if self.notes.fill_kinds.is_empty() && self.notes.fill_kinds.capacity() < fill_kinds.capacity() {
+            fill_kinds.clear();
+            self.notes.fill_kinds = fill_kinds;
+        }
+    }
+
     #[inline]
     fn slipped(&self, side: Side, px: f64) -> f64 {
         match side {

@@ -65,6 +65,21 @@ pub enum Stretch<'a> {
     Flat { cash: f64, n: usize },
 }
 
+impl Stretch<'_> {
+    /// Its number of points.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            Stretch::Held { equity, .. } => equity.len(),
+            Stretch::Flat { n, .. } => *n,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// One point of an [`EquityCurve`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EquityPoint {
@@ -92,6 +107,23 @@ impl EquityCurve {
         advise_huge_pages(&mut c.held_equity);
         advise_huge_pages(&mut c.held_gross);
         c
+    }
+
+    /// [`EquityCurve::with_capacity`] in this curve's storage: emptied, its buffers kept (and
+    /// their pages, already faulted in), so a run on the same thread after another writes
+    /// into warm memory.
+    pub(crate) fn reuse(mut self, n: usize) -> Self {
+        self.ts.clear();
+        self.flat.clear();
+        self.held_equity.clear();
+        self.held_gross.clear();
+        self.cash_steps.clear();
+        if self.held_equity.capacity() < n {
+            return Self::with_capacity(n);
+        }
+        self.cash_steps.reserve(n / 4);
+        self.flat.reserve(n / 8);
+        self
     }
 
     /// Records one timestamp.
@@ -269,7 +301,10 @@ impl EquityCurve {
     /// The points in order, a [`Stretch`] at a time. Statistics over a long curve walk it once
     /// or twice per run (a sweep: per combination), and a flat stretch needs no per-point reads.
     pub fn for_each_stretch(&self, mut f: impl FnMut(Stretch<'_>)) {
-        let (mut i, mut h) = (0, 0);
+        let steps = &self.cash_steps;
+        // `k`: the first cash step after the current point (steps and flat ranges both ascend,
+        // so one cursor serves the whole walk).
+        let (mut i, mut h, mut k) = (0, 0, 0);
         for &(from, to) in &self.flat {
             let n = from - i;
             if n > 0 {
@@ -279,7 +314,21 @@ impl EquityCurve {
                 });
             }
             h += n;
-            self.for_each_cash(from, to, |cash, n| f(Stretch::Flat { cash, n }));
+            while steps.get(k).is_some_and(|s| s.0 <= from) {
+                k += 1;
+            }
+            let mut cash = k.checked_sub(1).map_or(f64::NAN, |j| steps[j].1);
+            let mut p = from;
+            while p < to {
+                let change = steps.get(k).map_or(usize::MAX, |s| s.0);
+                let stop = change.min(to);
+                f(Stretch::Flat { cash, n: stop - p });
+                p = stop;
+                if p == change {
+                    cash = steps[k].1;
+                    k += 1;
+                }
+            }
             i = to;
         }
         if h < self.held_equity.len() {
@@ -287,25 +336,6 @@ impl EquityCurve {
                 equity: &self.held_equity[h..],
                 gross: &self.held_gross[h..],
             });
-        }
-    }
-
-    /// Calls `f(cash, n)` for the points of `from..to`, `n` at a time at the same cash.
-    fn for_each_cash(&self, from: usize, to: usize, mut f: impl FnMut(f64, usize)) {
-        let steps = &self.cash_steps;
-        // The step in force at `from`, and the next one.
-        let mut k = steps.partition_point(|&(start, _)| start <= from);
-        let mut cash = k.checked_sub(1).map_or(f64::NAN, |j| steps[j].1);
-        let mut i = from;
-        while i < to {
-            let change = steps.get(k).map_or(usize::MAX, |s| s.0);
-            let stop = change.min(to);
-            f(cash, stop - i);
-            i = stop;
-            if i == change {
-                cash = steps[k].1;
-                k += 1;
-            }
         }
     }
 
