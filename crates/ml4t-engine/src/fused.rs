@@ -229,7 +229,9 @@ impl Decide for Plain<'_> {
         let Some((side, qty)) = order else {
             return Ok(());
         };
-        let mut order = Order {
+        // Built in place: a copy read back right after its fields were written would stall
+        // on store forwarding (several narrow stores, one wide load).
+        let order = self.order.insert(Order {
             id: OrderId(session.next_id),
             asset: ASSET,
             side,
@@ -238,11 +240,11 @@ impl Decide for Plain<'_> {
             submitted_ts: slice.ts(),
             submitted_bar: t,
             oco: None,
-        };
+        });
         session.next_id += 1;
         // `submit`, with the book kept here.
-        if broker.admit(&mut order) {
-            self.order = Some(order);
+        if !broker.admit(order) {
+            self.order = None;
         }
         Ok(())
     }

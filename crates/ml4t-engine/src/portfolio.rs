@@ -198,7 +198,7 @@ impl Portfolio {
             // One asset: a row per timestamp.
             let (q, cash) = (self.positions[0].qty, self.cash);
             self.last_price[0] = close[rows.end - 1];
-            eq.record_held(&ts[rows.clone()], &close[rows], q, cash);
+            eq.record_held(bars.times(), from, to, &close[rows], q, cash);
         } else {
             for t in from..to {
                 for r in bars.timestamp_start(t)..bars.timestamp_start(t + 1) {

@@ -275,8 +275,19 @@ impl SimulationBroker {
 
     /// `submit`'s checks: an invalid order is recorded as a rejection (false); a trailing stop
     /// placed without a reference price takes the last close.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit(&mut self, order: &mut Order) -> bool {
+        // A market order of a quantity that passes the checks below (the usual order): inline,
+        // so the order the fused path builds need not go through memory to be checked.
+        if order.kind == OrderKind::Market && order.qty.is_finite() && order.qty > 0.0 && order.qty < MAX_EXACT_QTY {
+            return true;
+        }
+        self.admit_checked(order)
+    }
+
+    /// [`SimulationBroker::admit`] for any order.
+    #[inline(never)]
+    fn admit_checked(&mut self, order: &mut Order) -> bool {
         let price_ok = match order.kind {
             OrderKind::Market => true,
             OrderKind::Limit(p) | OrderKind::Stop(p) => p.is_finite() && p > 0.0,

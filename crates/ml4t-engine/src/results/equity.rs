@@ -42,17 +42,31 @@ impl EquityRecorder for EquityCurve {
     }
 
     #[inline]
-    fn record_held(&mut self, ts: &[i64], close: &[f64], qty: f64, cash: f64) {
-        if ts.is_empty() {
+    fn record_held(&mut self, times: &TimeColumn, from: usize, to: usize, close: &[f64], qty: f64, cash: f64) {
+        debug_assert_eq!(close.len(), to.saturating_sub(from));
+        if close.is_empty() {
             return;
         }
-        // The first point carries the cash (a new step if it changed); the rest reuse it.
-        let v = qty * close[0];
-        self.push(TimestampNs(ts[0]), cash + v, cash, v.abs());
-        self.extend_same_cash(ts[1..].iter().zip(&close[1..]).map(|(&t, &c)| {
-            let v = qty * c;
-            (t, cash + v, v.abs())
-        }));
+        if close.iter().any(|&c| qty * c == 0.0) {
+            // A position worth exactly nothing makes a flat point: one point at a time.
+            for (i, &c) in (from..to).zip(close) {
+                let v = qty * c;
+                self.push(TimestampNs(times.get(i).unwrap_or_default()), cash + v, cash, v.abs());
+            }
+            return;
+        }
+        // Every point is held (its exposure is not zero): the cash step of the first (as `push`
+        // records it), the timestamps a run at a time, and the values in two plain loops.
+        if self
+            .cash_steps
+            .last()
+            .is_none_or(|&(_, c)| c.to_bits() != cash.to_bits())
+        {
+            self.cash_steps.push((self.ts.len(), cash));
+        }
+        self.ts.extend_from_column(times, from, to);
+        self.held_equity.extend(close.iter().map(|&c| cash + qty * c));
+        self.held_gross.extend(close.iter().map(|&c| (qty * c).abs()));
     }
 }
 

@@ -97,9 +97,12 @@ impl CurveDrawdown {
     pub fn add(&mut self, i: usize, stretch: &Stretch<'_>, times: &TimeColumn) {
         match *stretch {
             Stretch::Held { equity, .. } => {
+                // In a local for the stretch: kept in `self` it would go through memory.
+                let mut walk = self.walk;
                 for (j, &e) in equity.iter().enumerate() {
-                    self.walk.push(i + j, e, times);
+                    walk.push(i + j, e, times);
                 }
+                self.walk = walk;
             }
             Stretch::Flat { cash, n } => {
                 if n > 0 {
@@ -119,6 +122,7 @@ impl CurveDrawdown {
 }
 
 /// The running peak and the drawdown in progress, a point at a time.
+#[derive(Clone, Copy)]
 struct Walk {
     stats: DrawdownStats,
     peak_value: f64,

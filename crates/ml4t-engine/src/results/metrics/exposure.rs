@@ -27,6 +27,9 @@ pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> Expos
     acc.finish(fills, years)
 }
 
+/// Points per batch of divisions.
+const CHUNK: usize = 64;
+
 /// [`exposure_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
 /// walk); a flat stretch's equities are added `n` times at once ([`add_repeated`]).
 #[derive(Debug, Default)]
@@ -45,14 +48,27 @@ impl CurveExposure {
         match *stretch {
             Stretch::Held { equity, gross } => {
                 self.n += equity.len();
-                for (&e, &g) in equity.iter().zip(gross) {
-                    self.exposed += usize::from(g > 0.0);
-                    if e > 0.0 {
-                        self.fraction_sum += g / e;
-                        self.n_positive += 1;
+                // In locals for the stretch: sums kept in `self` would go through memory.
+                let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) =
+                    (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum);
+                for (es, gs) in equity.chunks(CHUNK).zip(gross.chunks(CHUNK)) {
+                    // The divisions first, in a loop without branches that runs several at
+                    // once (the same quotients); then the sums in order.
+                    let mut fractions = [0.0; CHUNK];
+                    for ((f, &e), &g) in fractions.iter_mut().zip(es).zip(gs) {
+                        *f = g / e;
                     }
-                    self.equity_sum += e;
+                    for ((&e, &g), &f) in es.iter().zip(gs).zip(&fractions) {
+                        exposed += usize::from(g > 0.0);
+                        if e > 0.0 {
+                            fraction_sum += f;
+                            n_positive += 1;
+                        }
+                        equity_sum += e;
+                    }
                 }
+                (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum) =
+                    (exposed, fraction_sum, n_positive, equity_sum);
             }
             Stretch::Flat { cash, n } => {
                 // A flat point has no exposure: its `g / e` is +0.0, which leaves the fraction

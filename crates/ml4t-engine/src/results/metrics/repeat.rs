@@ -12,6 +12,10 @@
 /// infinities and subnormals included). Time grows with the binades the sum crosses, not
 /// with `n`.
 pub(crate) fn add_repeated(mut s: f64, x: f64, mut n: usize) -> f64 {
+    if x == 0.0 || n == 0 {
+        // s + 0.0 is s, but +0.0 for a -0.0 sum; s + -0.0 is s: one step says it all.
+        return if n == 0 { s } else { s + x };
+    }
     if n <= 8 {
         // A few steps cost less than finding the binade.
         for _ in 0..n {

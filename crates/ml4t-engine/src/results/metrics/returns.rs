@@ -114,6 +114,7 @@ impl ReturnStats {
 
 /// The first pass of [`ReturnStats`]: count, sum, largest |return| and downside squares, each
 /// added in order from -0.0 (the scale from 0).
+#[derive(Clone, Copy)]
 struct Sums {
     rf: f64,
     n: usize,
@@ -137,7 +138,7 @@ impl Sums {
     fn push(&mut self, r: f64) {
         self.n += 1;
         self.sum += r;
-        self.scale = self.scale.max(r.abs());
+        self.scale = larger(self.scale, r.abs());
         self.downside_sq += (r - self.rf).min(0.0).powi(2);
     }
 
@@ -149,7 +150,7 @@ impl Sums {
         }
         self.n += k;
         self.sum = add_repeated(self.sum, r, k);
-        self.scale = self.scale.max(r.abs());
+        self.scale = larger(self.scale, r.abs());
         self.downside_sq = add_repeated(self.downside_sq, (r - self.rf).min(0.0).powi(2), k);
     }
 
@@ -181,8 +182,10 @@ impl CurveReturns {
     /// The next stretch of the curve.
     #[inline]
     pub fn add(&mut self, stretch: &Stretch<'_>) {
-        let sums = &mut self.sums;
-        each_return(&mut self.prev, stretch, |r, k| sums.push_repeated(r, k));
+        // In locals for the stretch: sums kept in `self` would go through memory every step.
+        let (mut sums, mut prev) = (self.sums, self.prev);
+        each_return(&mut prev, stretch, |r, k| sums.push_repeated(r, k));
+        (self.sums, self.prev) = (sums, prev);
     }
 
     /// The statistics, after every stretch of `curve` was added.
@@ -193,10 +196,12 @@ impl CurveReturns {
             Some(m) if sums.n >= 2 => {
                 let (mut ss, mut prev) = (-0.0f64, self.init_cash);
                 curve.for_each_stretch(|s| {
-                    each_return(&mut prev, &s, |r, k| {
+                    let (mut acc, mut p) = (ss, prev);
+                    each_return(&mut p, &s, |r, k| {
                         let d = (r - m).powi(2);
-                        ss = if k == 1 { ss + d } else { add_repeated(ss, d, k) };
-                    })
+                        acc = if k == 1 { acc + d } else { add_repeated(acc, d, k) };
+                    });
+                    (ss, prev) = (acc, p);
                 });
                 Some((ss / (sums.n - 1) as f64).sqrt())
             }
@@ -213,6 +218,17 @@ impl CurveReturns {
     }
 }
 
+/// Points per batch of divisions.
+const CHUNK: usize = 64;
+
+/// `scale.max(a)` for a `scale` that is never NaN (it starts at 0 and `max` never returns NaN
+/// from a number): a NaN `a` leaves it. One comparison, where `f64::max`'s NaN handling
+/// would lengthen the loop's critical path.
+#[inline(always)]
+fn larger(scale: f64, a: f64) -> f64 {
+    if a > scale { a } else { scale }
+}
+
 /// Calls `f(r, k)` for the returns of `stretch` (`prev`: the equity before it, updated): `k`
 /// equal returns `r` in a row (`k > 1` only inside a flat stretch).
 #[inline(always)]
@@ -220,11 +236,20 @@ fn each_return(prev: &mut f64, stretch: &Stretch<'_>, mut f: impl FnMut(f64, usi
     match *stretch {
         Stretch::Held { equity, .. } => {
             let mut p = *prev;
-            for &e in equity {
-                if p > 0.0 {
-                    f(e / p - 1.0, 1);
+            for chunk in equity.chunks(CHUNK) {
+                // The quotients first, in a loop without branches that runs several divisions
+                // at once (the same values); then the returns in order.
+                let mut q = [0.0; CHUNK];
+                q[0] = chunk[0] / p - 1.0;
+                for ((q, &e), &before) in q[1..].iter_mut().zip(&chunk[1..]).zip(chunk) {
+                    *q = e / before - 1.0;
                 }
-                p = e;
+                for (&e, &r) in chunk.iter().zip(&q) {
+                    if p > 0.0 {
+                        f(r, 1);
+                    }
+                    p = e;
+                }
             }
             *prev = p;
         }
@@ -236,7 +261,9 @@ fn each_return(prev: &mut f64, stretch: &Stretch<'_>, mut f: impl FnMut(f64, usi
                 f(cash / *prev - 1.0, 1);
             }
             if n > 1 && cash > 0.0 {
-                f(cash / cash - 1.0, n - 1);
+                // `cash / cash` is exactly 1 for a finite cash: skip the division.
+                let r = if cash.is_finite() { 0.0 } else { cash / cash - 1.0 };
+                f(r, n - 1);
             }
             *prev = cash;
         }
