@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn add_repeated_equals_the_loop_on_random_terms() {
         let mut rnd = crate::test_rng(77);
-        let mut value = |rnd: &mut dyn FnMut(u64) -> u64| {
+        let value = |rnd: &mut dyn FnMut(u64) -> u64| {
             let m = rnd(1 << 30) as f64 / (1u64 << 30) as f64;
             let e = rnd(80) as i32 - 40;
             let sign = if rnd(6) == 0 { -1.0 } else { 1.0 };

@@ -261,7 +261,9 @@ fn each_return(prev: &mut f64, stretch: &Stretch<'_>, mut f: impl FnMut(f64, usi
                 f(cash / *prev - 1.0, 1);
             }
             if n > 1 && cash > 0.0 {
-                // `cash / cash` is exactly 1 for a finite cash: skip the division.
+                // `cash / cash` is exactly 1 for a finite cash: skip the division. An infinite
+                // cash keeps it, for the very NaN the point-by-point return is.
+                #[allow(clippy::eq_op)]
                 let r = if cash.is_finite() { 0.0 } else { cash / cash - 1.0 };
                 f(r, n - 1);
             }
