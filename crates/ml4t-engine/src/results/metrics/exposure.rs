@@ -28,7 +28,7 @@ pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> Expos
 }
 
 /// Points per batch of divisions.
-const CHUNK: usize = 64;
+const CHUNK: usize = 16;
 
 /// [`exposure_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
 /// walk); a flat stretch's equities are added `n` times at once ([`add_repeated`]).

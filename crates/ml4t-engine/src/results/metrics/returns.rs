@@ -219,7 +219,7 @@ impl CurveReturns {
 }
 
 /// Points per batch of divisions.
-const CHUNK: usize = 64;
+const CHUNK: usize = 16;
 
 /// `scale.max(a)` for a `scale` that is never NaN (it starts at 0 and `max` never returns NaN
 /// from a number): a NaN `a` leaves it. One comparison, where `f64::max`'s NaN handling
