@@ -427,6 +427,29 @@ mod tests {
         }
     }
 
+    /// A run into the recycled buffers of other runs gives a fresh run's result.
+    #[test]
+    fn run_into_reused_buffers_equals_a_fresh_run() {
+        let bars = walk(3_000, 11, 100.0);
+        let config = BrokerConfig {
+            commission: Commission::percent(0.001),
+            ..BrokerConfig::default()
+        };
+        let mut buffers = crate::results::ResultBuffers::new();
+        for (k, (te, tx)) in [(0.6, 0.5), (0.9, 0.1), (0.7, 0.3), (0.6, 0.5)].into_iter().enumerate() {
+            let s = rules(k as u8 * 5, te, tx, 0.5).sizer(Sizer::FixedQuantity(3.0));
+            let fresh = run(&bars, &s, config, true).unwrap();
+            let mut compiled = s.compile(&bars).unwrap();
+            let mut broker = SimulationBroker::new(config, 1);
+            let reused = Engine::new()
+                .reuse(&mut buffers)
+                .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut compiled)
+                .unwrap();
+            assert_eq!(fingerprint(&reused), fingerprint(&fresh), "run {k}");
+            reused.recycle(&mut buffers);
+        }
+    }
+
     /// Past one chunk the engine takes over between chunks (progress, cancel): same result.
     #[test]
     fn fused_equals_generic_across_chunks() {

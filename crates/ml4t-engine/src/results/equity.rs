@@ -454,6 +454,34 @@ pub(crate) mod tests {
         }
     }
 
+    /// A held stretch recorded at once is stored exactly as its points pushed one by one
+    /// (zero closes, which make flat points, and cash changes included).
+    #[test]
+    fn equity_curve_record_held_equals_pushes() {
+        let mut rnd = crate::test_rng(5);
+        for _ in 0..300 {
+            let n = rnd(40) as usize + 1;
+            let mut times = TimeColumn::default();
+            times.extend((0..n as i64).map(|i| i * 60 + if i > 20 { 7 } else { 0 }));
+            let close: Vec<f64> = (0..n)
+                .map(|_| if rnd(15) == 0 { 0.0 } else { rnd(1_000) as f64 / 7.0 })
+                .collect();
+            let qty = [-3.0, 2.0, 100.0][rnd(3) as usize];
+            let (cash, before) = ([1_000.0, -50.5][rnd(2) as usize], rnd(3));
+            let from = rnd(n as u64) as usize;
+            let (mut a, mut b) = (EquityCurve::with_capacity(4), EquityCurve::with_capacity(4));
+            for c in [&mut a, &mut b] {
+                c.push(TimestampNs(-60), 10.0, if before == 0 { cash } else { 10.0 }, 0.0);
+            }
+            a.record_held(&times, from, n, &close[from..], qty, cash);
+            for (i, &px) in (from..n).zip(&close[from..]) {
+                let v = qty * px;
+                b.push(TimestampNs(times.get(i).unwrap()), cash + v, cash, v.abs());
+            }
+            assert_eq!(a, b);
+        }
+    }
+
     /// Pushes points through every entry point and reads them back: the compact form must give
     /// back exactly (to the bit) what was recorded.
     #[test]
