@@ -229,7 +229,9 @@ impl Decide for Plain<'_> {
         let Some((side, qty)) = order else {
             return Ok(());
         };
-        let mut order = Order {
+        // Built in place: a copy read back right after its fields were written would stall
+        // on store forwarding (several narrow stores, one wide load).
+        let order = self.order.insert(Order {
             id: OrderId(session.next_id),
             asset: ASSET,
             side,
@@ -238,11 +240,11 @@ impl Decide for Plain<'_> {
             submitted_ts: slice.ts(),
             submitted_bar: t,
             oco: None,
-        };
+        });
         session.next_id += 1;
         // `submit`, with the book kept here.
-        if broker.admit(&mut order) {
-            self.order = Some(order);
+        if !broker.admit(order) {
+            self.order = None;
         }
         Ok(())
     }
@@ -422,6 +424,29 @@ mod tests {
             prop_assert_eq!(CALLS.with(Cell::get) - before, fused_calls, "the generic run took the fused path");
             prop_assert_eq!(fingerprint(&fused), fingerprint(&generic));
             prop_assert_eq!(fused, generic);
+        }
+    }
+
+    /// A run into the recycled buffers of other runs gives a fresh run's result.
+    #[test]
+    fn run_into_reused_buffers_equals_a_fresh_run() {
+        let bars = walk(3_000, 11, 100.0);
+        let config = BrokerConfig {
+            commission: Commission::percent(0.001),
+            ..BrokerConfig::default()
+        };
+        let mut buffers = crate::results::ResultBuffers::new();
+        for (k, (te, tx)) in [(0.6, 0.5), (0.9, 0.1), (0.7, 0.3), (0.6, 0.5)].into_iter().enumerate() {
+            let s = rules(k as u8 * 5, te, tx, 0.5).sizer(Sizer::FixedQuantity(3.0));
+            let fresh = run(&bars, &s, config, true).unwrap();
+            let mut compiled = s.compile(&bars).unwrap();
+            let mut broker = SimulationBroker::new(config, 1);
+            let reused = Engine::new()
+                .reuse(&mut buffers)
+                .run(&mut HistoricalFeed::new(&bars), &mut broker, &mut compiled)
+                .unwrap();
+            assert_eq!(fingerprint(&reused), fingerprint(&fresh), "run {k}");
+            reused.recycle(&mut buffers);
         }
     }
 

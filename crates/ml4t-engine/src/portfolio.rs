@@ -141,6 +141,14 @@ impl Portfolio {
         crate::results::advise_huge_pages(&mut self.trades);
     }
 
+    /// Records trades into `buffer` (emptied) if none were recorded yet and it is larger.
+    pub(crate) fn reuse_trades(&mut self, mut buffer: Vec<Trade>) {
+        if self.trades.is_empty() && self.trades.capacity() < buffer.capacity() {
+            buffer.clear();
+            self.trades = buffer;
+        }
+    }
+
     /// Moves the closed trades out (the end of a run).
     pub(crate) fn take_trades(&mut self) -> Vec<Trade> {
         std::mem::take(&mut self.trades)
@@ -190,7 +198,7 @@ impl Portfolio {
             // One asset: a row per timestamp.
             let (q, cash) = (self.positions[0].qty, self.cash);
             self.last_price[0] = close[rows.end - 1];
-            eq.record_held(&ts[rows.clone()], &close[rows], q, cash);
+            eq.record_held(bars.times(), from, to, &close[rows], q, cash);
         } else {
             for t in from..to {
                 for r in bars.timestamp_start(t)..bars.timestamp_start(t + 1) {

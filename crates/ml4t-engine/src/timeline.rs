@@ -120,6 +120,13 @@ impl TimeColumn {
         self.len
     }
 
+    /// Empty, keeping the runs' storage.
+    pub(crate) fn clear(&mut self) {
+        self.runs.clear();
+        self.len = 0;
+        self.last = 0;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -5,6 +5,7 @@
 //! when asked, its per-period returns as f32), so memory grows with combinations, not bars.
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -12,8 +13,8 @@ use rayon::prelude::*;
 use ml4t_engine::broker::SimulationBroker;
 use ml4t_engine::feed::HistoricalFeed;
 use ml4t_engine::market::Bars;
-use ml4t_engine::results::RunResult;
 use ml4t_engine::results::metrics::Metrics;
+use ml4t_engine::results::{ResultBuffers, RunResult};
 use ml4t_engine::strategy::rules::MaskCache;
 use ml4t_engine::{Engine, EngineError};
 use ml4t_preset::run::{RunError, build_strategy};
@@ -103,6 +104,7 @@ pub fn run_sweep(
     check_all(preset, plan, bars)?;
     let pool = thread_pool(opts.threads)?;
     let cache = MaskCache::new();
+    let buffers = BufferPool::default();
     let done = AtomicUsize::new(0);
     let results: Vec<Result<Option<Done>, SweepError>> = pool.install(|| {
         (0..n)
@@ -111,7 +113,7 @@ pub fn run_sweep(
                 if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return Ok(None);
                 }
-                let out = run_one(preset, preset_file, bars, plan, i, &cache, opts);
+                let out = run_one(preset, preset_file, bars, plan, i, &cache, &buffers, opts);
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(f) = opts.progress {
                     f(finished, n);
@@ -173,7 +175,26 @@ pub(crate) fn check(p: &Preset, bars: &Bars) -> Result<(), String> {
     Ok(())
 }
 
+/// The result storage of finished combinations, for the next ones: at most one set per worker
+/// thread is out at a time, so a sweep faults in its result memory once per thread instead of
+/// once per combination (see [`ResultBuffers`]).
+#[derive(Default)]
+pub(crate) struct BufferPool(Mutex<Vec<ResultBuffers>>);
+
+impl BufferPool {
+    fn take(&self) -> ResultBuffers {
+        self.0.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default()
+    }
+
+    fn give(&self, b: ResultBuffers) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(b);
+        }
+    }
+}
+
 /// One combination; `None` when cancelled before it finished.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_one(
     preset: &Preset,
     preset_file: &Path,
@@ -181,22 +202,29 @@ pub(crate) fn run_one(
     plan: &SweepPlan,
     i: usize,
     cache: &MaskCache,
+    pool: &BufferPool,
     opts: &SweepOptions<'_>,
 ) -> Result<Option<Done>, SweepError> {
     let p = plan.apply(preset, i)?;
-    let result = run_preset(&p, preset_file, bars, cache, opts.cancel).map_err(|source| SweepError::Run {
-        params: plan.describe(i),
-        source,
+    let mut buffers = pool.take();
+    let result = run_preset(&p, preset_file, bars, cache, Some(&mut buffers), opts.cancel).map_err(|source| {
+        SweepError::Run {
+            params: plan.describe(i),
+            source,
+        }
     })?;
     let Some(result) = result else {
         return Ok(None);
     };
     let returns = opts.keep_returns.then(|| period_returns(&result));
+    let metrics = result.metrics(&p.metrics);
+    result.recycle(&mut buffers);
+    pool.give(buffers);
     Ok(Some(Done {
         row: Row {
             combo: i,
             params: plan.combos[i].values.clone(),
-            metrics: result.metrics(&p.metrics),
+            metrics,
         },
         returns,
     }))
@@ -231,11 +259,15 @@ pub(crate) fn run_preset(
     preset_file: &Path,
     bars: &Bars,
     cache: &MaskCache,
+    buffers: Option<&mut ResultBuffers>,
     cancel: Option<&AtomicBool>,
 ) -> Result<Option<RunResult>, RunError> {
     let mut engine = Engine::new();
     if let Some(c) = cancel {
         engine = engine.cancel_flag(c);
+    }
+    if let Some(b) = buffers {
+        engine = engine.reuse(b);
     }
     // The account `ml4t run` gives the preset (short sales allowed for rules that go short).
     let config = ml4t_preset::run::broker_config(p);

@@ -27,7 +27,7 @@ use ml4t_engine::types::TimestampNs;
 use ml4t_preset::Preset;
 use ml4t_stats::walkforward::{WalkForwardSpec, plan_folds, walk_forward_efficiency};
 
-use crate::run::{check_all, run_one, run_preset, thread_pool};
+use crate::run::{BufferPool, check_all, run_one, run_preset, thread_pool};
 use crate::{Objective, SweepError, SweepOptions, SweepPlan};
 
 /// How to run a walk-forward.
@@ -190,6 +190,7 @@ pub fn run_walk_forward(
     let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
 
     // Phase one: every fold's train sweep, folds and combinations in one pool.
+    let buffers = BufferPool::default();
     let chosen: Vec<Result<Chosen, SweepError>> = pool.install(|| {
         folds
             .par_iter()
@@ -203,7 +204,7 @@ pub fn run_walk_forward(
                         if cancelled() {
                             return Ok(None);
                         }
-                        let out = run_one(preset, preset_file, &train, plan, i, &cache, &sweep_opts);
+                        let out = run_one(preset, preset_file, &train, plan, i, &cache, &buffers, &sweep_opts);
                         tick();
                         out
                     })
@@ -237,7 +238,7 @@ pub fn run_walk_forward(
         let mut p = plan.apply(preset, chosen[k].row)?;
         p.broker.initial_cash = cash;
         let test = bars.slice_timestamps(folds[k].test.clone());
-        let out = run_preset(&p, preset_file, &test, &MaskCache::new(), opts.cancel)
+        let out = run_preset(&p, preset_file, &test, &MaskCache::new(), None, opts.cancel)
             .map_err(|source| SweepError::Run {
                 params: format!("fold {k} test, {}", plan.describe(chosen[k].row)),
                 source,

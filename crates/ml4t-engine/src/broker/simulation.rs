@@ -51,6 +51,16 @@ impl SimulationBroker {
         }
     }
 
+    /// Storage of an earlier run's trades and fill kinds (emptied) for this run's records, if
+    /// it has none yet (see [`crate::results::ResultBuffers`]).
+    pub(crate) fn reuse_records(&mut self, trades: Vec<Trade>, mut fill_kinds: Vec<FillKind>) {
+        self.portfolio.reuse_trades(trades);
+        if self.notes.fill_kinds.is_empty() && self.notes.fill_kinds.capacity() < fill_kinds.capacity() {
+            fill_kinds.clear();
+            self.notes.fill_kinds = fill_kinds;
+        }
+    }
+
     #[inline]
     fn slipped(&self, side: Side, px: f64) -> f64 {
         match side {
@@ -265,8 +275,19 @@ impl SimulationBroker {
 
     /// `submit`'s checks: an invalid order is recorded as a rejection (false); a trailing stop
     /// placed without a reference price takes the last close.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit(&mut self, order: &mut Order) -> bool {
+        // A market order of a quantity that passes the checks below (the usual order): inline,
+        // so the order the fused path builds need not go through memory to be checked.
+        if order.kind == OrderKind::Market && order.qty.is_finite() && order.qty > 0.0 && order.qty < MAX_EXACT_QTY {
+            return true;
+        }
+        self.admit_checked(order)
+    }
+
+    /// [`SimulationBroker::admit`] for any order.
+    #[inline(never)]
+    fn admit_checked(&mut self, order: &mut Order) -> bool {
         let price_ok = match order.kind {
             OrderKind::Market => true,
             OrderKind::Limit(p) | OrderKind::Stop(p) => p.is_finite() && p > 0.0,

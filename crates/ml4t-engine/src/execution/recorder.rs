@@ -13,7 +13,8 @@ pub trait EquityRecorder {
     /// Timestamps `from..to` of `times` at which the account held nothing: equity is the current
     /// cash and exposure is 0 throughout.
     fn record_flat(&mut self, times: &TimeColumn, from: usize, to: usize);
-    /// Timestamps `ts[i]` at which one position of signed `qty` was held at unchanged `cash`:
-    /// equity is `cash + qty * close[i]`, gross exposure `|qty * close[i]|`.
-    fn record_held(&mut self, ts: &[i64], close: &[f64], qty: f64, cash: f64);
+    /// Timestamps `from..to` of `times` at which one position of signed `qty` was held at
+    /// unchanged `cash`: at the `i`-th, equity is `cash + qty * close[i]` and gross exposure
+    /// `|qty * close[i]|` (`close` has one price per timestamp).
+    fn record_held(&mut self, times: &TimeColumn, from: usize, to: usize, close: &[f64], qty: f64, cash: f64);
 }

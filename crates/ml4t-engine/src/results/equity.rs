@@ -42,17 +42,31 @@ impl EquityRecorder for EquityCurve {
     }
 
     #[inline]
-    fn record_held(&mut self, ts: &[i64], close: &[f64], qty: f64, cash: f64) {
-        if ts.is_empty() {
+    fn record_held(&mut self, times: &TimeColumn, from: usize, to: usize, close: &[f64], qty: f64, cash: f64) {
+        debug_assert_eq!(close.len(), to.saturating_sub(from));
+        if close.is_empty() {
             return;
         }
-        // The first point carries the cash (a new step if it changed); the rest reuse it.
-        let v = qty * close[0];
-        self.push(TimestampNs(ts[0]), cash + v, cash, v.abs());
-        self.extend_same_cash(ts[1..].iter().zip(&close[1..]).map(|(&t, &c)| {
-            let v = qty * c;
-            (t, cash + v, v.abs())
-        }));
+        if close.iter().any(|&c| qty * c == 0.0) {
+            // A position worth exactly nothing makes a flat point: one point at a time.
+            for (i, &c) in (from..to).zip(close) {
+                let v = qty * c;
+                self.push(TimestampNs(times.get(i).unwrap_or_default()), cash + v, cash, v.abs());
+            }
+            return;
+        }
+        // Every point is held (its exposure is not zero): the cash step of the first (as `push`
+        // records it), the timestamps a run at a time, and the values in two plain loops.
+        if self
+            .cash_steps
+            .last()
+            .is_none_or(|&(_, c)| c.to_bits() != cash.to_bits())
+        {
+            self.cash_steps.push((self.ts.len(), cash));
+        }
+        self.ts.extend_from_column(times, from, to);
+        self.held_equity.extend(close.iter().map(|&c| cash + qty * c));
+        self.held_gross.extend(close.iter().map(|&c| (qty * c).abs()));
     }
 }
 
@@ -63,6 +77,21 @@ pub enum Stretch<'a> {
     Held { equity: &'a [f64], gross: &'a [f64] },
     /// `n` flat points at `cash`: equity `cash`, gross exposure 0.
     Flat { cash: f64, n: usize },
+}
+
+impl Stretch<'_> {
+    /// Its number of points.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            Stretch::Held { equity, .. } => equity.len(),
+            Stretch::Flat { n, .. } => *n,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// One point of an [`EquityCurve`].
@@ -92,6 +121,23 @@ impl EquityCurve {
         advise_huge_pages(&mut c.held_equity);
         advise_huge_pages(&mut c.held_gross);
         c
+    }
+
+    /// [`EquityCurve::with_capacity`] in this curve's storage: emptied, its buffers kept (and
+    /// their pages, already faulted in), so a run on the same thread after another writes
+    /// into warm memory.
+    pub(crate) fn reuse(mut self, n: usize) -> Self {
+        self.ts.clear();
+        self.flat.clear();
+        self.held_equity.clear();
+        self.held_gross.clear();
+        self.cash_steps.clear();
+        if self.held_equity.capacity() < n {
+            return Self::with_capacity(n);
+        }
+        self.cash_steps.reserve(n / 4);
+        self.flat.reserve(n / 8);
+        self
     }
 
     /// Records one timestamp.
@@ -269,7 +315,10 @@ impl EquityCurve {
     /// The points in order, a [`Stretch`] at a time. Statistics over a long curve walk it once
     /// or twice per run (a sweep: per combination), and a flat stretch needs no per-point reads.
     pub fn for_each_stretch(&self, mut f: impl FnMut(Stretch<'_>)) {
-        let (mut i, mut h) = (0, 0);
+        let steps = &self.cash_steps;
+        // `k`: the first cash step after the current point (steps and flat ranges both ascend,
+        // so one cursor serves the whole walk).
+        let (mut i, mut h, mut k) = (0, 0, 0);
         for &(from, to) in &self.flat {
             let n = from - i;
             if n > 0 {
@@ -279,7 +328,21 @@ impl EquityCurve {
                 });
             }
             h += n;
-            self.for_each_cash(from, to, |cash, n| f(Stretch::Flat { cash, n }));
+            while steps.get(k).is_some_and(|s| s.0 <= from) {
+                k += 1;
+            }
+            let mut cash = k.checked_sub(1).map_or(f64::NAN, |j| steps[j].1);
+            let mut p = from;
+            while p < to {
+                let change = steps.get(k).map_or(usize::MAX, |s| s.0);
+                let stop = change.min(to);
+                f(Stretch::Flat { cash, n: stop - p });
+                p = stop;
+                if p == change {
+                    cash = steps[k].1;
+                    k += 1;
+                }
+            }
             i = to;
         }
         if h < self.held_equity.len() {
@@ -287,25 +350,6 @@ impl EquityCurve {
                 equity: &self.held_equity[h..],
                 gross: &self.held_gross[h..],
             });
-        }
-    }
-
-    /// Calls `f(cash, n)` for the points of `from..to`, `n` at a time at the same cash.
-    fn for_each_cash(&self, from: usize, to: usize, mut f: impl FnMut(f64, usize)) {
-        let steps = &self.cash_steps;
-        // The step in force at `from`, and the next one.
-        let mut k = steps.partition_point(|&(start, _)| start <= from);
-        let mut cash = k.checked_sub(1).map_or(f64::NAN, |j| steps[j].1);
-        let mut i = from;
-        while i < to {
-            let change = steps.get(k).map_or(usize::MAX, |s| s.0);
-            let stop = change.min(to);
-            f(cash, stop - i);
-            i = stop;
-            if i == change {
-                cash = steps[k].1;
-                k += 1;
-            }
         }
     }
 
@@ -407,6 +451,34 @@ pub(crate) mod tests {
             assert_eq!(eq, iterated.iter().map(|p| p.0).collect::<Vec<_>>());
             let gross: Vec<_> = c.gross_exposure().iter().map(|v| v.to_bits()).collect();
             assert_eq!(gross, iterated.iter().map(|p| p.1).collect::<Vec<_>>());
+        }
+    }
+
+    /// A held stretch recorded at once is stored exactly as its points pushed one by one
+    /// (zero closes, which make flat points, and cash changes included).
+    #[test]
+    fn equity_curve_record_held_equals_pushes() {
+        let mut rnd = crate::test_rng(5);
+        for _ in 0..300 {
+            let n = rnd(40) as usize + 1;
+            let mut times = TimeColumn::default();
+            times.extend((0..n as i64).map(|i| i * 60 + if i > 20 { 7 } else { 0 }));
+            let close: Vec<f64> = (0..n)
+                .map(|_| if rnd(15) == 0 { 0.0 } else { rnd(1_000) as f64 / 7.0 })
+                .collect();
+            let qty = [-3.0, 2.0, 100.0][rnd(3) as usize];
+            let (cash, before) = ([1_000.0, -50.5][rnd(2) as usize], rnd(3));
+            let from = rnd(n as u64) as usize;
+            let (mut a, mut b) = (EquityCurve::with_capacity(4), EquityCurve::with_capacity(4));
+            for c in [&mut a, &mut b] {
+                c.push(TimestampNs(-60), 10.0, if before == 0 { cash } else { 10.0 }, 0.0);
+            }
+            a.record_held(&times, from, n, &close[from..], qty, cash);
+            for (i, &px) in (from..n).zip(&close[from..]) {
+                let v = qty * px;
+                b.push(TimestampNs(times.get(i).unwrap()), cash + v, cash, v.abs());
+            }
+            assert_eq!(a, b);
         }
     }
 

@@ -41,6 +41,25 @@ pub(crate) fn advise_huge_pages<T>(v: &mut Vec<T>) {
     let _ = v;
 }
 
+/// The storage of finished runs, kept for the next run on the same thread
+/// ([`crate::Engine::reuse`], [`RunResult::recycle`]). A trade-heavy run on 1M bars writes tens
+/// of MB of fills, trades and equity points; fresh memory has to be faulted in and zeroed by the
+/// kernel page by page, which costs about as much as the run, and a sweep runs thousands.
+/// Reusing the buffers changes no result: every one is emptied first.
+#[derive(Debug, Default)]
+pub struct ResultBuffers {
+    pub(crate) fills: Vec<Fill>,
+    pub(crate) trades: Vec<Trade>,
+    pub(crate) fill_kinds: Vec<crate::execution::FillKind>,
+    pub(crate) equity: Option<EquityCurve>,
+}
+
+impl ResultBuffers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 /// Everything a run produced. Deterministic: no wall-clock times (callers time runs themselves).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
@@ -77,6 +96,21 @@ impl RunResult {
     /// Performance metrics of the run.
     pub fn metrics(&self, opts: &metrics::MetricsOptions) -> metrics::Metrics {
         metrics::compute(self.initial_cash, &self.equity, &self.trades, &self.fills, opts)
+    }
+
+    /// Gives the result's large buffers (fills, trades, fill kinds, equity curve) to `into`
+    /// for the next run (see [`ResultBuffers`]).
+    pub fn recycle(self, into: &mut ResultBuffers) {
+        let mut fills = self.fills;
+        let mut trades = self.trades;
+        let mut kinds = self.notes.fill_kinds;
+        fills.clear();
+        trades.clear();
+        kinds.clear();
+        into.fills = fills;
+        into.trades = trades;
+        into.fill_kinds = kinds;
+        into.equity = Some(self.equity);
     }
 
     /// Signed position of `asset` after each of its fills: (time, qty), a step series.

@@ -5,6 +5,8 @@
 //! when the first bar opens). A drawdown lasts from its peak to the first bar whose equity is back
 //! at or above the peak (its recovery), or to the last bar if it never recovers.
 
+use crate::results::{EquityCurve, Stretch};
+use crate::timeline::TimeColumn;
 use crate::types::TimestampNs;
 
 /// The deepest drawdown of a run.
@@ -38,6 +40,8 @@ struct Episode {
     peak: usize,
     trough: usize,
     depth: f64,
+    /// The lowest equity of the episode so far (the trough's, or one as deep).
+    low: f64,
 }
 
 /// Analyses `equity` (one value per timestamp in `ts`); extra entries of the longer slice are ignored.
@@ -53,48 +57,184 @@ pub fn drawdown_stats_at(
     ts: impl Fn(usize) -> Option<i64>,
     equity: &[f64],
 ) -> DrawdownStats {
-    let ts = Times { n: n_ts, at: &ts };
+    let ts = Times { n: n_ts, at: ts };
     let n = n_ts.min(equity.len());
-    let mut stats = DrawdownStats::default();
-    let mut peak_value = init_cash;
-    let mut peak = 0;
-    let mut open: Option<Episode> = None;
+    let mut walk = Walk::new(init_cash);
     for (i, &e) in equity[..n].iter().enumerate() {
-        if e >= peak_value {
-            if let Some(ep) = open.take() {
-                stats.close(ep, Some(i), &ts);
-            }
-            peak_value = e;
-            peak = i;
-            continue;
-        }
-        let depth = if peak_value > 0.0 { e / peak_value - 1.0 } else { 0.0 };
-        match &mut open {
-            Some(ep) if depth < ep.depth => {
-                ep.depth = depth;
-                ep.trough = i;
-            }
-            Some(_) => {}
-            None => open = Some(Episode { peak, trough: i, depth }),
+        walk.push(i, e, &ts);
+    }
+    walk.finish(&ts)
+}
+
+/// [`drawdown_stats`] of a stored curve (its own timestamps), see [`CurveDrawdown`].
+pub fn drawdown_stats_of(init_cash: f64, curve: &EquityCurve) -> DrawdownStats {
+    let mut acc = CurveDrawdown::new(init_cash);
+    let mut i = 0;
+    curve.for_each_stretch(|s| {
+        acc.add(i, &s, curve.times());
+        i += s.len();
+    });
+    acc.finish(curve.times())
+}
+
+/// [`drawdown_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
+/// walk). After the first point of a flat stretch, equal values change nothing but the index
+/// of a new peak, so only its first and last points are looked at. Equal to the point-by-point
+/// figures.
+pub struct CurveDrawdown {
+    walk: Walk,
+}
+
+impl CurveDrawdown {
+    pub fn new(init_cash: f64) -> Self {
+        CurveDrawdown {
+            walk: Walk::new(init_cash),
         }
     }
-    if let Some(ep) = open {
-        stats.close(ep, None, &ts);
+
+    /// The stretch starting at point `i` of the curve whose timestamps are `times`.
+    #[inline]
+    pub fn add(&mut self, i: usize, stretch: &Stretch<'_>, times: &TimeColumn) {
+        match *stretch {
+            Stretch::Held { equity, .. } => {
+                // In a local for the stretch: kept in `self` it would go through memory.
+                let mut walk = self.walk;
+                for (j, &e) in equity.iter().enumerate() {
+                    walk.push(i + j, e, times);
+                }
+                self.walk = walk;
+            }
+            Stretch::Flat { cash, n } => {
+                if n > 0 {
+                    self.walk.push(i, cash, times);
+                    if n > 1 {
+                        self.walk.push(i + n - 1, cash, times);
+                    }
+                }
+            }
+        }
     }
-    stats
+
+    /// The figures, after every stretch of the curve with timestamps `times` was added.
+    pub fn finish(self, times: &TimeColumn) -> DrawdownStats {
+        self.walk.finish(times)
+    }
+}
+
+/// The running peak and the drawdown in progress, a point at a time.
+#[derive(Clone, Copy)]
+struct Walk {
+    stats: DrawdownStats,
+    peak_value: f64,
+    peak: usize,
+    open: Option<Episode>,
+}
+
+impl Walk {
+    fn new(init_cash: f64) -> Self {
+        Walk {
+            stats: DrawdownStats::default(),
+            peak_value: init_cash,
+            peak: 0,
+            open: None,
+        }
+    }
+
+    #[inline]
+    fn depth(&self, e: f64) -> f64 {
+        if self.peak_value > 0.0 {
+            e / self.peak_value - 1.0
+        } else {
+            0.0
+        }
+    }
+
+    /// Point `i` with equity `e`.
+    #[inline]
+    fn push(&mut self, i: usize, e: f64, ts: &impl TimeAt) {
+        if e >= self.peak_value {
+            if let Some(ep) = self.open.take() {
+                self.stats.close(ep, Some(i), ts);
+            }
+            self.peak_value = e;
+            self.peak = i;
+            return;
+        }
+        match &mut self.open {
+            // Within an episode the peak is fixed, and the depth never rises as the equity
+            // falls (division and subtraction round monotonically): only a new low can
+            // deepen it, so only a new low is divided (strictly deeper, as point by point).
+            Some(ep) => {
+                if e < ep.low {
+                    ep.low = e;
+                    let depth = if self.peak_value > 0.0 {
+                        e / self.peak_value - 1.0
+                    } else {
+                        0.0
+                    };
+                    if depth < ep.depth {
+                        ep.depth = depth;
+                        ep.trough = i;
+                    }
+                }
+            }
+            None => {
+                self.open = Some(Episode {
+                    peak: self.peak,
+                    trough: i,
+                    depth: self.depth(e),
+                    low: e,
+                })
+            }
+        }
+    }
+
+    fn finish(mut self, ts: &impl TimeAt) -> DrawdownStats {
+        if let Some(ep) = self.open {
+            self.stats.close(ep, None, ts);
+        }
+        self.stats
+    }
 }
 
 /// The run's timestamps: how many, and the `i`-th.
-struct Times<'a> {
+trait TimeAt {
+    fn n(&self) -> usize;
+    fn at(&self, i: usize) -> Option<i64>;
+}
+
+/// Timestamps read through a function.
+struct Times<F> {
     n: usize,
-    at: &'a dyn Fn(usize) -> Option<i64>,
+    at: F,
+}
+
+impl<F: Fn(usize) -> Option<i64>> TimeAt for Times<F> {
+    fn n(&self) -> usize {
+        self.n
+    }
+
+    fn at(&self, i: usize) -> Option<i64> {
+        (self.at)(i)
+    }
+}
+
+impl TimeAt for TimeColumn {
+    fn n(&self) -> usize {
+        self.len()
+    }
+
+    fn at(&self, i: usize) -> Option<i64> {
+        self.get(i)
+    }
 }
 
 impl DrawdownStats {
     /// Records a finished (or, with `recovery == None`, still open at the end) episode.
-    fn close(&mut self, ep: Episode, recovery: Option<usize>, ts: &Times<'_>) {
-        let end = recovery.unwrap_or(ts.n.saturating_sub(1));
-        let ts_at = |i: usize| TimestampNs((ts.at)(i).unwrap_or_default());
+    #[inline(never)]
+    fn close(&mut self, ep: Episode, recovery: Option<usize>, ts: &impl TimeAt) {
+        let end = recovery.unwrap_or(ts.n().saturating_sub(1));
+        let ts_at = |i: usize| TimestampNs(ts.at(i).unwrap_or_default());
         let duration_bars = end.saturating_sub(ep.peak);
         let duration_ns = ts_at(end).0.saturating_sub(ts_at(ep.peak).0);
         if duration_bars > self.longest_bars {
@@ -119,6 +259,17 @@ impl DrawdownStats {
 mod tests {
     use super::*;
     use crate::results::metrics::assert_close;
+
+    /// Stretch by stretch, a stored curve gives the point-by-point figures.
+    #[test]
+    fn drawdown_of_curve_equals_point_by_point() {
+        for (k, c) in crate::results::equity::tests::random_curves(8, 400).iter().enumerate() {
+            let init = [1_000.0, 0.0, -5.0, 100.0][k % 4];
+            let want = drawdown_stats(init, &c.ts(), &c.equity());
+            let got = drawdown_stats_of(init, c);
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "curve {k}");
+        }
+    }
 
     #[test]
     fn drawdown_recovered_then_open() {

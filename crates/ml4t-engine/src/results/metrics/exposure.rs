@@ -2,6 +2,7 @@
 
 use crate::execution::Fill;
 
+use super::repeat::add_repeated;
 use crate::results::{EquityCurve, Stretch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -21,44 +22,84 @@ pub struct ExposureStats {
 
 /// `years` is the span the returns cover (`n_periods / periods_per_year`).
 pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> ExposureStats {
-    let n = equity.len();
-    let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) = (0usize, 0.0, 0usize, 0.0);
-    equity.for_each_stretch(|stretch| match stretch {
-        Stretch::Held { equity, gross } => {
-            for (&e, &g) in equity.iter().zip(gross) {
-                exposed += usize::from(g > 0.0);
-                if e > 0.0 {
-                    fraction_sum += g / e;
-                    n_positive += 1;
-                }
-                equity_sum += e;
-            }
-        }
-        Stretch::Flat { cash, n } => {
-            // A flat point has no exposure: its `g / e` is +0.0, which leaves the fraction sum
-            // as it is (never -0.0: it starts at +0.0, and +0.0 + -0.0 is +0.0).
-            if cash > 0.0 {
-                n_positive += n;
-            }
-            for _ in 0..n {
-                equity_sum += cash;
-            }
-        }
-    });
-    let mean_equity = if n == 0 { 0.0 } else { equity_sum / n as f64 };
-    let notional: f64 = fills.iter().map(Fill::notional).sum();
-    let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
+    let mut acc = CurveExposure::default();
+    equity.for_each_stretch(|s| acc.add(&s));
+    acc.finish(fills, years)
+}
 
-    ExposureStats {
-        exposure_time: if n == 0 { 0.0 } else { exposed as f64 / n as f64 },
-        avg_gross_exposure: if n_positive == 0 {
-            0.0
-        } else {
-            fraction_sum / n_positive as f64
-        },
-        turnover,
-        turnover_annual: if years > 0.0 { turnover / years } else { 0.0 },
-        commission_total: fills.iter().map(|f| f.commission).sum(),
+/// Points per batch of divisions.
+const CHUNK: usize = 16;
+
+/// [`exposure_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
+/// walk); a flat stretch's equities are added `n` times at once ([`add_repeated`]).
+#[derive(Debug, Default)]
+pub struct CurveExposure {
+    n: usize,
+    exposed: usize,
+    fraction_sum: f64,
+    n_positive: usize,
+    equity_sum: f64,
+}
+
+impl CurveExposure {
+    /// The next stretch of the curve.
+    #[inline]
+    pub fn add(&mut self, stretch: &Stretch<'_>) {
+        match *stretch {
+            Stretch::Held { equity, gross } => {
+                self.n += equity.len();
+                // In locals for the stretch: sums kept in `self` would go through memory.
+                let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) =
+                    (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum);
+                for (es, gs) in equity.chunks(CHUNK).zip(gross.chunks(CHUNK)) {
+                    // The divisions first, in a loop without branches that runs several at
+                    // once (the same quotients); then the sums in order.
+                    let mut fractions = [0.0; CHUNK];
+                    for ((f, &e), &g) in fractions.iter_mut().zip(es).zip(gs) {
+                        *f = g / e;
+                    }
+                    for ((&e, &g), &f) in es.iter().zip(gs).zip(&fractions) {
+                        exposed += usize::from(g > 0.0);
+                        if e > 0.0 {
+                            fraction_sum += f;
+                            n_positive += 1;
+                        }
+                        equity_sum += e;
+                    }
+                }
+                (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum) =
+                    (exposed, fraction_sum, n_positive, equity_sum);
+            }
+            Stretch::Flat { cash, n } => {
+                // A flat point has no exposure: its `g / e` is +0.0, which leaves the fraction
+                // sum as it is (never -0.0: it starts at +0.0, and +0.0 + -0.0 is +0.0).
+                self.n += n;
+                if cash > 0.0 {
+                    self.n_positive += n;
+                }
+                self.equity_sum = add_repeated(self.equity_sum, cash, n);
+            }
+        }
+    }
+
+    /// The figures, after every stretch of the curve was added.
+    pub fn finish(self, fills: &[Fill], years: f64) -> ExposureStats {
+        let n = self.n;
+        let mean_equity = if n == 0 { 0.0 } else { self.equity_sum / n as f64 };
+        let notional: f64 = fills.iter().map(Fill::notional).sum();
+        let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
+
+        ExposureStats {
+            exposure_time: if n == 0 { 0.0 } else { self.exposed as f64 / n as f64 },
+            avg_gross_exposure: if self.n_positive == 0 {
+                0.0
+            } else {
+                self.fraction_sum / self.n_positive as f64
+            },
+            turnover,
+            turnover_annual: if years > 0.0 { turnover / years } else { 0.0 },
+            commission_total: fills.iter().map(|f| f.commission).sum(),
+        }
     }
 }
 

@@ -13,6 +13,8 @@ pub mod drawdown;
 pub mod exposure;
 /// Periods per year: inferred from timestamps or given.
 pub mod periods;
+/// Sums with a repeated term (the flat stretches of a curve), exact to the bit.
+mod repeat;
 /// Period returns, CAGR, volatility, Sharpe, Sortino, Calmar.
 pub mod returns;
 /// Round-trip trade statistics.
@@ -150,22 +152,35 @@ pub fn compute(
 ) -> Metrics {
     let times = equity.times();
     let ppy = periods::resolve_periods_per_year_of(opts.periods_per_year, times);
-    let values = equity.equity();
-    let rets = returns::period_returns(init_cash, &values);
+    // Nothing is materialised: one walk over the stored curve, a stretch at a time, feeds every
+    // family (and a second one the squared deviations of the returns about their mean), with
+    // the sums of the point-by-point formulas: equal to the bit. A sweep computes this for
+    // every combination.
     let rf_pp = returns::risk_free_per_period(opts.risk_free_rate, ppy);
-    let stats = returns::ReturnStats::of(&rets, rf_pp);
-    let years = rets.len() as f64 / ppy;
-    let final_equity = values.last().copied().unwrap_or(init_cash);
+    let mut rets = returns::CurveReturns::new(init_cash, rf_pp);
+    let mut draw = drawdown::CurveDrawdown::new(init_cash);
+    let mut expo = exposure::CurveExposure::default();
+    let mut i = 0;
+    equity.for_each_stretch(|s| {
+        rets.add(&s);
+        draw.add(i, &s, times);
+        expo.add(&s);
+        i += s.len();
+    });
+    let stats = rets.finish(equity);
+    let n_periods = stats.len();
+    let years = n_periods as f64 / ppy;
+    let final_equity = equity.last().map_or(init_cash, |p| p.equity);
     let cagr = returns::cagr(init_cash, final_equity, years);
-    let dd = drawdown::drawdown_stats_at(init_cash, times.len(), |i| times.get(i), &values);
+    let dd = draw.finish(times);
     let max_dd = dd.max.map_or(0.0, |m| m.depth);
     let t = trades::trade_stats(trades);
-    let x = exposure::exposure_stats(equity, fills, years);
+    let x = expo.finish(fills, years);
 
     let mut m = Metrics {
         final_equity,
         periods_per_year: ppy,
-        n_periods: rets.len(),
+        n_periods,
         years,
         total_return: returns::total_return(init_cash, final_equity),
         cagr,

@@ -2,6 +2,9 @@
 //!
 //! All returns are fractions (0.05 = 5 %). `ppy` is periods (bars) per year, see `periods.rs`.
 
+use super::repeat::add_repeated;
+use crate::results::{EquityCurve, Stretch};
+
 /// Simple per-period returns `e[i] / e[i-1] - 1`, where the series is `init_cash` followed by the
 /// equity curve: the first return runs from the initial cash to the first bar's equity, because
 /// the first bar can already have a fill (and its commission). A period whose previous equity is
@@ -71,22 +74,34 @@ impl ReturnStats {
     /// order from -0.0, as `Iterator::sum` does, so every figure equals the one-metric-at-a-time
     /// formulas to the bit.
     pub fn of(returns: &[f64], rf_per_period: f64) -> Self {
-        let (mut sum, mut scale, mut downside_sq) = (-0.0f64, 0.0f64, -0.0f64);
-        for &r in returns {
-            sum += r;
-            scale = scale.max(r.abs());
-            downside_sq += (r - rf_per_period).min(0.0).powi(2);
-        }
-        let n = returns.len();
-        let mean = (n > 0).then(|| sum / n as f64);
+        let mut sums = Sums::new(rf_per_period);
+        returns.iter().for_each(|&r| sums.push(r));
+        let mean = sums.mean();
         ReturnStats {
-            n,
+            n: sums.n,
             rf_per_period,
             mean,
             std: mean.and_then(|m| sample_std_about(returns, m)),
-            scale,
-            downside_sq,
+            scale: sums.scale,
+            downside_sq: sums.downside_sq,
         }
+    }
+
+    /// [`ReturnStats::of`] the [`period_returns`] of `init_cash` followed by `curve`, without
+    /// materialising them (see [`CurveReturns`]). Equal to the bit.
+    pub fn of_curve(init_cash: f64, curve: &EquityCurve, rf_per_period: f64) -> Self {
+        let mut acc = CurveReturns::new(init_cash, rf_per_period);
+        curve.for_each_stretch(|s| acc.add(&s));
+        acc.finish(curve)
+    }
+
+    /// The number of returns.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
     }
 
     /// A dispersion this small next to the returns themselves is rounding noise of a constant
@@ -94,6 +109,166 @@ impl ReturnStats {
     /// meaningless ratio.
     fn is_negligible(&self, dispersion: f64) -> bool {
         dispersion.is_nan() || dispersion <= 1e-10 * self.scale
+    }
+}
+
+/// The first pass of [`ReturnStats`]: count, sum, largest |return| and downside squares, each
+/// added in order from -0.0 (the scale from 0).
+#[derive(Clone, Copy)]
+struct Sums {
+    rf: f64,
+    n: usize,
+    sum: f64,
+    scale: f64,
+    downside_sq: f64,
+}
+
+impl Sums {
+    fn new(rf: f64) -> Self {
+        Sums {
+            rf,
+            n: 0,
+            sum: -0.0,
+            scale: 0.0,
+            downside_sq: -0.0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, r: f64) {
+        self.n += 1;
+        self.sum += r;
+        self.scale = larger(self.scale, r.abs());
+        self.downside_sq += (r - self.rf).min(0.0).powi(2);
+    }
+
+    /// `k` equal returns in a row (`max` is idempotent, the sums are added `k` times).
+    #[inline]
+    fn push_repeated(&mut self, r: f64, k: usize) {
+        if k == 1 {
+            return self.push(r);
+        }
+        self.n += k;
+        self.sum = add_repeated(self.sum, r, k);
+        self.scale = larger(self.scale, r.abs());
+        self.downside_sq = add_repeated(self.downside_sq, (r - self.rf).min(0.0).powi(2), k);
+    }
+
+    fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
+}
+
+/// [`ReturnStats`] of the [`period_returns`] of an initial cash followed by an equity curve,
+/// without materialising them: fed the curve a [`Stretch`] at a time (with the other metrics'
+/// walk), then [`CurveReturns::finish`]ed with a second walk for the squared deviations about
+/// the mean. Inside a flat stretch every return after the first is `cash / cash - 1`, and the
+/// sums take it `n - 1` times at once ([`add_repeated`]). Equal to [`ReturnStats::of`] to the bit.
+pub struct CurveReturns {
+    init_cash: f64,
+    prev: f64,
+    sums: Sums,
+}
+
+impl CurveReturns {
+    pub fn new(init_cash: f64, rf_per_period: f64) -> Self {
+        CurveReturns {
+            init_cash,
+            prev: init_cash,
+            sums: Sums::new(rf_per_period),
+        }
+    }
+
+    /// The next stretch of the curve.
+    #[inline]
+    pub fn add(&mut self, stretch: &Stretch<'_>) {
+        // In locals for the stretch: sums kept in `self` would go through memory every step.
+        let (mut sums, mut prev) = (self.sums, self.prev);
+        each_return(&mut prev, stretch, |r, k| sums.push_repeated(r, k));
+        (self.sums, self.prev) = (sums, prev);
+    }
+
+    /// The statistics, after every stretch of `curve` was added.
+    pub fn finish(self, curve: &EquityCurve) -> ReturnStats {
+        let sums = self.sums;
+        let mean = sums.mean();
+        let std = match mean {
+            Some(m) if sums.n >= 2 => {
+                let (mut ss, mut prev) = (-0.0f64, self.init_cash);
+                curve.for_each_stretch(|s| {
+                    let (mut acc, mut p) = (ss, prev);
+                    each_return(&mut p, &s, |r, k| {
+                        let d = (r - m).powi(2);
+                        acc = if k == 1 { acc + d } else { add_repeated(acc, d, k) };
+                    });
+                    (ss, prev) = (acc, p);
+                });
+                Some((ss / (sums.n - 1) as f64).sqrt())
+            }
+            _ => None,
+        };
+        ReturnStats {
+            n: sums.n,
+            rf_per_period: sums.rf,
+            mean,
+            std,
+            scale: sums.scale,
+            downside_sq: sums.downside_sq,
+        }
+    }
+}
+
+/// Points per batch of divisions.
+const CHUNK: usize = 16;
+
+/// `scale.max(a)` for a `scale` that is never NaN (it starts at 0 and `max` never returns NaN
+/// from a number): a NaN `a` leaves it. One comparison, where `f64::max`'s NaN handling
+/// would lengthen the loop's critical path.
+#[inline(always)]
+fn larger(scale: f64, a: f64) -> f64 {
+    if a > scale { a } else { scale }
+}
+
+/// Calls `f(r, k)` for the returns of `stretch` (`prev`: the equity before it, updated): `k`
+/// equal returns `r` in a row (`k > 1` only inside a flat stretch).
+#[inline(always)]
+fn each_return(prev: &mut f64, stretch: &Stretch<'_>, mut f: impl FnMut(f64, usize)) {
+    match *stretch {
+        Stretch::Held { equity, .. } => {
+            let mut p = *prev;
+            for chunk in equity.chunks(CHUNK) {
+                // The quotients first, in a loop without branches that runs several divisions
+                // at once (the same values); then the returns in order.
+                let mut q = [0.0; CHUNK];
+                q[0] = chunk[0] / p - 1.0;
+                for ((q, &e), &before) in q[1..].iter_mut().zip(&chunk[1..]).zip(chunk) {
+                    *q = e / before - 1.0;
+                }
+                for (&e, &r) in chunk.iter().zip(&q) {
+                    if p > 0.0 {
+                        f(r, 1);
+                    }
+                    p = e;
+                }
+            }
+            *prev = p;
+        }
+        Stretch::Flat { cash, n } => {
+            if n == 0 {
+                return;
+            }
+            if *prev > 0.0 {
+                f(cash / *prev - 1.0, 1);
+            }
+            if n > 1 && cash > 0.0 {
+                // `cash / cash` is exactly 1 for a finite cash: skip the division. An infinite
+                // cash keeps it, for the very NaN the point-by-point return is.
+                #[allow(clippy::eq_op)]
+                let r = if cash.is_finite() { 0.0 } else { cash / cash - 1.0 };
+                f(r, n - 1);
+            }
+            *prev = cash;
+        }
     }
 }
 
@@ -215,6 +390,29 @@ mod tests {
                 assert_eq!(annual_volatility_of(&stats, ppy).to_bits(), vol.to_bits(), "{xs:?}");
                 assert_eq!(sharpe_of(&stats, ppy).to_bits(), sharpe.to_bits(), "{xs:?}");
                 assert_eq!(sortino_of(&stats, ppy).to_bits(), sortino.to_bits(), "{xs:?}");
+            }
+        }
+    }
+
+    /// The walk over a stored curve gives the statistics of its materialised returns to the
+    /// bit, for any mix of flat and held stretches, cash at or below zero, and risk-free rates.
+    #[test]
+    fn return_stats_of_curve_equal_those_of_the_returns() {
+        let key = |s: &ReturnStats| {
+            let b = |x: Option<f64>| x.map(f64::to_bits);
+            (s.n, b(s.mean), b(s.std), s.scale.to_bits(), s.downside_sq.to_bits())
+        };
+        for (k, c) in crate::results::equity::tests::random_curves(21, 400).iter().enumerate() {
+            let init = [1_000.0, 0.0, -5.0, 1_000.0 / 3.0][k % 4];
+            let rets = period_returns(init, &c.equity());
+            for rf in [0.0, -0.0, 1e-5, 0.3] {
+                let want = ReturnStats::of(&rets, rf);
+                let got = ReturnStats::of_curve(init, c, rf);
+                assert_eq!(key(&got), key(&want), "curve {k}, rf {rf}");
+                for ppy in [252.0, 98_000.0] {
+                    assert_eq!(sharpe_of(&got, ppy).to_bits(), sharpe_of(&want, ppy).to_bits());
+                    assert_eq!(sortino_of(&got, ppy).to_bits(), sortino_of(&want, ppy).to_bits());
+                }
             }
         }
     }
