@@ -840,9 +840,14 @@ fn gui_keeps_one_copy_of_the_data() {
 
 /// The workbench at 1600x1000 on the bundled sample, its first run shown.
 fn sample_at_1600x1000(dir: &std::path::Path) -> Harness<'static, Workbench> {
+    sample_at(dir, egui::vec2(1600.0, 1000.0))
+}
+
+/// The workbench in a window of `size` on the bundled sample, its first run shown.
+fn sample_at(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, Workbench> {
     let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.to_path_buf());
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_size(size)
         .build_ui_state(|ui, app: &mut Workbench| app.frame_ui(ui), app);
     step_until(&mut h, "the first run", |a| a.run().is_some() && idle(a));
     for _ in 0..3 {
@@ -888,7 +893,8 @@ fn gui_clicking_a_trade_scrolls_the_price_plot_into_view() {
 #[test]
 fn gui_opening_the_log_keeps_the_split_between_plots_and_trades() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = sample_at_1600x1000(dir.path());
+    // Tall enough that the table's first size is its 24 rows, not the two-thirds cap.
+    let mut h = sample_at(dir.path(), egui::vec2(1600.0, 1300.0));
     // Plots from the view's tabs down to the table; the table from there down to the bottom.
     let split = |h: &Harness<'static, Workbench>| {
         let top = h.get_by_label("Equity vs. equal-weight buy & hold").rect().min.y;

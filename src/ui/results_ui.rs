@@ -44,8 +44,8 @@ pub struct ResultsState {
     pub optimise: super::optimise_ui::OptimiseSettings,
     /// Where "Export report" writes the HTML tearsheet.
     pub report_path: String,
-    /// The trade table's share of the Backtest view's height below the tabs, once the user has
-    /// dragged the split (`None`: room for about 24 rows, at most two thirds).
+    /// The trade table's share of the Backtest view's height below the tabs: set on first show
+    /// (room for about 24 rows, at most two thirds), then by dragging the split.
     #[serde(default)]
     pub table_share: Option<f32>,
     /// X range the plots jump to on the next frame (after a trade was clicked).
@@ -218,7 +218,8 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
     // The split is kept as a share of the room, so the table and the plots both keep their part
     // when the room changes (the log opens, the window is resized); dragging the edge sets it.
     let (min_h, max_h) = (4.0 * row_h, (room - 4.0 * row_h).max(4.0 * row_h));
-    let share = state.table_share.unwrap_or(table_h.min(room * 0.66) / room);
+    // The first time: room for about 24 rows, at most two thirds; kept from then on as a share.
+    let share = *state.table_share.get_or_insert(table_h.min(room * 0.66) / room);
     let wanted = (share * room).clamp(min_h, max_h);
     let panel_id = ui.scope_id().with("trades_panel");
     let size = egui::vec2(ui.available_width(), wanted);
