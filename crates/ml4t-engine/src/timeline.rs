@@ -157,6 +157,16 @@ impl TimeColumn {
         })
     }
 
+    /// The column as its arithmetic runs, in order: `(first, step, count)`, the timestamps
+    /// `first + k * step` for `k` in `0..count` (a whole curve's timestamps without a per-point
+    /// iterator).
+    pub fn runs(&self) -> impl Iterator<Item = (i64, i64, usize)> + '_ {
+        self.runs.iter().enumerate().map(move |(k, r)| {
+            let end = self.runs.get(k + 1).map_or(self.len, |n| n.start);
+            (r.first, r.step, end - r.start)
+        })
+    }
+
     /// How many arithmetic runs store the column (tests check the compact form).
     #[cfg(test)]
     pub(crate) fn run_count(&self) -> usize {
@@ -167,6 +177,19 @@ impl TimeColumn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_column_runs_give_back_every_timestamp() {
+        let ts = [5i64, 7, 9, 11, 30, 31, 32, 100, 90, 80, 80];
+        let mut c = TimeColumn::default();
+        c.extend(ts);
+        let from_runs: Vec<i64> = c
+            .runs()
+            .flat_map(|(first, step, n)| (0..n as i64).map(move |k| first + k * step))
+            .collect();
+        assert_eq!(from_runs, ts);
+        assert!(TimeColumn::default().runs().next().is_none());
+    }
 
     #[test]
     fn time_column_get_reads_each_point() {

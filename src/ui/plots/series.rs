@@ -10,6 +10,7 @@ use crate::ui::RunView;
 use ml4t_engine::execution::Fill;
 use ml4t_engine::market::Bars;
 use ml4t_engine::results::RunResult;
+use ml4t_engine::results::Stretch;
 use ml4t_engine::types::{AssetId, SignalId};
 
 /// Equity of an equal-weight buy and hold of all assets in `bars`, one value per distinct
@@ -20,7 +21,9 @@ pub fn buy_and_hold(bars: &Bars, initial_cash: f64) -> Vec<f64> {
 }
 
 /// Drawdown in percent below the running peak, which starts at the initial cash (as in the
-/// metrics, so the plot's deepest point is the "max drawdown" card).
+/// metrics, so the plot's deepest point is the "max drawdown" card). [`RunSeries::new`] computes
+/// the same in its pass over the curve; this is the reference it is tested against.
+#[cfg(test)]
 pub fn drawdown_pct(initial_cash: f64, equity: &[f64]) -> Vec<f64> {
     let mut peak = initial_cash;
     equity
@@ -32,7 +35,9 @@ pub fn drawdown_pct(initial_cash: f64, equity: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Gross exposure as percent of equity (NaN where equity is not positive).
+/// Gross exposure as percent of equity (NaN where equity is not positive); the reference for
+/// [`RunSeries::new`].
+#[cfg(test)]
 pub fn exposure_pct(gross: &[f64], equity: &[f64]) -> Vec<f64> {
     gross
         .iter()
@@ -64,14 +69,42 @@ pub struct RunSeries {
 }
 
 impl RunSeries {
+    /// One pass over the stored curve (a flat stretch is one value repeated), the timestamps
+    /// from their arithmetic runs: the same values as [`drawdown_pct`] and [`exposure_pct`] of
+    /// the materialised columns, without materialising them first.
     pub fn new(result: &RunResult) -> Self {
         let curve = &result.equity;
-        let equity = curve.equity();
+        let n = curve.len();
+        let mut xs = Vec::with_capacity(n);
+        for (first, step, count) in curve.times().runs() {
+            xs.extend((0..count as i64).map(|k| ts_to_x(first.wrapping_add(step.wrapping_mul(k)))));
+        }
+        let (mut equity, mut dd, mut exposure) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut peak = result.initial_cash;
+        let drawdown = |peak: f64, e: f64| if peak > 0.0 { (e / peak - 1.0) * 100.0 } else { 0.0 };
+        let share = |g: f64, e: f64| if e > 0.0 { g / e * 100.0 } else { f64::NAN };
+        curve.for_each_stretch(|stretch| match stretch {
+            Stretch::Held { equity: es, gross } => {
+                equity.extend_from_slice(es);
+                for (&e, &g) in es.iter().zip(gross) {
+                    peak = peak.max(e);
+                    dd.push(drawdown(peak, e));
+                    exposure.push(share(g, e));
+                }
+            }
+            Stretch::Flat { cash, n } if n > 0 => {
+                peak = peak.max(cash);
+                equity.extend(std::iter::repeat_n(cash, n));
+                dd.extend(std::iter::repeat_n(drawdown(peak, cash), n));
+                exposure.extend(std::iter::repeat_n(share(0.0, cash), n));
+            }
+            Stretch::Flat { .. } => {}
+        });
         RunSeries {
-            xs: curve.ts().iter().map(|&t| ts_to_x(t)).collect(),
-            drawdown_pct: drawdown_pct(result.initial_cash, &equity),
-            exposure_pct: exposure_pct(&curve.gross_exposure(), &equity),
+            xs,
             equity,
+            drawdown_pct: dd,
+            exposure_pct: exposure,
         }
     }
 }
@@ -278,6 +311,34 @@ mod tests {
         let data = AssetData::new(&a, AssetId(1));
         assert_eq!(data.rows, vec![2, 4]);
         assert_eq!(data.close, vec![20.0, 18.0]);
+    }
+
+    #[test]
+    fn run_series_equals_the_materialised_columns_to_the_bit() {
+        use ml4t_data::{SampleSpec, sample};
+        use ml4t_engine::strategy::reference::MlThreshold;
+        // A run with flat and held stretches on several assets.
+        let bars = sample(&SampleSpec {
+            assets: 3,
+            bars: 400,
+            ..SampleSpec::default()
+        })
+        .unwrap();
+        let mut strategy = MlThreshold::scenario("S3").unwrap();
+        let result = ml4t_engine::backtest(&bars, &mut strategy, Default::default()).unwrap();
+        let s = RunSeries::new(&result);
+        let curve = &result.equity;
+        let equity = curve.equity();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let xs: Vec<f64> = curve.ts().iter().map(|&t| ts_to_x(t)).collect();
+        assert_eq!(bits(&s.xs), bits(&xs));
+        assert_eq!(bits(&s.equity), bits(&equity));
+        assert_eq!(bits(&s.drawdown_pct), bits(&drawdown_pct(result.initial_cash, &equity)));
+        assert_eq!(
+            bits(&s.exposure_pct),
+            bits(&exposure_pct(&curve.gross_exposure(), &equity))
+        );
+        assert!(s.exposure_pct.contains(&0.0) && s.exposure_pct.iter().any(|&x| x > 0.0));
     }
 
     #[test]
