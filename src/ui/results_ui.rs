@@ -45,7 +45,8 @@ pub struct ResultsState {
     /// Where "Export report" writes the HTML tearsheet.
     pub report_path: String,
     /// The trade table's share of the Backtest view's height below the tabs: set on first show
-    /// (room for about 24 rows, at most two thirds), then by dragging the split.
+    /// (about 24 rows, at most two thirds of a tall window, half of a short one), then by
+    /// dragging the split.
     #[serde(default)]
     pub table_share: Option<f32>,
     /// X range the plots jump to on the next frame (after a trade was clicked).
@@ -218,8 +219,8 @@ pub fn results_ui(ui: &mut Ui, run: &RunView, state: &mut ResultsState) -> Optio
     // The split is kept as a share of the room, so the table and the plots both keep their part
     // when the room changes (the log opens, the window is resized); dragging the edge sets it.
     let (min_h, max_h) = (4.0 * row_h, (room - 4.0 * row_h).max(4.0 * row_h));
-    // The first time: room for about 24 rows, at most two thirds; kept from then on as a share.
-    let share = *state.table_share.get_or_insert(table_h.min(room * 0.66) / room);
+    // The first time: see `first_table_share`; kept from then on as a share.
+    let share = *state.table_share.get_or_insert(first_table_share(table_h, room));
     let wanted = (share * room).clamp(min_h, max_h);
     let panel_id = ui.scope_id().with("trades_panel");
     let size = egui::vec2(ui.available_width(), wanted);
@@ -293,6 +294,14 @@ pub fn apply(state: &mut ResultsState, run: &RunView, action: ResultsAction) {
             state.reveal_price = true;
         }
     }
+}
+
+/// The trade table's first share of the room (`room` points below the view's tabs): its
+/// `table_h` (about 24 rows), at most two thirds on a tall window (20 rows at 1600x1000, where
+/// the room is ~840) and at most half on a short one (700 or less), where the plots need it.
+fn first_table_share(table_h: f32, room: f32) -> f32 {
+    let cap = 0.5 + 0.16 * ((room - 700.0) / 130.0).clamp(0.0, 1.0);
+    table_h.min(room * cap) / room.max(1.0)
 }
 
 /// Mean time between bars, in seconds (a day if there are fewer than two).

@@ -187,3 +187,15 @@ fn results_ui_one_bar_all_nan_signal_renders() {
     h.get_by_label("no trades");
     h.get_by_label("momentum has no values for A000");
 }
+
+#[test]
+fn first_table_share_gives_short_windows_to_the_plots() {
+    // 1600x1000: ~840 points of room, two thirds for the table (20 rows and more).
+    assert!((super::first_table_share(637.0, 838.0) - 0.66).abs() < 1e-6);
+    // A short window: half; a tall one: just the 24 rows.
+    assert!((super::first_table_share(637.0, 600.0) - 0.5).abs() < 1e-6);
+    assert!((super::first_table_share(637.0, 1400.0) - 637.0 / 1400.0).abs() < 1e-6);
+    // In between, between the two.
+    let mid = super::first_table_share(637.0, 740.0);
+    assert!(0.5 < mid && mid < 0.66, "{mid}");
+}
