@@ -72,7 +72,8 @@ fn main() {
     let runs: usize = std::env::var("ML4T_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(20)
+        .max(1);
     let app = Workbench::with_sample_dir(Persisted::default(), Arc::new(|| {}), dir.path().join("sample"));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))

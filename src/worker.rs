@@ -180,17 +180,19 @@ mod tests {
         });
         let mut t = Task::spawn("test-quiet", wake, |h| {
             // A young job's progress is recorded but wakes nobody; an older one's wakes the UI.
+            // (A thread that starts late on a loaded machine reports no young progress at all.)
+            let young = h.started.elapsed() < QUIET_START;
             h.progress(0.25);
-            let early = h.started.elapsed() < QUIET_START;
             std::thread::sleep(QUIET_START);
             h.progress(0.75);
-            Ok(early)
+            Ok(young)
         })
         .unwrap();
-        let early = wait(&mut t).unwrap();
-        assert!(early, "the first report came within the quiet start");
-        // One wake for the late progress, one for the result.
-        assert_eq!(wakes.load(Ordering::Relaxed), 2);
+        let young = wait(&mut t).unwrap();
+        // One wake for the late progress and one for the result, plus one for the first report
+        // only if the job was no longer young when it made it.
+        let expected = if young { 2 } else { 3 };
+        assert_eq!(wakes.load(Ordering::Relaxed), expected);
         assert_eq!(t.progress(), 0.75);
     }
 

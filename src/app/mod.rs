@@ -365,12 +365,7 @@ impl Workbench {
     /// The window's view of the state for one frame.
     fn screen(&mut self) -> Screen<'_> {
         let loading = self.load_task.as_ref().map(|t| t.elapsed());
-        // A run shows its progress once it is older than QUIET_START (most finish sooner).
-        let running = self
-            .run_task
-            .as_ref()
-            .map(|t| (t.progress(), t.elapsed()))
-            .filter(|(_, elapsed)| *elapsed >= crate::worker::QUIET_START);
+        let running = self.run_task.as_ref().map(|t| (t.progress(), t.elapsed()));
         let unsaved_script = self.script.unsaved();
         let fills_stale = self.fills_stale();
         let swept = self
