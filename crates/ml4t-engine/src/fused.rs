@@ -87,6 +87,24 @@ trait Decide {
     fn has_order(&self) -> bool {
         false
     }
+    /// Timestamps from `t` on (before `end`, the kept order due to fill at `t`) that go by
+    /// with nothing but refused orders, as the loop would run them: the kept order is refused
+    /// for want of cash (the account stays flat), the timestamps up to the next entry are
+    /// quiet, there the bar is marked and the decisions are taken, and so on; the equity
+    /// points are recorded at once (flat, at the unchanged cash). Stops before a timestamp at
+    /// which the order would fill, and after one that decides no order. Returns how many
+    /// timestamps it ran.
+    fn starved(
+        &mut self,
+        _: &mut Session,
+        _: &mut SimulationBroker,
+        _: &Bars,
+        _: usize,
+        _: usize,
+        _: &mut EquityCurve,
+    ) -> Result<usize, EngineError> {
+        Ok(0)
+    }
 }
 
 /// The engine loop's steps for each timestamp of `range` (one bar each), with quiet stretches
@@ -113,6 +131,15 @@ fn drive(
                 if t == end {
                     break;
                 }
+            }
+        }
+        if strategy.has_order() {
+            // A strategy too poor to buy submits and is refused at every bar its entry holds:
+            // those bars in bulk.
+            let k = strategy.starved(session, broker, bars, t, end, equity)?;
+            if k > 0 {
+                t += k;
+                continue;
             }
         }
         let slice = BarSlice::new(bars, t..t + 1, t);
@@ -252,6 +279,55 @@ impl Decide for Plain<'_> {
     #[inline]
     fn take_order(&mut self) -> Option<Order> {
         self.order.take()
+    }
+
+    fn starved(
+        &mut self,
+        s: &mut Session,
+        broker: &mut SimulationBroker,
+        bars: &Bars,
+        t: usize,
+        end: usize,
+        equity: &mut EquityCurve,
+    ) -> Result<usize, EngineError> {
+        // The account holds nothing, so `record_equity` would record each point as flat: its
+        // equity `cash + 0.0` is the cash itself (but for a cash of -0.0), with no exposure.
+        // And a first point records the cash, which flat points after it take.
+        let p = broker.portfolio();
+        if !p.held().is_empty() || p.cash().to_bits() == (-0.0f64).to_bits() || equity.is_empty() {
+            return Ok(0);
+        }
+        let (start, n) = (t, bars.n_timestamps());
+        let mut t = t;
+        // At `t` the kept order is due to fill.
+        while t < end {
+            let Some(order) = self.order.as_ref() else {
+                break;
+            };
+            let bar = bars.bar(t);
+            if !broker.lone_buy_refused(order, &bar) {
+                break;
+            }
+            // `fill_lone`, the order refused. The timestamps up to the next entry are quiet
+            // (flat, no order): only the last one's mark counts, and the next entry's
+            // decisions read it.
+            broker.refuse_for_cash(order, bar.ts());
+            self.order = None;
+            let entry = self.plain.next_entry(t, n).min(end);
+            let at = if entry == end { end - 1 } else { entry };
+            let slice = BarSlice::new(bars, at..at + 1, at);
+            broker.mark_lone(&slice, &bars.bar(at));
+            if entry == end {
+                t = end;
+                break;
+            }
+            self.decide(s, broker, &[], &slice)?;
+            t = entry + 1;
+        }
+        if t > start {
+            equity.push_flat_times(bars.times(), start, t);
+        }
+        Ok(t - start)
     }
 
     #[inline]
@@ -465,6 +541,44 @@ mod tests {
         let generic = run(&bars, &s, config, false).unwrap();
         assert!(fused.trades.len() > 1_000);
         assert_eq!(fingerprint(&fused), fingerprint(&generic));
+    }
+
+    /// An account too poor to buy is refused at every bar its entry holds (those bars run in
+    /// bulk), and buys again when the price falls back: the generic loop's result, across
+    /// chunks (an order refused or due at a chunk's end), for both cash rules.
+    #[test]
+    fn starved_account_equals_generic() {
+        let bars = walk(super::FUSED_CHUNK_ROWS * 2 + 5_000, 5, 100.0);
+        let sizers = [Sizer::FixedQuantity(10.0), Sizer::PercentOfEquity(1.0)];
+        for (rule, sizer) in [CashRule::Cap, CashRule::Reject].into_iter().zip(sizers) {
+            for cash in [150.0, 1_000.0, 20_000.0] {
+                let s = SignalStrategy::new()
+                    .entry(Rule::signal_above("s", 0.3))
+                    .exit(Rule::signal_below("s", 0.2))
+                    .sizer(sizer.clone());
+                let config = BrokerConfig {
+                    initial_cash: cash,
+                    commission: Commission {
+                        percent: 0.001,
+                        minimum: 1.0,
+                        ..Commission::default()
+                    },
+                    slippage_bps: 5.0,
+                    cash_rule: rule,
+                    ..BrokerConfig::default()
+                };
+                let fused = run(&bars, &s, config, true).unwrap();
+                let generic = run(&bars, &s, config, false).unwrap();
+                assert!(
+                    fused.rejections.len() > 1_000,
+                    "{rule:?} {cash}: {}",
+                    fused.rejections.len()
+                );
+                assert!(!fused.trades.is_empty(), "{rule:?} {cash}: no trade");
+                assert_eq!(fingerprint(&fused), fingerprint(&generic), "{rule:?} {cash}");
+                assert_eq!(fused, generic);
+            }
+        }
     }
 
     /// The cancel flag stops a fused run within a chunk.

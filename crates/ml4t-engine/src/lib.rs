@@ -161,13 +161,17 @@ impl<'a> Engine<'a> {
         let (n_ts_hint, n_rows_hint) = feed.size_hint().unwrap_or((1024, 1024));
         let reused = self.buffers.as_deref_mut().map(|b| {
             let equity = b.equity.take();
-            let records = (std::mem::take(&mut b.trades), std::mem::take(&mut b.fill_kinds));
+            let records = (
+                std::mem::take(&mut b.trades),
+                std::mem::take(&mut b.fill_kinds),
+                std::mem::take(&mut b.rejections),
+            );
             (equity, std::mem::take(&mut b.fills), records)
         });
         let (mut equity, mut fills) = match reused {
-            Some((equity, mut fills, (trades, kinds))) => {
+            Some((equity, mut fills, (trades, kinds, rejections))) => {
                 if let Some(sim) = broker.as_simulation() {
-                    sim.reuse_records(trades, kinds);
+                    sim.reuse_records(trades, kinds, rejections);
                 }
                 fills.clear();
                 if fills.capacity() < fill_capacity(n_rows_hint) {

@@ -29,6 +29,16 @@ pub struct SimulationBroker {
     borrow: f64,
 }
 
+/// What the cash allows of a buy (see `SimulationBroker::affordable_buy`).
+enum Afford {
+    /// All of it.
+    Full,
+    /// This much (the cover, or what the cash pays for).
+    Part(f64),
+    /// Nothing: the order is rejected.
+    Refused,
+}
+
 enum Outcome {
     /// Nothing (more) to do with the order: filled completely, or dropped.
     Done,
@@ -53,8 +63,17 @@ impl SimulationBroker {
 
     /// Storage of an earlier run's trades and fill kinds (emptied) for this run's records, if
     /// it has none yet (see [`crate::results::ResultBuffers`]).
-    pub(crate) fn reuse_records(&mut self, trades: Vec<Trade>, mut fill_kinds: Vec<FillKind>) {
+    pub(crate) fn reuse_records(
+        &mut self,
+        trades: Vec<Trade>,
+        mut fill_kinds: Vec<FillKind>,
+        mut rejections: Vec<Rejection>,
+    ) {
         self.portfolio.reuse_trades(trades);
+        if self.rejections.is_empty() && self.rejections.capacity() < rejections.capacity() {
+            rejections.clear();
+            self.rejections = rejections;
+        }
         if self.notes.fill_kinds.is_empty() && self.notes.fill_kinds.capacity() < fill_kinds.capacity() {
             fill_kinds.clear();
             self.notes.fill_kinds = fill_kinds;
@@ -385,6 +404,57 @@ impl SimulationBroker {
         });
     }
 
+    /// How much of a buy of `qty` at `px` the cash allows, by the cash rule: only the part
+    /// that opens or adds to a long needs cash (a cover always fills).
+    #[inline]
+    fn affordable_buy(&self, order: &Order, qty: f64, px: f64) -> Afford {
+        let commission = self.config.commission;
+        let cash = self.portfolio.cash();
+        if commission.buy_cost(qty, px) > cash {
+            let cover = (-self.portfolio.qty(order.asset)).clamp(0.0, qty);
+            match self.config.cash_rule {
+                CashRule::Reject if cover == 0.0 => Afford::Refused,
+                CashRule::Reject => Afford::Part(cover),
+                CashRule::Cap => {
+                    let extra = if cover < qty {
+                        let left = cash - commission.buy_cost(cover, px);
+                        commission.max_affordable(left, px).min(qty - cover)
+                    } else {
+                        0.0
+                    };
+                    let qty = cover + extra;
+                    if qty <= 0.0 { Afford::Refused } else { Afford::Part(qty) }
+                }
+            }
+        } else {
+            // Also a cost that is not a number: it buys, as it always has.
+            Afford::Full
+        }
+    }
+
+    /// Whether [`SimulationBroker::fill_lone`] would refuse `order` at `bar` for want of cash,
+    /// changing nothing but the rejections (a straight market buy, see there).
+    #[inline]
+    pub(crate) fn lone_buy_refused(&self, order: &Order, bar: &Bar<'_>) -> bool {
+        self.pending.is_empty()
+            && order.kind == OrderKind::Market
+            && order.side == Side::Buy
+            && order.oco.is_none()
+            && order.asset == bar.asset()
+            && self.config.max_volume_fraction.is_none()
+            && matches!(
+                self.affordable_buy(order, order.qty, self.slipped(Side::Buy, bar.open())),
+                Afford::Refused
+            )
+    }
+
+    /// Records `order`'s refusal for want of cash at `ts`: what [`SimulationBroker::fill_lone`]
+    /// does with an order [`SimulationBroker::lone_buy_refused`] refuses.
+    #[inline]
+    pub(crate) fn refuse_for_cash(&mut self, order: &Order, ts: TimestampNs) {
+        self.reject(order, ts, RejectReason::InsufficientCash);
+    }
+
     /// Fills as much of `order` at `px` as cash, position and volume allow.
     fn execute(&mut self, order: &mut Order, px: f64, bar: &Bar<'_>, index: usize, fills: &mut Vec<Fill>) -> Outcome {
         let ts = bar.ts();
@@ -402,37 +472,17 @@ impl SimulationBroker {
         }
         let commission = self.config.commission;
         match order.side {
-            Side::Buy => {
-                let cash = self.portfolio.cash();
-                if commission.buy_cost(qty, px) > cash {
-                    // Only the part that opens or adds to a long needs cash: a cover always fills.
-                    let cover = (-self.portfolio.qty(order.asset)).clamp(0.0, qty);
-                    match self.config.cash_rule {
-                        CashRule::Reject if cover == 0.0 => {
-                            self.reject(order, ts, RejectReason::InsufficientCash);
-                            return Outcome::Done;
-                        }
-                        CashRule::Reject => {
-                            qty = cover;
-                            volume_capped = false;
-                        }
-                        CashRule::Cap => {
-                            let extra = if cover < qty {
-                                let left = cash - commission.buy_cost(cover, px);
-                                commission.max_affordable(left, px).min(qty - cover)
-                            } else {
-                                0.0
-                            };
-                            qty = cover + extra;
-                            volume_capped = false;
-                            if qty <= 0.0 {
-                                self.reject(order, ts, RejectReason::InsufficientCash);
-                                return Outcome::Done;
-                            }
-                        }
-                    }
+            Side::Buy => match self.affordable_buy(order, qty, px) {
+                Afford::Full => {}
+                Afford::Part(q) => {
+                    qty = q;
+                    volume_capped = false;
                 }
-            }
+                Afford::Refused => {
+                    self.reject(order, ts, RejectReason::InsufficientCash);
+                    return Outcome::Done;
+                }
+            },
             Side::Sell if !self.config.allow_short => {
                 let held = self.portfolio.qty(order.asset).max(0.0);
                 if held <= 0.0 {

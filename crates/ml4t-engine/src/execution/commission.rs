@@ -64,7 +64,20 @@ impl Commission {
         if !(cash > 0.0 && price > 0.0 && price.is_finite()) {
             return 0.0;
         }
-        let mut q = ((cash - self.per_order) / (price * (1.0 + self.percent) + self.per_share)).floor();
+        let (money, unit) = (cash - self.per_order, price * (1.0 + self.percent) + self.per_share);
+        if money > 0.0 && money < unit * (1.0 - 1e-9) {
+            // Not a single unit, whatever the rounding: the quotient below is in (0, 1), its
+            // floor +0.0, and so is the answer. Without the division: an account too poor to
+            // buy is asked at every bar its entry holds.
+            return 0.0;
+        }
+        self.divided(cash, price, money, unit)
+    }
+
+    /// [`Commission::max_affordable`] by the division, for `money = cash - per_order` and
+    /// `unit = price * (1 + percent) + per_share`.
+    fn divided(&self, cash: f64, price: f64, money: f64, unit: f64) -> f64 {
+        let mut q = (money / unit).floor();
         if self.minimum > 0.0 && q > 0.0 && self.buy_cost(q, price) > cash {
             q = q.min(((cash - self.minimum) / price).floor());
         }
@@ -86,6 +99,27 @@ impl Commission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Skipping the division for less than one unit changes no answer (to the bit).
+        #[test]
+        fn prop_max_affordable_short_cut_is_exact(
+            units in prop_oneof![0.0f64..3.0, 0.999_999f64..1.000_001, 0.0f64..1e6],
+            price in prop_oneof![1e-6f64..1e-3, 0.01f64..10_000.0],
+            percent in prop_oneof![Just(0.0), 0.0f64..0.05],
+            per_share in prop_oneof![Just(0.0), 0.0f64..0.05],
+            per_order in prop_oneof![Just(0.0), 0.0f64..5.0],
+            minimum in prop_oneof![Just(0.0), 0.0f64..10.0],
+        ) {
+            let c = Commission { percent, per_share, per_order, minimum };
+            let unit = price * (1.0 + percent) + per_share;
+            let cash = per_order + units * unit;
+            let money = cash - per_order;
+            let expected = if cash > 0.0 { c.divided(cash, price, money, unit) } else { 0.0 };
+            prop_assert_eq!(c.max_affordable(cash, price).to_bits(), expected.to_bits());
+        }
+    }
 
     #[test]
     fn commission_percent_of_notional() {

@@ -51,6 +51,7 @@ pub struct ResultBuffers {
     pub(crate) fills: Vec<Fill>,
     pub(crate) trades: Vec<Trade>,
     pub(crate) fill_kinds: Vec<crate::execution::FillKind>,
+    pub(crate) rejections: Vec<crate::execution::Rejection>,
     pub(crate) equity: Option<EquityCurve>,
 }
 
@@ -98,18 +99,21 @@ impl RunResult {
         metrics::compute(self.initial_cash, &self.equity, &self.trades, &self.fills, opts)
     }
 
-    /// Gives the result's large buffers (fills, trades, fill kinds, equity curve) to `into`
+    /// Gives the result's large buffers (fills, trades, fill kinds, rejections, equity curve) to `into`
     /// for the next run (see [`ResultBuffers`]).
     pub fn recycle(self, into: &mut ResultBuffers) {
         let mut fills = self.fills;
         let mut trades = self.trades;
         let mut kinds = self.notes.fill_kinds;
+        let mut rejections = self.rejections;
         fills.clear();
         trades.clear();
         kinds.clear();
+        rejections.clear();
         into.fills = fills;
         into.trades = trades;
         into.fill_kinds = kinds;
+        into.rejections = rejections;
         into.equity = Some(self.equity);
     }
 
