@@ -120,6 +120,8 @@ fn drive(
 ) -> Result<usize, EngineError> {
     let (next, end) = (range.start, range.end);
     let mut t = next;
+    // The order due at the previous timestamp was refused (nothing filled).
+    let mut refused = false;
     while t < end {
         if broker.open_orders().is_empty() && !strategy.has_order() {
             let skip = strategy.quiet(session, broker, bars, t).min(end - t);
@@ -133,9 +135,9 @@ fn drive(
                 }
             }
         }
-        if strategy.has_order() {
+        if refused && strategy.has_order() {
             // A strategy too poor to buy submits and is refused at every bar its entry holds:
-            // those bars in bulk.
+            // after the first refusal, those bars in bulk.
             let k = strategy.starved(session, broker, bars, t, end, equity)?;
             if k > 0 {
                 t += k;
@@ -149,8 +151,12 @@ fn drive(
             Some(order) => {
                 broker.fill_lone(order, &slice, &bar, fills);
                 broker.mark_lone(&slice, &bar);
+                refused = fills.len() == first_new;
             }
-            None => broker.on_lone_bar(&slice, &bar, fills),
+            None => {
+                broker.on_lone_bar(&slice, &bar, fills);
+                refused = false;
+            }
         }
         strategy.decide(session, broker, &fills[first_new..], &slice)?;
         record_equity(broker.portfolio(), bar.ts(), equity);

@@ -109,6 +109,11 @@ pub fn run_sweep(
     let results: Vec<Result<Option<Done>, SweepError>> = pool.install(|| {
         (0..n)
             .into_par_iter()
+            // One combination per piece of work: each is a whole backtest, and their costs
+            // differ tenfold (a combination that goes broke runs longest), so halving the
+            // range in blocks left one thread with the last expensive block. Measured on the
+            // S0 grid: 0.66-0.71 s against 0.81-0.87 s.
+            .with_max_len(1)
             .map(|i| {
                 if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return Ok(None);

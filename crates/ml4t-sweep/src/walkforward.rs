@@ -200,6 +200,8 @@ pub fn run_walk_forward(
                 let cache = MaskCache::new();
                 let rows = (0..n)
                     .into_par_iter()
+                    // One combination per piece of work, as in a sweep.
+                    .with_max_len(1)
                     .map(|i| {
                         if cancelled() {
                             return Ok(None);
@@ -264,6 +266,7 @@ pub fn run_walk_forward(
         pool.install(|| {
             (0..folds.len())
                 .into_par_iter()
+                .with_max_len(1)
                 .map(|k| test_run(k, cash0))
                 .collect::<Result<Vec<_>, _>>()
         })?

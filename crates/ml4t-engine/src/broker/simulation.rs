@@ -406,7 +406,7 @@ impl SimulationBroker {
 
     /// How much of a buy of `qty` at `px` the cash allows, by the cash rule: only the part
     /// that opens or adds to a long needs cash (a cover always fills).
-    #[inline]
+    #[inline(always)]
     fn affordable_buy(&self, order: &Order, qty: f64, px: f64) -> Afford {
         let commission = self.config.commission;
         let cash = self.portfolio.cash();

@@ -60,6 +60,7 @@ impl Commission {
     /// `floor(cash / (px * (1 + c)))`, then decremented while the cost still exceeds the cash.
     /// Never above `MAX_EXACT_QTY - 1` (where decrementing stops changing the value), and 0 for
     /// non-finite or non-positive inputs.
+    #[inline]
     pub fn max_affordable(&self, cash: f64, price: f64) -> f64 {
         if !(cash > 0.0 && price > 0.0 && price.is_finite()) {
             return 0.0;
@@ -76,6 +77,7 @@ impl Commission {
 
     /// [`Commission::max_affordable`] by the division, for `money = cash - per_order` and
     /// `unit = price * (1 + percent) + per_share`.
+    #[inline(never)]
     fn divided(&self, cash: f64, price: f64, money: f64, unit: f64) -> f64 {
         let mut q = (money / unit).floor();
         if self.minimum > 0.0 && q > 0.0 && self.buy_cost(q, price) > cash {

@@ -81,6 +81,7 @@ pub fn drawdown_stats_of(init_cash: f64, curve: &EquityCurve) -> DrawdownStats {
 /// walk). After the first point of a flat stretch, equal values change nothing but the index
 /// of a new peak, so only its first and last points are looked at. Equal to the point-by-point
 /// figures.
+#[derive(Clone, Copy)]
 pub struct CurveDrawdown {
     walk: Walk,
 }
@@ -113,6 +114,12 @@ impl CurveDrawdown {
                 }
             }
         }
+    }
+
+    /// Point `i` of a held stretch, with equity `e`.
+    #[inline(always)]
+    pub(super) fn push_point(&mut self, i: usize, e: f64, times: &TimeColumn) {
+        self.walk.push(i, e, times);
     }
 
     /// The figures, after every stretch of the curve with timestamps `times` was added.
@@ -150,7 +157,7 @@ impl Walk {
     }
 
     /// Point `i` with equity `e`.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, i: usize, e: f64, ts: &impl TimeAt) {
         if e >= self.peak_value {
             if let Some(ep) = self.open.take() {

@@ -32,7 +32,7 @@ const CHUNK: usize = 16;
 
 /// [`exposure_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
 /// walk); a flat stretch's equities are added `n` times at once ([`add_repeated`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct CurveExposure {
     n: usize,
     exposed: usize,
@@ -47,10 +47,8 @@ impl CurveExposure {
     pub fn add(&mut self, stretch: &Stretch<'_>) {
         match *stretch {
             Stretch::Held { equity, gross } => {
-                self.n += equity.len();
-                // In locals for the stretch: sums kept in `self` would go through memory.
-                let (mut exposed, mut fraction_sum, mut n_positive, mut equity_sum) =
-                    (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum);
+                // In a local for the stretch: sums kept in `self` would go through memory.
+                let mut acc = *self;
                 for (es, gs) in equity.chunks(CHUNK).zip(gross.chunks(CHUNK)) {
                     // The divisions first, in a loop without branches that runs several at
                     // once (the same quotients); then the sums in order.
@@ -59,16 +57,10 @@ impl CurveExposure {
                         *f = g / e;
                     }
                     for ((&e, &g), &f) in es.iter().zip(gs).zip(&fractions) {
-                        exposed += usize::from(g > 0.0);
-                        if e > 0.0 {
-                            fraction_sum += f;
-                            n_positive += 1;
-                        }
-                        equity_sum += e;
+                        acc.push_point(e, g, f);
                     }
                 }
-                (self.exposed, self.fraction_sum, self.n_positive, self.equity_sum) =
-                    (exposed, fraction_sum, n_positive, equity_sum);
+                *self = acc;
             }
             Stretch::Flat { cash, n } => {
                 // A flat point has no exposure: its `g / e` is +0.0, which leaves the fraction
@@ -80,6 +72,19 @@ impl CurveExposure {
                 self.equity_sum = add_repeated(self.equity_sum, cash, n);
             }
         }
+    }
+
+    /// The next point of a held stretch: equity `e`, gross exposure `g` and their quotient
+    /// `f = g / e` (computed by the caller, in batches).
+    #[inline(always)]
+    pub(super) fn push_point(&mut self, e: f64, g: f64, f: f64) {
+        self.n += 1;
+        self.exposed += usize::from(g > 0.0);
+        if e > 0.0 {
+            self.fraction_sum += f;
+            self.n_positive += 1;
+        }
+        self.equity_sum += e;
     }
 
     /// The figures, after every stretch of the curve was added.

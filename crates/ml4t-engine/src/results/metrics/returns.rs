@@ -134,7 +134,7 @@ impl Sums {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, r: f64) {
         self.n += 1;
         self.sum += r;
@@ -164,6 +164,7 @@ impl Sums {
 /// walk), then [`CurveReturns::finish`]ed with a second walk for the squared deviations about
 /// the mean. Inside a flat stretch every return after the first is `cash / cash - 1`, and the
 /// sums take it `n - 1` times at once ([`add_repeated`]). Equal to [`ReturnStats::of`] to the bit.
+#[derive(Clone, Copy)]
 pub struct CurveReturns {
     init_cash: f64,
     prev: f64,
@@ -186,6 +187,22 @@ impl CurveReturns {
         let (mut sums, mut prev) = (self.sums, self.prev);
         each_return(&mut prev, stretch, |r, k| sums.push_repeated(r, k));
         (self.sums, self.prev) = (sums, prev);
+    }
+
+    /// The equity before the next point (the initial cash before the first).
+    #[inline(always)]
+    pub(super) fn prev(&self) -> f64 {
+        self.prev
+    }
+
+    /// The next point of a held stretch: equity `e`, its return `r = e / prev - 1` (computed
+    /// by the caller, in batches); counted when the equity before it is positive.
+    #[inline(always)]
+    pub(super) fn push_point(&mut self, r: f64, e: f64) {
+        if self.prev > 0.0 {
+            self.sums.push(r);
+        }
+        self.prev = e;
     }
 
     /// The statistics, after every stretch of `curve` was added.
@@ -219,7 +236,7 @@ impl CurveReturns {
 }
 
 /// Points per batch of divisions.
-const CHUNK: usize = 16;
+pub(super) const CHUNK: usize = 16;
 
 /// `scale.max(a)` for a `scale` that is never NaN (it starts at 0 and `max` never returns NaN
 /// from a number): a NaN `a` leaves it. One comparison, where `f64::max`'s NaN handling
