@@ -27,9 +27,6 @@ pub fn exposure_stats(equity: &EquityCurve, fills: &[Fill], years: f64) -> Expos
     acc.finish(fills, years)
 }
 
-/// Points per batch of divisions.
-const CHUNK: usize = 16;
-
 /// [`exposure_stats`] of an equity curve fed a [`Stretch`] at a time (with the other metrics'
 /// walk); a flat stretch's equities are added `n` times at once ([`add_repeated`]).
 #[derive(Debug, Default, Clone, Copy)]
@@ -49,16 +46,8 @@ impl CurveExposure {
             Stretch::Held { equity, gross } => {
                 // In a local for the stretch: sums kept in `self` would go through memory.
                 let mut acc = *self;
-                for (es, gs) in equity.chunks(CHUNK).zip(gross.chunks(CHUNK)) {
-                    // The divisions first, in a loop without branches that runs several at
-                    // once (the same quotients); then the sums in order.
-                    let mut fractions = [0.0; CHUNK];
-                    for ((f, &e), &g) in fractions.iter_mut().zip(es).zip(gs) {
-                        *f = g / e;
-                    }
-                    for ((&e, &g), &f) in es.iter().zip(gs).zip(&fractions) {
-                        acc.push_point(e, g, f);
-                    }
+                for (&e, &g) in equity.iter().zip(gross) {
+                    acc.push_point(e, g, g / e);
                 }
                 *self = acc;
             }

@@ -235,9 +235,6 @@ impl CurveReturns {
     }
 }
 
-/// Points per batch of divisions.
-pub(super) const CHUNK: usize = 16;
-
 /// `scale.max(a)` for a `scale` that is never NaN (it starts at 0 and `max` never returns NaN
 /// from a number): a NaN `a` leaves it. One comparison, where `f64::max`'s NaN handling
 /// would lengthen the loop's critical path.
@@ -252,21 +249,14 @@ fn larger(scale: f64, a: f64) -> f64 {
 fn each_return(prev: &mut f64, stretch: &Stretch<'_>, mut f: impl FnMut(f64, usize)) {
     match *stretch {
         Stretch::Held { equity, .. } => {
+            // One loop, the division inline (see `metrics::add_held`).
             let mut p = *prev;
-            for chunk in equity.chunks(CHUNK) {
-                // The quotients first, in a loop without branches that runs several divisions
-                // at once (the same values); then the returns in order.
-                let mut q = [0.0; CHUNK];
-                q[0] = chunk[0] / p - 1.0;
-                for ((q, &e), &before) in q[1..].iter_mut().zip(&chunk[1..]).zip(chunk) {
-                    *q = e / before - 1.0;
+            for &e in equity {
+                let r = e / p - 1.0;
+                if p > 0.0 {
+                    f(r, 1);
                 }
-                for (&e, &r) in chunk.iter().zip(&q) {
-                    if p > 0.0 {
-                        f(r, 1);
-                    }
-                    p = e;
-                }
+                p = e;
             }
             *prev = p;
         }
