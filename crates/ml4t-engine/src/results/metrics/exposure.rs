@@ -80,7 +80,10 @@ impl CurveExposure {
     pub fn finish(self, fills: &[Fill], years: f64) -> ExposureStats {
         let n = self.n;
         let mean_equity = if n == 0 { 0.0 } else { self.equity_sum / n as f64 };
-        let notional: f64 = fills.iter().map(Fill::notional).sum();
+        // Both sums in one pass over the fills, each in order from -0.0 as `Iterator::sum` adds.
+        let (notional, commission_total) = fills
+            .iter()
+            .fold((-0.0, -0.0), |(n, c), f| (n + f.notional(), c + f.commission));
         let turnover = if mean_equity > 0.0 { notional / mean_equity } else { 0.0 };
 
         ExposureStats {
@@ -92,7 +95,7 @@ impl CurveExposure {
             },
             turnover,
             turnover_annual: if years > 0.0 { turnover / years } else { 0.0 },
-            commission_total: fills.iter().map(|f| f.commission).sum(),
+            commission_total,
         }
     }
 }
@@ -123,6 +126,37 @@ mod tests {
             c.push(TimestampNs(i as i64), e, e - g, g);
         }
         c
+    }
+
+    /// The fills' notional and commission sums (one pass) are `Iterator::sum`'s, to the bit.
+    #[test]
+    fn fill_sums_equal_iterator_sums() {
+        let mut rnd = crate::test_rng(3);
+        for n in [0usize, 1, 2, 7, 100] {
+            let fills: Vec<Fill> = (0..n)
+                .map(|_| {
+                    let side = if rnd(2) == 0 { Side::Buy } else { Side::Sell };
+                    fill(
+                        side,
+                        rnd(500) as f64 / 3.0,
+                        rnd(10_000) as f64 / 7.0,
+                        rnd(90) as f64 / 11.0,
+                    )
+                })
+                .collect();
+            let s = exposure_stats(&EquityCurve::default(), &fills, 1.0);
+            let commission: f64 = fills.iter().map(|f| f.commission).sum();
+            assert_eq!(s.commission_total.to_bits(), commission.to_bits(), "{n} fills");
+            let mut c = EquityCurve::with_capacity(4);
+            c.push(TimestampNs(0), 1_000.0 / 3.0, 1_000.0 / 3.0, 0.0);
+            let s = exposure_stats(&c, &fills, 1.0);
+            let notional: f64 = fills.iter().map(Fill::notional).sum();
+            assert_eq!(
+                s.turnover.to_bits(),
+                (notional / (1_000.0 / 3.0)).to_bits(),
+                "{n} fills"
+            );
+        }
     }
 
     #[test]
