@@ -11,7 +11,7 @@
 //! stretches are skipped through the rules' own `skip_quiet` and the broker's `on_quiet`.
 
 use crate::broker::{Broker, SimulationBroker};
-use crate::execution::{Fill, FillTiming, Order, OrderKind};
+use crate::execution::{Fill, FillTiming, Order, OrderKind, RejectReason};
 use crate::market::{BarSlice, Bars};
 use crate::results::EquityCurve;
 use crate::strategy::Strategy;
@@ -317,7 +317,7 @@ impl Decide for Plain<'_> {
             // `fill_lone`, the order refused. The timestamps up to the next entry are quiet
             // (flat, no order): only the last one's mark counts, and the next entry's
             // decisions read it.
-            broker.refuse_for_cash(order, bar.ts());
+            broker.reject(order, bar.ts(), RejectReason::InsufficientCash);
             self.order = None;
             let entry = self.plain.next_entry(t, n).min(end);
             let at = if entry == end { end - 1 } else { entry };

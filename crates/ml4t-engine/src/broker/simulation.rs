@@ -356,12 +356,7 @@ impl SimulationBroker {
     /// through `fill_pending`.
     #[inline]
     pub(crate) fn fill_lone(&mut self, mut order: Order, bars: &BarSlice<'_>, bar: &Bar<'_>, fills: &mut Vec<Fill>) {
-        if !self.pending.is_empty()
-            || order.kind != OrderKind::Market
-            || order.oco.is_some()
-            || order.asset != bar.asset()
-            || self.config.max_volume_fraction.is_some()
-        {
+        if !self.fills_straight(&order, bar) {
             self.pending.push(order);
             self.fill_pending(bars, fills);
             return;
@@ -395,7 +390,7 @@ impl SimulationBroker {
         }
     }
 
-    fn reject(&mut self, order: &Order, ts: TimestampNs, reason: RejectReason) {
+    pub(crate) fn reject(&mut self, order: &Order, ts: TimestampNs, reason: RejectReason) {
         self.rejections.push(Rejection {
             order_id: order.id,
             asset: order.asset,
@@ -436,23 +431,23 @@ impl SimulationBroker {
     /// changing nothing but the rejections (a straight market buy, see there).
     #[inline]
     pub(crate) fn lone_buy_refused(&self, order: &Order, bar: &Bar<'_>) -> bool {
-        self.pending.is_empty()
-            && order.kind == OrderKind::Market
-            && order.side == Side::Buy
-            && order.oco.is_none()
-            && order.asset == bar.asset()
-            && self.config.max_volume_fraction.is_none()
+        order.side == Side::Buy
+            && self.fills_straight(order, bar)
             && matches!(
                 self.affordable_buy(order, order.qty, self.slipped(Side::Buy, bar.open())),
                 Afford::Refused
             )
     }
 
-    /// Records `order`'s refusal for want of cash at `ts`: what [`SimulationBroker::fill_lone`]
-    /// does with an order [`SimulationBroker::lone_buy_refused`] refuses.
-    #[inline]
-    pub(crate) fn refuse_for_cash(&mut self, order: &Order, ts: TimestampNs) {
-        self.reject(order, ts, RejectReason::InsufficientCash);
+    /// Whether [`SimulationBroker::fill_lone`] fills `order` at `bar` straight: a lone market
+    /// order of the bar's asset, without OCO group or volume cap.
+    #[inline(always)]
+    fn fills_straight(&self, order: &Order, bar: &Bar<'_>) -> bool {
+        self.pending.is_empty()
+            && order.kind == OrderKind::Market
+            && order.oco.is_none()
+            && order.asset == bar.asset()
+            && self.config.max_volume_fraction.is_none()
     }
 
     /// Fills as much of `order` at `px` as cash, position and volume allow.
